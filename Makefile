@@ -1,0 +1,32 @@
+# Gatehouse: `make run` serves the portal on SQLite, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export GATEHOUSE_INSTANCE_DIR ?= $(CURDIR)/instance
+
+.PHONY: run test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test,redis,postgres]'
+	touch $@
+
+# Plain-HTTP loopback: Secure cookies would never come back, so turn them off and say so.
+run: $(VENV)/.installed
+	$(BIN)/gatehouse db upgrade
+	@echo "Serving on http://$${GATEHOUSE_BIND:-127.0.0.1:8000} with GATEHOUSE_COOKIE_SECURE=0 (plain HTTP, loopback only)."
+	@echo "First run: open http://$${GATEHOUSE_BIND:-127.0.0.1:8000}/setup and enter the code from $(GATEHOUSE_INSTANCE_DIR)/setup-code"
+	GATEHOUSE_COOKIE_SECURE=$${GATEHOUSE_COOKIE_SECURE:-0} $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

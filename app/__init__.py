@@ -1,0 +1,87 @@
+"""Gatehouse: a one-password login portal. `create_app` is the only place an app is born."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import Flask
+
+from app.config import ConfigError, load_settings
+
+__all__ = ["ConfigError", "create_app"]
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from GATEHOUSE_* settings; tests pass typed `overrides`."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    configure(app, overrides)
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_headers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    settings = load_settings(overrides=overrides)
+    app.config.update(settings)
+    secure = settings["GATEHOUSE_COOKIE_SECURE"]
+    app.config.update(
+        SECRET_KEY=settings["GATEHOUSE_SECRET_KEY"],
+        SECRET_KEY_FALLBACKS=[k for k in [settings["GATEHOUSE_SECRET_KEY_PREVIOUS"]] if k],
+        # Flask's own signed cookie only carries the CSRF secret and flash messages.
+        SESSION_COOKIE_NAME="__Host-gatehouse_csrf" if secure else "gatehouse_csrf",
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=16 * 1024,
+        MAX_FORM_MEMORY_SIZE=16 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # valid as long as the signed cookie that holds it
+        PREFERRED_URL_SCHEME="https" if secure else "http",
+    )
+
+
+def register_logging(app: Flask) -> None:
+    from app.logs import configure_logging
+
+    configure_logging(app.config["GATEHOUSE_LOG_FORMAT"])
+
+
+def register_extensions(app: Flask) -> None:
+    from app import access
+    from app.extensions import csrf, db, session_cache
+
+    db.init_app(app)
+    csrf.init_app(app)
+    session_cache.init_app(app)
+    access.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.account.views import bp as account_bp
+    from app.auth.views import bp as auth_bp
+    from app.health import bp as health_bp
+    from app.setup.views import bp as setup_bp
+
+    for blueprint in (auth_bp, account_bp, setup_bp, health_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register
+
+    register(app)
+
+
+def register_headers(app: Flask) -> None:
+    from app.headers import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

@@ -1,0 +1,109 @@
+"""Who is asking: the presented session (cookie or bearer), the login guard, the setup gate.
+
+Looked up lazily and once per request (`flask.g`), so pages that need no session pay nothing.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, Response, abort, current_app, g, redirect, request, url_for
+
+from app.cache import CachedSession
+from app.security.tokens import TokenSigner
+from app.services import master_password, sessions
+
+# Endpoints reachable before the master password is set.
+SETUP_OPEN = {"setup.setup", "health.healthz", "health.readyz", "static"}
+
+
+class _State:
+    def __init__(self, signer: TokenSigner) -> None:
+        self.signer = signer
+        self.setup_done = False  # once true it stays true: a password is never unset
+
+
+def init_app(app: Flask) -> None:
+    previous = [app.config["GATEHOUSE_SECRET_KEY_PREVIOUS"]] if app.config["GATEHOUSE_SECRET_KEY_PREVIOUS"] else []
+    app.extensions["gatehouse.access"] = _State(TokenSigner(app.config["GATEHOUSE_SECRET_KEY"], previous))
+    app.before_request(_require_setup)
+
+
+def _state() -> _State:
+    return current_app.extensions["gatehouse.access"]
+
+
+def signer() -> TokenSigner:
+    return _state().signer
+
+
+def setup_done() -> bool:
+    state = _state()
+    if not state.setup_done:
+        state.setup_done = master_password.is_set()
+    return state.setup_done
+
+
+def _require_setup():
+    if request.endpoint in SETUP_OPEN or request.endpoint is None or setup_done():
+        return None
+    if request.path.startswith("/api/"):
+        abort(503, "Setup is not done: set the master password first.")
+    return redirect(url_for("setup.setup"), 303)
+
+
+def cookie_name() -> str:
+    return "__Host-gatehouse_session" if current_app.config["GATEHOUSE_COOKIE_SECURE"] else "gatehouse_session"
+
+
+def presented_token() -> str | None:
+    """The raw token from `Authorization: Bearer` if that header is sent, else from the cookie.
+
+    An Authorization header that is not a valid bearer token never falls back to the cookie.
+    """
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, value = header.partition(" ")
+        return signer().unsign(value.strip()) if scheme.lower() == "bearer" else None
+    return signer().unsign(request.cookies.get(cookie_name()))
+
+
+def current_session() -> CachedSession | None:
+    if "login_session" not in g:
+        token = presented_token()
+        g.login_session = sessions.validate(token) if token else None
+    return g.login_session
+
+
+def login_required(view):
+    """Send anonymous visitors to the login form, remembering where they were going."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if current_session() is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")), 303)
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def client_ip() -> str | None:
+    return request.remote_addr
+
+
+def set_session_cookie(response: Response, token: str, max_age: int) -> None:
+    response.set_cookie(
+        cookie_name(),
+        signer().sign(token),
+        max_age=max_age,
+        secure=current_app.config["GATEHOUSE_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(
+        cookie_name(), path="/", secure=current_app.config["GATEHOUSE_COOKIE_SECURE"], httponly=True, samesite="Lax"
+    )

@@ -1,0 +1,1 @@
+"""The signed-in admin's own pages."""

@@ -1,0 +1,13 @@
+"""Forms of the sign-in pages; each carries a CSRF token (flask-wtf)."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField
+
+
+class LoginForm(FlaskForm):
+    password = PasswordField("Master password")
+    next = HiddenField()
+
+
+class LogoutForm(FlaskForm):
+    """Only the CSRF token: signing out must be a deliberate POST from our own page."""

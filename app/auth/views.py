@@ -1,0 +1,50 @@
+"""Sign in (`/login`) and sign out (`/logout`)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
+
+from app import access
+from app.auth.forms import LoginForm, LogoutForm
+from app.security.redirects import safe_next
+from app.services import login as login_service
+from app.services import sessions
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Form; right password → new session and 303 to a local `next`; wrong → 401."""
+    form = LoginForm()
+    target = safe_next(form.next.data if request.method == "POST" else request.args.get("next"))
+    if access.current_session() is not None:
+        return redirect(target, 303)
+    if request.method == "GET":
+        form.next.data = target
+        return render_template("auth/login.html", form=form)
+    started = login_service.attempt(
+        form.password.data or "", access.client_ip(), request.user_agent.string, kind=sessions.BROWSER
+    )
+    if started is None:
+        form.next.data = target
+        return render_template("auth/login.html", form=form, error="Incorrect password."), 401
+    response = redirect(target, 303)
+    access.set_session_cookie(response, started.token, sessions.remaining_seconds(started.session))
+    return response
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    """GET asks for confirmation; POST revokes the session, clears the cookie, 303 to /login."""
+    form = LogoutForm()
+    if request.method == "GET":
+        return render_template("auth/logout.html", form=form, signed_in=access.current_session() is not None)
+    token = access.presented_token()
+    if token:
+        login_service.logout(token, access.client_ip())
+    response = make_response(redirect(url_for("auth.login"), 303))
+    access.clear_session_cookie(response)
+    # "cache" only: "cookies" would also wipe the device cookie that guards against lockout.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response

@@ -1,0 +1,27 @@
+"""What every cache backend offers, and what it stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class CachedSession:
+    """The facts needed to accept a request without asking the database."""
+
+    id: int
+    kind: str
+    expires_at: datetime
+    last_seen_at: datetime
+
+
+class SessionCache(Protocol):
+    def get(self, key: str) -> CachedSession | None: ...
+
+    def set(self, key: str, value: CachedSession, ttl: float) -> None: ...
+
+    def invalidate(self, key: str) -> None: ...
+
+    def clear(self) -> None: ...

@@ -1,0 +1,37 @@
+"""The session cache as a Flask extension (shaped like Flask-WTF's CSRFProtect)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from app.cache.base import SessionCache
+from app.cache.memory import MemoryCache
+from app.cache.null import NullCache
+from app.config import ConfigError
+
+
+def build_backend(config) -> SessionCache:
+    """The backend named by GATEHOUSE_CACHE; Redis is added by the scale-out work."""
+    name = config["GATEHOUSE_CACHE"]
+    if name == "memory":
+        return MemoryCache(config["GATEHOUSE_CACHE_MAX_ENTRIES"])
+    if name == "none":
+        return NullCache()
+    raise ConfigError(f"GATEHOUSE_CACHE={name!r} is not available in this build")
+
+
+class SessionCacheExtension:
+    def __init__(self, app: Flask | None = None) -> None:
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions["gatehouse.cache"] = build_backend(app.config)
+
+    @property
+    def backend(self) -> SessionCache:
+        return current_app.extensions["gatehouse.cache"]
+
+    @property
+    def ttl(self) -> int:
+        return current_app.config["GATEHOUSE_CACHE_TTL_SECONDS"]

@@ -1,0 +1,87 @@
+"""The `gatehouse` command: a Flask CLI for the app (set-password, db upgrade, serve)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from app.extensions import db
+from app.security.passwords import PasswordRejected
+
+
+@click.command("set-password")
+@click.option("--stdin", "from_stdin", is_flag=True, help="Read the password as one line from standard input.")
+@with_appcontext
+def set_password(from_stdin: bool) -> None:
+    """Set or replace the master password and sign every session out.
+
+    Works while the server runs: the server reads the hash from the database at each
+    sign-in, so the new password counts at once.
+    """
+    from app.services import master_password
+
+    if from_stdin:
+        raw = sys.stdin.buffer.readline()
+        try:
+            password = raw.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8")
+        except UnicodeDecodeError:
+            raise click.ClickException("The password is not valid UTF-8 text.") from None
+        confirm = None
+    else:
+        password = click.prompt("New master password", hide_input=True)
+        confirm = click.prompt("Repeat the password", hide_input=True)
+    try:
+        master_password.replace(password, confirm)
+    except PasswordRejected as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("Master password set; every session has been signed out.")
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema commands."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Create or upgrade the database schema to the newest version (Alembic)."""
+    from app.migrate import upgrade
+
+    upgrade(db.engine)
+    click.echo("Database is up to date.")
+
+
+@click.command("serve", context_settings={"ignore_unknown_options": True})
+@click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
+def serve(gunicorn_args: tuple[str, ...]) -> None:
+    """Run gunicorn with the shipped gunicorn.conf.py (extra arguments go to gunicorn)."""
+    from app.migrate import MIGRATIONS
+
+    root = MIGRATIONS.parent
+    os.chdir(root)
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py"), *gunicorn_args, "wsgi:app"])
+
+
+def register(app: Flask) -> None:
+    for command in (set_password, db_group, serve):
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from app import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    from app.config import ConfigError
+
+    try:
+        FlaskGroup(create_app=_create_app, add_version_option=False, load_dotenv=False, help="Gatehouse administration.")(prog_name="gatehouse")
+    except ConfigError as exc:
+        sys.exit(f"gatehouse: {exc}")

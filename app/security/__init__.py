@@ -1,0 +1,1 @@
+"""Security primitives with no Flask in them: password hashing and token signing."""

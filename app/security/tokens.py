@@ -1,0 +1,41 @@
+"""Session tokens: 32 random bytes, signed for the cookie or bearer value, hashed for storage."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Sequence
+
+from itsdangerous import BadSignature, Signer
+
+SALT = "gatehouse.session-token"
+MAX_SIGNED_LENGTH = 200
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """What the database and cache keep: SHA-256 hex of the raw token."""
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+class TokenSigner:
+    """Signs with the current key; verifies with the current and the previous ones (rotation)."""
+
+    def __init__(self, current_key: str, previous_keys: Sequence[str] = ()) -> None:
+        # itsdangerous signs with the last key and accepts any of them.
+        self._signer = Signer([*previous_keys, current_key], salt=SALT, digest_method=hashlib.sha256)
+
+    def sign(self, token: str) -> str:
+        return self._signer.sign(token).decode("ascii")
+
+    def unsign(self, value: str | None) -> str | None:
+        """The raw token inside a signed value, or None if it is absent, malformed or forged."""
+        if not value or len(value) > MAX_SIGNED_LENGTH or not value.isascii():
+            return None
+        try:
+            return self._signer.unsign(value).decode("ascii")
+        except (BadSignature, UnicodeDecodeError):
+            return None

@@ -1,0 +1,1 @@
+"""Business logic. Services take plain values (never `request`) and own their transaction."""

@@ -1,0 +1,64 @@
+"""The one master password: is it set, does a guess match, set or replace it."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db, session_cache
+from app.models import Setting, utcnow
+from app.security.passwords import check_new_password, hash_password, needs_rehash, verify_password
+
+PASSWORD_KEY = "password_hash"
+
+
+def _stored_hash() -> str | None:
+    # Read on every check so a change made by the CLI in another process counts at once.
+    return db.session.scalar(select(Setting.value).where(Setting.key == PASSWORD_KEY))
+
+
+def is_set() -> bool:
+    return _stored_hash() is not None
+
+
+def check(password: str) -> bool:
+    """True when `password` is the master password; upgrades an old bcrypt cost on success."""
+    stored = _stored_hash()
+    if stored is None or not verify_password(password, stored):
+        return False
+    rounds = current_app.config["GATEHOUSE_BCRYPT_ROUNDS"]
+    if needs_rehash(stored, rounds):
+        row = db.session.get(Setting, PASSWORD_KEY)
+        row.value = hash_password(password, rounds)
+        db.session.commit()
+    return True
+
+
+def set_first(password: str, confirm: str | None = None) -> bool:
+    """Store the first password; False if one was set meanwhile (first writer wins).
+
+    Raises PasswordRejected for a password that breaks the rules.
+    """
+    check_new_password(password, confirm)
+    hashed = hash_password(password, current_app.config["GATEHOUSE_BCRYPT_ROUNDS"])
+    db.session.add(Setting(key=PASSWORD_KEY, value=hashed))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def replace(password: str, confirm: str | None = None) -> None:
+    """Set or replace the password and end every session, in one transaction."""
+    from app.services.sessions import revoke_all  # sessions imports nothing from here
+
+    check_new_password(password, confirm)
+    hashed = hash_password(password, current_app.config["GATEHOUSE_BCRYPT_ROUNDS"])
+    db.session.execute(delete(Setting).where(Setting.key == PASSWORD_KEY))
+    db.session.add(Setting(key=PASSWORD_KEY, value=hashed, updated_at=utcnow()))
+    revoke_all(commit=False)
+    db.session.commit()
+    session_cache.backend.clear()

@@ -1,0 +1,93 @@
+"""Start the real thing: `gatehouse db upgrade`, then gunicorn with the shipped config."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gatehouse_env(instance: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEHOUSE_", "GUNICORN_", "WEB_CONCURRENCY"))}
+    env.update(
+        GATEHOUSE_INSTANCE_DIR=str(instance),
+        GATEHOUSE_COOKIE_SECURE="0",
+        GATEHOUSE_BCRYPT_ROUNDS="4",
+        GATEHOUSE_LOG_FORMAT="json",
+    )
+    env.update(extra)
+    return env
+
+
+def gatehouse(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "gatehouse"), *args], env=env, input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+
+class Server:
+    """A gunicorn process serving Gatehouse on a free loopback port."""
+
+    def __init__(self, instance: Path, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = gatehouse_env(instance, GATEHOUSE_BIND=f"127.0.0.1:{self.port}", **env)
+        self.log = instance.parent / f"gunicorn-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+
+    def prepare(self, password: str | None) -> None:
+        result = gatehouse(self.env, "db", "upgrade")
+        assert result.returncode == 0, result.stderr
+        if password is not None:
+            result = gatehouse(self.env, "set-password", "--stdin", stdin=password + "\n")
+            assert result.returncode == 0, result.stderr
+
+    def start(self, *gunicorn_args: str, wait: bool = True) -> "Server":
+        self.instance_log = open(self.log, "ab")
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", *gunicorn_args, "wsgi:app"],
+            cwd=ROOT, env=self.env, stdout=self.instance_log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"gunicorn exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise AssertionError(f"gunicorn did not answer within {timeout}s:\n{self.output()}")
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            return self.process.wait()
+        finally:
+            self.instance_log.close()

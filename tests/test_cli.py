@@ -1,0 +1,61 @@
+import pytest
+
+from app.services import master_password, sessions
+from tests.conftest import PASSWORD, stored_hash
+
+NEW = "the replacement master password"
+
+
+def test_set_password_from_stdin(fresh_app):
+    runner = fresh_app.test_cli_runner()
+    result = runner.invoke(args=["set-password", "--stdin"], input=NEW + "\n")
+    assert result.exit_code == 0, result.output
+    with fresh_app.app_context():
+        assert master_password.check(NEW) and not master_password.check(NEW + "\n")
+
+
+def test_set_password_prompts_twice(fresh_app):
+    result = fresh_app.test_cli_runner().invoke(args=["set-password"], input=f"{NEW}\n{NEW}\n")
+    assert result.exit_code == 0, result.output
+    with fresh_app.app_context():
+        assert master_password.check(NEW)
+
+
+def test_prompted_passwords_must_match(fresh_app):
+    result = fresh_app.test_cli_runner().invoke(args=["set-password"], input=f"{NEW}\n{NEW}x\n")
+    assert result.exit_code != 0 and "do not match" in result.output
+    assert stored_hash(fresh_app) is None
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [(b"short\n", "at least 15"), (b"\xff\xfe not utf-8 at all\n", "UTF-8"), (b"has a nul \x00 inside it\n", "NUL")],
+)
+def test_bad_stdin_password_is_refused_and_changes_nothing(app, data, message):
+    before = stored_hash(app)
+    result = app.test_cli_runner().invoke(args=["set-password", "--stdin"], input=data)
+    assert result.exit_code == 1 and message in result.output
+    assert stored_hash(app) == before
+
+
+def test_set_password_revokes_every_session(app):
+    with app.app_context():
+        started = sessions.create(sessions.BROWSER, None, None)
+    result = app.test_cli_runner().invoke(args=["set-password", "--stdin"], input=NEW + "\n")
+    assert result.exit_code == 0
+    with app.app_context():
+        assert sessions.validate(started.token) is None
+        assert master_password.check(NEW) and not master_password.check(PASSWORD)
+
+
+def test_db_upgrade_creates_schema(make_app, tmp_path):
+    from sqlalchemy import inspect
+
+    app = make_app(GATEHOUSE_DATABASE_URL=f"sqlite:///{tmp_path}/empty.db")
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0 and "up to date" in result.output
+    with app.app_context():
+        from app.extensions import db
+
+        names = set(inspect(db.engine).get_table_names())
+    assert {"login_sessions", "settings", "alembic_version"} <= names

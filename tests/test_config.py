@@ -1,0 +1,70 @@
+import stat
+
+import pytest
+
+from app.config import ConfigError, load_settings
+
+
+def env(tmp_path, **values):
+    return {"GATEHOUSE_INSTANCE_DIR": str(tmp_path), **{f"GATEHOUSE_{k}": v for k, v in values.items()}}
+
+
+def test_defaults(tmp_path):
+    settings = load_settings(env(tmp_path))
+    assert settings["GATEHOUSE_SESSION_LIFETIME_MINUTES"] == 720
+    assert settings["GATEHOUSE_SESSION_IDLE_MINUTES"] == 30
+    assert settings["GATEHOUSE_COOKIE_SECURE"] is True
+    assert settings["GATEHOUSE_CACHE"] == "memory"
+    assert settings["GATEHOUSE_LOGIN_BACKOFF"] == (0.5, 1, 2, 4, 5)
+    assert settings["GATEHOUSE_LOGIN_BAN"] == (10, 900)
+    assert settings["GATEHOUSE_LOGIN_GLOBAL"] == (100, 3600)
+    assert settings["GATEHOUSE_DATABASE_URL"] == f"sqlite:///{tmp_path / 'gatehouse.db'}"
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("SESSION_LIFETIME_MINUTES", "soon"),
+        ("SESSION_IDLE_MINUTES", "0"),
+        ("COOKIE_SECURE", "maybe"),
+        ("CACHE", "memcached"),
+        ("TRUSTED_PROXIES", "10.0.0.0/33"),
+        ("BCRYPT_ROUNDS", "3"),
+        ("LOGIN_BACKOFF", "1,-2"),
+        ("LOGIN_BAN", "10"),
+        ("LOGIN_GLOBAL", "0/60"),
+        ("LOG_FORMAT", "xml"),
+        ("THREADS", "1"),
+        ("SECRET_KEY", "short"),
+    ],
+)
+def test_invalid_value_names_the_variable(tmp_path, name, value):
+    with pytest.raises(ConfigError) as info:
+        load_settings(env(tmp_path, **{name: value}))
+    message = str(info.value)
+    assert f"GATEHOUSE_{name}" in message and "\n" not in message
+
+
+def test_redis_cache_needs_url(tmp_path):
+    with pytest.raises(ConfigError, match="GATEHOUSE_REDIS_URL"):
+        load_settings(env(tmp_path, CACHE="redis"))
+
+
+def test_secret_key_generated_once_with_mode_0600(tmp_path):
+    first = load_settings(env(tmp_path))["GATEHOUSE_SECRET_KEY"]
+    second = load_settings(env(tmp_path))["GATEHOUSE_SECRET_KEY"]
+    key_file = tmp_path / "secret_key"
+    assert first == second and len(first) >= 32
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert key_file.read_text().strip() == first
+
+
+def test_given_secret_key_is_used_and_nothing_written(tmp_path):
+    settings = load_settings(env(tmp_path, SECRET_KEY="k" * 40))
+    assert settings["GATEHOUSE_SECRET_KEY"] == "k" * 40
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_trusted_proxies_parse_addresses_and_networks(tmp_path):
+    nets = load_settings(env(tmp_path, TRUSTED_PROXIES="127.0.0.1, 10.0.0.0/8,::1"))["GATEHOUSE_TRUSTED_PROXIES"]
+    assert [str(n) for n in nets] == ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]

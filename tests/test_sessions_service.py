@@ -1,0 +1,115 @@
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from app.extensions import db, session_cache
+from app.models import LoginSession, utcnow
+from app.security.tokens import hash_token
+from app.services import sessions
+
+
+def test_create_stores_only_the_hash(app):
+    with app.app_context():
+        started = sessions.create(sessions.BROWSER, "203.0.113.9", "Mozilla/5.0 \x1b[31mred")
+        row = db.session.get(LoginSession, started.session.id)
+        assert row.token_hash == hash_token(started.token) and started.token not in row.token_hash
+        assert row.user_agent == "Mozilla/5.0 [31mred"
+        assert row.expires_at - row.created_at == timedelta(minutes=720)
+
+
+def test_every_login_gets_a_new_token(app):
+    with app.app_context():
+        tokens = {sessions.create(sessions.BROWSER, None, None).token for _ in range(5)}
+        assert len(tokens) == 5
+
+
+def test_validate_accepts_live_and_rejects_unknown(app):
+    with app.app_context():
+        started = sessions.create(sessions.BROWSER, None, None)
+        assert sessions.validate(started.token).id == started.session.id
+        assert sessions.validate("not-a-token") is None
+
+
+def test_absolute_lifetime(app):
+    with app.app_context():
+        started = sessions.create(sessions.API, None, None)
+        later = utcnow() + timedelta(minutes=721)
+        assert sessions.validate(started.token, now=later) is None
+
+
+def test_idle_timeout_applies_to_browsers_not_tokens(app):
+    with app.app_context():
+        browser = sessions.create(sessions.BROWSER, None, None)
+        api = sessions.create(sessions.API, None, None)
+        later = utcnow() + timedelta(minutes=31)
+        assert sessions.validate(browser.token, now=later) is None
+        assert sessions.validate(api.token, now=later) is not None
+
+
+def test_activity_keeps_a_browser_session_alive_with_throttled_writes(app):
+    with app.app_context():
+        started = sessions.create(sessions.BROWSER, None, None)
+        created = started.session.last_seen_at
+        assert sessions.validate(started.token, now=created + timedelta(seconds=30)).last_seen_at == created
+        assert _stored_last_seen(started) == created  # no write inside the interval
+        step = created + timedelta(minutes=20)
+        assert sessions.validate(started.token, now=step).last_seen_at == step
+        assert _stored_last_seen(started) == step
+        assert sessions.validate(started.token, now=step + timedelta(minutes=20)) is not None
+
+
+def _stored_last_seen(started):
+    db.session.expire_all()
+    return db.session.get(LoginSession, started.session.id).last_seen_at
+
+
+def test_revoke_is_immediate_even_when_cached(app):
+    with app.app_context():
+        started = sessions.create(sessions.BROWSER, None, None)
+        assert sessions.validate(started.token) is not None  # now cached
+        sessions.revoke_token(started.token)
+        assert session_cache.backend.get(hash_token(started.token)) is None
+        assert sessions.validate(started.token) is None
+
+
+def test_revocation_from_another_process_reaches_the_cache_within_ttl(make_app):
+    app = make_app(GATEHOUSE_CACHE_TTL_SECONDS=60)
+    with app.app_context():
+        started = sessions.create(sessions.BROWSER, None, None)
+        sessions.validate(started.token)
+        # What `gatehouse sessions revoke` in another process does: the database only.
+        db.session.execute(update(LoginSession).values(revoked_at=utcnow()))
+        db.session.commit()
+        assert sessions.validate(started.token) is not None  # served from cache meanwhile
+        session_cache.backend.clear()  # the TTL running out
+        assert sessions.validate(started.token) is None
+
+
+def test_without_cache_every_check_reads_the_database(make_app):
+    app = make_app(GATEHOUSE_CACHE="none")
+    with app.app_context():
+        started = sessions.create(sessions.BROWSER, None, None)
+        assert sessions.validate(started.token) is not None
+        db.session.execute(update(LoginSession).values(revoked_at=utcnow()))
+        db.session.commit()
+        assert sessions.validate(started.token) is None
+
+
+def test_cache_entry_never_outlives_the_session(make_app):
+    app = make_app(GATEHOUSE_SESSION_LIFETIME_MINUTES=1, GATEHOUSE_CACHE_TTL_SECONDS=3600)
+    with app.app_context():
+        started = sessions.create(sessions.API, None, None)
+        sessions.validate(started.token)
+        deadline, _ = session_cache.backend._entries[hash_token(started.token)]
+        import time
+
+        assert deadline - time.monotonic() <= 60
+
+
+def test_revoke_all(app):
+    with app.app_context():
+        tokens = [sessions.create(sessions.BROWSER, None, None).token for _ in range(3)]
+        for token in tokens:
+            sessions.validate(token)
+        assert sessions.revoke_all() == 3
+        assert all(sessions.validate(t) is None for t in tokens)

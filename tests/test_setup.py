@@ -1,0 +1,123 @@
+import re
+import stat
+
+from app.extensions import db
+from app.services import master_password
+from app.services import setup as setup_service
+from tests.conftest import PASSWORD, count_rows, csrf_token, stored_hash
+from app.models import Setting
+
+NEW = "a brand new master password"
+
+
+def read_code(app) -> str:
+    return (app.config["GATEHOUSE_INSTANCE_DIR"] / "setup-code").read_text().strip()
+
+
+def post_setup(client, code, password=NEW, confirm=None):
+    token = csrf_token(client, "/setup")
+    return client.post("/setup", data={"csrf_token": token, "code": code, "password": password, "confirm": confirm or password})
+
+
+def test_every_page_redirects_to_setup_until_done(fresh_app):
+    client = fresh_app.test_client()
+    for path in ["/", "/login", "/logout", "/nonexistent"]:
+        response = client.get(path)
+        assert response.status_code in (303, 404) and (response.status_code == 404 or response.location == "/setup")
+    assert client.get("/").status_code == 303
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/static/css/gatehouse.css").status_code == 200
+
+
+def test_setup_code_file_is_private_and_stable(fresh_app):
+    with fresh_app.app_context():
+        path = setup_service.ensure_code(fresh_app.config["GATEHOUSE_INSTANCE_DIR"])
+        again = setup_service.ensure_code(fresh_app.config["GATEHOUSE_INSTANCE_DIR"])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path == again and len(path.read_text().strip()) >= 16
+
+
+def test_setup_logs_where_the_code_is(fresh_app, caplog):
+    import logging
+
+    logging.getLogger("gatehouse").addHandler(caplog.handler)
+    try:
+        with fresh_app.app_context():
+            path = setup_service.ensure_code(fresh_app.config["GATEHOUSE_INSTANCE_DIR"])
+    finally:
+        logging.getLogger("gatehouse").removeHandler(caplog.handler)
+    assert f"setup required: open /setup and enter the code from {path}" in caplog.text
+    assert path.read_text().strip() not in caplog.text
+
+
+def test_setup_page_shows_form(fresh_app):
+    response = fresh_app.test_client().get("/setup")
+    assert response.status_code == 200 and b"setup-code" in response.data
+
+
+def test_wrong_code_is_403_and_sets_nothing(fresh_app):
+    client = fresh_app.test_client()
+    client.get("/setup")
+    response = post_setup(client, "wrong-code")
+    assert response.status_code == 403 and b"Incorrect setup code." in response.data
+    assert stored_hash(fresh_app) is None
+
+
+def test_bad_password_is_400_and_sets_nothing(fresh_app):
+    client = fresh_app.test_client()
+    client.get("/setup")
+    code = read_code(fresh_app)
+    for password, confirm, message in [
+        ("too short", None, b"at least 15"),
+        (NEW, NEW + "x", b"do not match"),
+        ("fifteen chars!!\x00", None, b"NUL"),
+        ("€" * 400, None, b"at most 1024 bytes"),
+    ]:
+        response = post_setup(client, code, password, confirm)
+        assert response.status_code == 400 and message in response.data
+    assert stored_hash(fresh_app) is None and count_rows(fresh_app, Setting) == 0
+
+
+def test_setup_without_csrf_is_400(fresh_app):
+    client = fresh_app.test_client()
+    client.get("/setup")
+    response = client.post("/setup", data={"code": read_code(fresh_app), "password": NEW, "confirm": NEW})
+    assert response.status_code == 400 and stored_hash(fresh_app) is None
+
+
+def test_successful_setup_then_404(fresh_app):
+    client = fresh_app.test_client()
+    client.get("/setup")
+    code = read_code(fresh_app)
+    response = post_setup(client, code)
+    assert response.status_code == 303 and response.location == "/login"
+    assert not (fresh_app.config["GATEHOUSE_INSTANCE_DIR"] / "setup-code").exists()
+    with fresh_app.app_context():
+        assert master_password.check(NEW)
+    before = stored_hash(fresh_app)
+    assert client.get("/setup").status_code == 404
+    assert client.post("/setup", data={"code": code, "password": "x" * 20, "confirm": "x" * 20}).status_code in (400, 404)
+    assert stored_hash(fresh_app) == before
+    assert client.get("/login").status_code == 200
+
+
+def test_first_writer_wins(fresh_app):
+    with fresh_app.app_context():
+        assert master_password.set_first(PASSWORD)
+        assert not master_password.set_first("another long password")
+        assert master_password.check(PASSWORD)
+
+
+def test_cost_is_upgraded_on_next_successful_login(make_app):
+    old = make_app(GATEHOUSE_BCRYPT_ROUNDS=4)
+    with old.app_context():
+        master_password.set_first(PASSWORD)
+    assert "$2b$04$" in stored_hash(old)
+    new = make_app(GATEHOUSE_BCRYPT_ROUNDS=5)
+    with new.app_context():
+        assert not master_password.check("wrong password here")
+        assert "$2b$04$" in stored_hash(new)
+        assert master_password.check(PASSWORD)
+    assert "$2b$05$" in stored_hash(new)
+    with new.app_context():
+        assert master_password.check(PASSWORD)
