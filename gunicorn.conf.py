@@ -14,3 +14,6 @@ limit_request_line = 8190
 accesslog = "-"
 # No query strings in the access log: `next=` and friends stay out of the logs.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+# gunicorn 24+ opens a runtime control socket in $HOME by default; Gatehouse needs none,
+# and several test servers (or ProtectHome= under systemd) would trip over a shared path.
+control_socket_disable = True
