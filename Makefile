@@ -28,5 +28,12 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Benchmarks: never part of `make test` (timings on shared machines are noisy).
+bench: $(VENV)/.installed-test
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/auth_overhead.py
+	$(BIN)/python bench/db_scale.py
+	$(BIN)/python bench/memory.py
+
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

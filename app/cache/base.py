@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CachedSession:
     """The facts needed to accept a request without asking the database."""
 

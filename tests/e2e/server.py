@@ -55,10 +55,10 @@ class Server:
             result = gatehouse(self.env, "set-password", "--stdin", stdin=password + "\n")
             assert result.returncode == 0, result.stderr
 
-    def start(self, *gunicorn_args: str, wait: bool = True) -> "Server":
+    def start(self, *gunicorn_args: str, wait: bool = True, app: str = "wsgi:app") -> "Server":
         self.instance_log = open(self.log, "ab")
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", *gunicorn_args, "wsgi:app"],
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", *gunicorn_args, app],
             cwd=ROOT, env=self.env, stdout=self.instance_log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         if wait:
