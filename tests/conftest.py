@@ -20,6 +20,8 @@ PASSWORD = "correct horse battery staple"
 SECRET = "test-secret-key-0123456789abcdefghijklmnop"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
+pytest_plugins = ["tests.redis_support"]  # fixtures: redis_url, redis_prefix, redis_server
+
 
 def require_external(reason: str):
     """Skip with `reason` on a laptop; fail instead when CI demands the outside programs."""
