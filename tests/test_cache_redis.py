@@ -148,7 +148,7 @@ def test_entries_from_before_an_outage_are_dropped_when_it_ends(redis_server):
     redis_server.client().execute_command("CLIENT", "PAUSE", 1500)
     started = time.monotonic()
     cache.invalidate(KEY)  # times out: lost
-    assert cache.outage.down and time.monotonic() - started < 1.5
+    assert cache.outage.down and time.monotonic() - started < 1.0  # one 0.5 s timeout, not retried
     time.sleep(max(0, started + 1.6 - time.monotonic()))
     assert redis_server.client().exists("t:session:" + KEY) == 1  # the stale entry is still there
     assert cache.get(KEY) is None

@@ -41,11 +41,11 @@ return 1
 
 
 def connect(url: str, timeout: float = 0.5) -> redis.Redis:
-    """A client that gives up fast: short timeouts, one immediate retry (a stale pooled
-    socket after a Redis restart), no backoff. An outage costs at most ~2 x `timeout`."""
+    """A client that gives up fast: short timeouts, never retried; one immediate retry only
+    for a dropped connection (a stale pooled socket after a Redis restart)."""
     return redis.Redis.from_url(
         url, socket_timeout=timeout, socket_connect_timeout=timeout,
-        retry=Retry(NoBackoff(), 1), decode_responses=True,
+        retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)), decode_responses=True,
     )
 
 
