@@ -6,32 +6,32 @@ own prefix and deletes its keys afterwards, so a shared Redis is left as it was 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
 import uuid
 
 import pytest
+import redis
 
 from tests.conftest import require_external
 from tests.e2e.server import free_port
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = os.environ.get("GATEHOUSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def _client(url: str):
-    import redis
-
+def _client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5, decode_responses=True)
 
 
 @pytest.fixture
 def redis_url():
-    """The machine's Redis (127.0.0.1:6379), or a skip saying why."""
+    """The machine's Redis (GATEHOUSE_TEST_REDIS_URL, default 127.0.0.1:6379), or a skip saying why."""
     try:
         _client(REDIS_URL).ping()
-    except Exception as exc:  # redis-py missing or server down
-        require_external(f"Redis on 127.0.0.1:6379 unavailable ({type(exc).__name__})")
+    except redis.RedisError as exc:
+        require_external(f"Redis at {REDIS_URL} unavailable ({type(exc).__name__})")
     return REDIS_URL
 
 
@@ -64,7 +64,7 @@ class RedisServer:
             try:
                 if _client(self.url).ping():
                     return self
-            except Exception:
+            except redis.RedisError:
                 time.sleep(0.05)
         raise AssertionError(f"redis-server did not answer on port {self.port}")
 
@@ -82,7 +82,6 @@ def redis_server():
     """A private redis-server (the test may stop and restart it); skipped without the binary."""
     if shutil.which("redis-server") is None:
         require_external("redis-server binary not installed")
-    pytest.importorskip("redis")
     server = RedisServer().start()
     yield server
     server.stop()

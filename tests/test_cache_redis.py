@@ -8,10 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from app.cache.base import CachedSession
+from app.cache.redis import RedisCache, connect
 from tests.e2e.server import free_port
-
-redis_cache = pytest.importorskip("app.cache.redis")
-RedisCache, connect = redis_cache.RedisCache, redis_cache.connect
 
 KEY = "ab" * 32  # what sessions.validate passes: a SHA-256 hex digest
 ENTRY = CachedSession(

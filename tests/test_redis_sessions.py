@@ -5,8 +5,10 @@ import time
 
 import pytest
 
+from app.cache.redis import connect
 from app.services import master_password
 from tests.conftest import PASSWORD, AuthActions
+from tests.e2e.server import free_port
 
 COOKIE = "gatehouse_session"
 
@@ -42,8 +44,6 @@ def cached_sessions(client, prefix):
 
 
 def test_logout_in_one_worker_is_honoured_by_the_other_on_the_next_request(workers, redis_url, redis_prefix):
-    from app.cache.redis import connect
-
     one, two = workers(redis_url, redis_prefix)
     browser = signed_in(one)
     elsewhere = same_browser(browser, two)
@@ -65,8 +65,6 @@ def test_with_in_process_caches_the_other_worker_would_still_accept(workers):
 
 
 def test_unreachable_redis_means_database_checks_and_no_errors(workers, caplog):
-    from tests.e2e.server import free_port
-
     one, two = workers(f"redis://127.0.0.1:{free_port()}/0")
     logging.getLogger("gatehouse").addHandler(caplog.handler)
     try:

@@ -26,7 +26,8 @@ def build_backend(config) -> SessionCache:
             client = connect(config["GATEHOUSE_REDIS_URL"])
         except ValueError as exc:
             raise ConfigError(f"GATEHOUSE_REDIS_URL is invalid: {exc}") from None
-        return RedisCache(client, config["GATEHOUSE_REDIS_PREFIX"], tombstone_seconds=config["GATEHOUSE_CACHE_TTL_SECONDS"])
+        ttl = config["GATEHOUSE_CACHE_TTL_SECONDS"]
+        return RedisCache(client, config["GATEHOUSE_REDIS_PREFIX"], tombstone_seconds=ttl)
     raise ConfigError(f"GATEHOUSE_CACHE={name!r} is not available in this build")
 
 
