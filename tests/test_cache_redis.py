@@ -104,6 +104,8 @@ def test_foreign_or_damaged_values_are_misses(cache, raw, redis_prefix):
     assert cache.get(KEY) is None
     raw.set(f"{redis_prefix}session:{KEY}", "[0, 1]")
     assert cache.get(KEY) is None
+    raw.set(f"{redis_prefix}session:{KEY}", "[0, 1, \"browser\", 1e300, 0]")
+    assert cache.get(KEY) is None
 
 
 def test_unreachable_redis_falls_back_fast_and_warns_once(records):

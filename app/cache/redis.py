@@ -85,7 +85,7 @@ class RedisCache:
             if stamp != self._seen.generation:
                 return None
             return CachedSession(int(id_), str(kind), _dt(expires_us), _dt(seen_us))
-        except (ValueError, TypeError):  # not ours or damaged: a miss, the database decides
+        except (ValueError, TypeError, OverflowError):  # not ours or damaged: a miss, the database decides
             return None
 
     def set(self, key: str, value: CachedSession, ttl: float) -> None:
