@@ -84,6 +84,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CACHE_TTL_SECONDS": ("60", _int(0)),
     "CACHE_MAX_ENTRIES": ("100000", _int(1)),
     "REDIS_URL": ("", _text),
+    "REDIS_PREFIX": ("gatehouse:", _text),
     "WORKERS": ("1", _int(1)),
     "THREADS": ("4", _int(2, 256)),
     "BIND": ("127.0.0.1:8000", _text),

@@ -20,6 +20,9 @@ PASSWORD = "correct horse battery staple"
 SECRET = "test-secret-key-0123456789abcdefghijklmnop"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
+# Plugins: redis_url, redis_prefix, redis_server; --db=sqlite|postgresql|both and database_url.
+pytest_plugins = ["tests.redis_support", "tests.postgres_support"]
+
 
 def require_external(reason: str):
     """Skip with `reason` on a laptop; fail instead when CI demands the outside programs."""
@@ -55,11 +58,13 @@ def make_test_app(tmp_path, template, **overrides):
 
 
 @pytest.fixture
-def make_app(tmp_path, migrated_template):
-    """Build an app on this test's database with extra typed settings."""
+def make_app(tmp_path, migrated_template, database_url):
+    """Build an app on this test's database (SQLite or PostgreSQL, see --db) with extra typed settings."""
     apps = []
 
     def build(**overrides):
+        if database_url:
+            overrides = {"GATEHOUSE_DATABASE_URL": database_url, **overrides}
         app = make_test_app(tmp_path, migrated_template, **overrides)
         apps.append(app)
         return app

@@ -18,6 +18,9 @@ class CachedSession:
 
 
 class SessionCache(Protocol):
+    """Keyed by token hash. After `invalidate(key)` a backend may refuse `set(key)` for a while
+    (Redis does, for one TTL), so a request that read the row before a revoke cannot put it back."""
+
     def get(self, key: str) -> CachedSession | None: ...
 
     def set(self, key: str, value: CachedSession, ttl: float) -> None: ...

@@ -11,12 +11,23 @@ from app.config import ConfigError
 
 
 def build_backend(config) -> SessionCache:
-    """The backend named by GATEHOUSE_CACHE; Redis is added by the scale-out work."""
+    """The backend named by GATEHOUSE_CACHE (redis-py is only imported when Redis is used)."""
     name = config["GATEHOUSE_CACHE"]
     if name == "memory":
         return MemoryCache(config["GATEHOUSE_CACHE_MAX_ENTRIES"])
     if name == "none":
         return NullCache()
+    if name == "redis":
+        try:
+            from app.cache.redis import RedisCache, connect
+        except ImportError:
+            raise ConfigError("GATEHOUSE_CACHE=redis needs redis-py: pip install 'gatehouse[redis]'") from None
+        try:
+            client = connect(config["GATEHOUSE_REDIS_URL"])
+        except ValueError as exc:
+            raise ConfigError(f"GATEHOUSE_REDIS_URL is invalid: {exc}") from None
+        ttl = config["GATEHOUSE_CACHE_TTL_SECONDS"]
+        return RedisCache(client, config["GATEHOUSE_REDIS_PREFIX"], tombstone_seconds=ttl)
     raise ConfigError(f"GATEHOUSE_CACHE={name!r} is not available in this build")
 
 
