@@ -221,3 +221,20 @@ def test_password_in_query_string_is_ignored(client, app):
 def test_api_endpoint_names_for_the_rate_limiter(app):
     names = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert {"api.login", "api.token", "api.session", "api.logout", "api.verify", "account.password"} <= names
+
+
+@pytest.mark.parametrize("headers, target", [
+    ({}, "/"),
+    ({"X-Original-URI": "/console/?a=1&b=2"}, "/console/?a=1&b=2"),
+    ({"X-Forwarded-Uri": "/grafana/d/x"}, "/grafana/d/x"),
+    ({"X-Original-URI": "//evil.example/x"}, "/"),
+    ({"X-Original-URI": "https://evil.example/"}, "/"),
+])
+def test_verify_401_says_where_to_log_in(client, headers, target):
+    from urllib.parse import parse_qs, urlsplit
+
+    response = client.get(f"{API}/verify", headers=headers)
+    assert response.status_code == 401
+    location = urlsplit(response.headers["X-Gatehouse-Login"])
+    assert location.path == "/login" and parse_qs(location.query) == {"next": [target]}
+    assert "\n" not in response.headers["X-Gatehouse-Login"]

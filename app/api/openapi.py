@@ -99,7 +99,18 @@ PATHS = {
     "/api/v1/auth/verify": {"get": {
         "operationId": "verify", "summary": "Forward auth (nginx auth_request, Traefik ForwardAuth, Caddy forward_auth).",
         "security": SIGNED_IN,
-        "responses": {"204": {"description": "Valid session."}, "401": UNAUTHORIZED, "503": COMMON["503"]},
+        "parameters": [
+            {"name": name, "in": "header", "required": False, "schema": {"type": "string"},
+             "description": "The original request URI, sent by the proxy; becomes `next` of the login URL."}
+            for name in ("X-Original-URI", "X-Forwarded-Uri")
+        ],
+        "responses": {
+            "204": {"description": "Valid session."},
+            "401": {**UNAUTHORIZED, "headers": {**UNAUTHORIZED["headers"], "X-Gatehouse-Login": {
+                "required": True, "schema": {"type": "string", "pattern": "^/login"},
+                "description": "Where to send the browser: /login?next=<original URI if a local path>."}}},
+            "503": COMMON["503"],
+        },
     }},
     "/api/v1/openapi.json": {"get": {
         "operationId": "openapi", "summary": "This document.",

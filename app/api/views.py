@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify, request, url_for
 
 from app import access
 from app.api.body import BadBody, Field, parse
 from app.api.openapi import document
 from app.extensions import csrf
 from app.security.passwords import MAX_BYTES
+from app.security.redirects import safe_next
 from app.services import login as login_service
 from app.services import sessions
 
@@ -99,9 +100,17 @@ def logout():
 
 @bp.get("/auth/verify")
 def verify():
-    """204 for a live session, else 401: the answer nginx `auth_request` and friends need."""
+    """204 for a live session, else 401: the answer nginx `auth_request` and friends need.
+
+    The 401 also carries `X-Gatehouse-Login`: the login URL with `next` set to the original
+    URI the proxy sent (`X-Forwarded-Uri` or `X-Original-URI`), URL-encoded, because nginx
+    cannot encode a query string itself. Only a local path is ever put there.
+    """
     if access.current_session() is None:
-        return _unauthorized("No valid session.")
+        body, status, headers = _unauthorized("No valid session.")
+        original = request.headers.get("X-Forwarded-Uri") or request.headers.get("X-Original-URI")
+        headers["X-Gatehouse-Login"] = url_for("auth.login", next=safe_next(original))
+        return body, status, headers
     return "", 204
 
 
