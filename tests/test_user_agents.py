@@ -16,8 +16,10 @@ from app.services.user_agents import short_name
     ("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0 Mobile Safari/537.36",
      "Chrome 119 on Android"),
     ("curl/8.5.0", "curl 8"),
-    ("python-requests/2.32.3", "Python 2"),
-    ("SomeTool/1.0 (+https://example.org)", "SomeTool"),
+    ("python-requests/2.32.3", "python-requests 2"),
+    ("SomeTool/1.0 (+https://example.org)", "SomeTool 1"),
+    ("\x1b[31m", "Unknown"),
+    ("Bot", "Bot"),
     ("", "Unknown"),
     (None, "Unknown"),
 ])

@@ -15,8 +15,6 @@ _BROWSERS = (
     ("Chromium", r"Chromium/(\d+)"),
     ("Chrome", r"(?:HeadlessChrome|Chrome|CriOS)/(\d+)"),
     ("Safari", r"Version/(\d+)[^ ]* .*Safari/"),
-    ("curl", r"^curl/(\d+)"),
-    ("Python", r"^python-(?:requests|httpx|urllib3)/(\d+)"),
 )
 _SYSTEMS = (
     ("Android", "Android"), ("iOS", "iPhone"), ("iPadOS", "iPad"), ("Windows", "Windows"),
@@ -33,4 +31,7 @@ def short_name(user_agent: str | None) -> str:
         return f"{browser} on {system}"
     if browser or system:
         return browser or system
-    return user_agent.split("/")[0].split(" ")[0][:40] or "Unknown"
+    tool = re.match(r"([A-Za-z][\w.-]{0,39})(?:/(\d+))?", user_agent)  # curl/8.5.0, python-requests/2.32
+    if tool is None:
+        return "Unknown"
+    return f"{tool.group(1)} {tool.group(2)}" if tool.group(2) else tool.group(1)
