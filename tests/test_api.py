@@ -152,8 +152,7 @@ def test_logout_is_idempotent(client, headers):
 @pytest.mark.parametrize("method, path", [("get", "login"), ("put", "login"), ("delete", "token"), ("post", "verify"),
                                           ("post", "session"), ("get", "logout"), ("trace", "token")])
 def test_wrong_method_is_405_json(client, method, path):
-    assert_error(getattr(client, method)(f"{API}/{path}") if method != "trace" else client.open(f"{API}/{path}", method="TRACE"),
-                 405, "method_not_allowed")
+    assert_error(client.open(f"{API}/{path}", method=method.upper()), 405, "method_not_allowed")
 
 
 def test_unknown_api_path_is_404_json(client):
@@ -238,3 +237,22 @@ def test_verify_401_says_where_to_log_in(client, headers, target):
     location = urlsplit(response.headers["X-Gatehouse-Login"])
     assert location.path == "/login" and parse_qs(location.query) == {"next": [target]}
     assert "\n" not in response.headers["X-Gatehouse-Login"]
+
+
+def test_secure_mode_uses_the_host_prefixed_cookie(make_app):
+    from app.services import master_password
+
+    app = make_app(GATEHOUSE_COOKIE_SECURE=True)
+    with app.app_context():
+        master_password.set_first(PASSWORD)
+    client = app.test_client()
+    response = client.post(f"{API}/login", json={"password": PASSWORD}, base_url="https://localhost")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if "gatehouse_session" in c)
+    assert cookie.startswith("__Host-gatehouse_session=") and "Secure" in cookie and "Domain" not in cookie
+    assert client.get(f"{API}/verify", base_url="https://localhost").status_code == 204
+    doc = client.get("/api/v1/openapi.json", base_url="https://localhost").get_json()
+    assert doc["components"]["securitySchemes"]["cookieAuth"]["name"] == "__Host-gatehouse_session"
+    plain = client.post(f"{API}/logout", data="x", content_type="text/plain", base_url="https://localhost")
+    assert plain.status_code == 415
+    assert client.post(f"{API}/logout", json={}, base_url="https://localhost").status_code == 200
+    assert client.get(f"{API}/verify", base_url="https://localhost").status_code == 401
