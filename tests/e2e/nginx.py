@@ -79,7 +79,7 @@ class Nginx:
             try:
                 requests.get(self.url + "/healthz", timeout=1)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         raise AssertionError("nginx did not answer:\n" + self.errors())
 

@@ -28,7 +28,7 @@ def tool(tmp_path):
         try:
             requests.get(f"http://127.0.0.1:{port}/", timeout=1)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.1)
     yield port
     process.terminate()
