@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from app.security.passwords import MAX_BYTES
 
-LABEL_MAX = 100
+LABEL_MAX = 100  # LoginSession.label is String(100)
 CONTROL_FREE = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 
 

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, jsonify, request, url_for
 
 from app import access
 from app.api.body import BadBody, Field, parse
-from app.api.openapi import document
+from app.api.openapi import LABEL_MAX, document
 from app.extensions import csrf
 from app.security.passwords import MAX_BYTES
 from app.security.redirects import safe_next
@@ -25,7 +25,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 PASSWORD = Field(max_length=MAX_BYTES)
-LABEL = Field(max_length=100, required=False, no_controls=True)
+LABEL = Field(max_length=LABEL_MAX, required=False, no_controls=True)
 
 
 def iso(moment: datetime) -> str:
