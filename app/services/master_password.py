@@ -51,14 +51,14 @@ def set_first(password: str, confirm: str | None = None) -> bool:
     return True
 
 
-def replace(password: str, confirm: str | None = None) -> None:
-    """Set or replace the password and end every session, in one transaction."""
+def replace(password: str, confirm: str | None = None, keep_session_id: int | None = None) -> None:
+    """Set or replace the password and end every session (but `keep_session_id`), in one transaction."""
     from app.services.sessions import revoke_all  # sessions imports nothing from here
 
     check_new_password(password, confirm)
     hashed = hash_password(password, current_app.config["GATEHOUSE_BCRYPT_ROUNDS"])
     db.session.execute(delete(Setting).where(Setting.key == PASSWORD_KEY))
     db.session.add(Setting(key=PASSWORD_KEY, value=hashed, updated_at=utcnow()))
-    revoke_all(commit=False)
+    revoke_all(commit=False, keep_id=keep_session_id)
     db.session.commit()
     session_cache.backend.clear()

@@ -114,11 +114,12 @@ def revoke_token(token: str) -> None:
     session_cache.backend.invalidate(key)
 
 
-def revoke_all(commit: bool = True) -> int:
-    """End every session. With commit=False the caller commits, then clears the cache."""
-    result = db.session.execute(
-        update(LoginSession).where(LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow())
-    )
+def revoke_all(commit: bool = True, keep_id: int | None = None) -> int:
+    """End every session (but `keep_id`). With commit=False the caller commits, then clears the cache."""
+    query = update(LoginSession).where(LoginSession.revoked_at.is_(None))
+    if keep_id is not None:
+        query = query.where(LoginSession.id != keep_id)
+    result = db.session.execute(query.values(revoked_at=utcnow()))
     if commit:
         db.session.commit()
         session_cache.backend.clear()

@@ -1,0 +1,139 @@
+"""The OpenAPI 3.1 description of the JSON API, served at /api/v1/openapi.json.
+
+Written by hand, next to the views it describes; limits come from the same constants the
+views enforce, and tests/test_openapi.py runs schemathesis against the app to keep it true.
+"""
+
+from __future__ import annotations
+
+from app.security.passwords import MAX_BYTES
+
+LABEL_MAX = 100  # LoginSession.label is String(100)
+CONTROL_FREE = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/{name}"}
+
+
+def _json(schema: dict) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def _ok(description: str, schema: dict, **extra) -> dict:
+    return {"description": description, "content": _json(schema), **extra}
+
+
+def _error(description: str, **headers: dict) -> dict:
+    answer = {"description": description, "content": _json(_ref("schemas/Error"))}
+    if headers:
+        answer["headers"] = headers
+    return answer
+
+
+CHALLENGE = {"required": True, "schema": {"type": "string", "pattern": "^Bearer "},
+             "description": 'RFC 6750 challenge: `Bearer realm="gatehouse"`, plus `error="invalid_token"` when a credential was sent.'}
+RETRY = {"required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}, "description": "Seconds to wait."}
+EXPIRES = {"type": "string", "format": "date-time", "description": "ISO-8601 UTC, e.g. 2030-01-01T12:00:00Z"}
+
+COMMON = {
+    "413": _error("Body over 16 KiB."),
+    "415": _error("Body not sent as `Content-Type: application/json`."),
+    "422": _error("Body is not a JSON object with the fields below: not JSON, wrong types, unknown or duplicate "
+                  "fields, NaN, lone surrogates, too long."),
+    "429": _error("Too many failed password checks from this client; no password was checked.", **{"Retry-After": RETRY}),
+    "503": _error("Setup is not done, the database is not answering, or no password-check slot is free."),
+}
+UNAUTHORIZED = _error("Wrong password, or no valid session.", **{"WWW-Authenticate": CHALLENGE})
+SIGNED_IN = [{"bearerAuth": []}, {"cookieAuth": []}]
+
+
+def _password_body(with_label: bool) -> dict:
+    properties = {"password": {"type": "string", "maxLength": MAX_BYTES}}
+    if with_label:
+        properties["label"] = {"type": "string", "maxLength": LABEL_MAX, "pattern": CONTROL_FREE,
+                               "description": "Shown on the sessions page."}
+    schema = {"type": "object", "properties": properties, "required": ["password"], "additionalProperties": False}
+    return {"required": True, "content": _json(schema)}
+
+
+def _object(**properties) -> dict:
+    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+
+PATHS = {
+    "/api/v1/auth/login": {"post": {
+        "operationId": "login", "summary": "Sign in; the session goes in the cookie, never in the body.",
+        "requestBody": _password_body(False),
+        "responses": {
+            "200": _ok("Signed in.", _object(expires_at=EXPIRES),
+                       headers={"Set-Cookie": {"required": True, "schema": {"type": "string"}}}),
+            "401": UNAUTHORIZED, **COMMON,
+        },
+    }},
+    "/api/v1/auth/token": {"post": {
+        "operationId": "token", "summary": "Get a bearer token for a script; sets no cookie.",
+        "requestBody": _password_body(True),
+        "responses": {
+            "200": _ok("A new token.", _object(token={"type": "string", "minLength": 1}, expires_at=EXPIRES)),
+            "401": UNAUTHORIZED, **COMMON,
+        },
+    }},
+    "/api/v1/auth/session": {"get": {
+        "operationId": "session", "summary": "Is the presented session valid?", "security": SIGNED_IN,
+        "responses": {
+            "200": _ok("Valid.", _object(valid={"const": True}, expires_at=EXPIRES)),
+            "401": UNAUTHORIZED, "503": COMMON["503"],
+        },
+    }},
+    "/api/v1/auth/logout": {"post": {
+        "operationId": "logout", "summary": "End the presented session and clear the cookie. Idempotent; "
+                                            "the body is ignored.",
+        "security": [{}, *SIGNED_IN],
+        "responses": {
+            "200": _ok("Signed out (or nothing to sign out).", _object(message={"const": "Logged out successfully."})),
+            "415": _error("Cookie-authenticated request not sent as `Content-Type: application/json`."),
+            "503": COMMON["503"],
+        },
+    }},
+    "/api/v1/auth/verify": {"get": {
+        "operationId": "verify", "summary": "Forward auth (nginx auth_request, Traefik ForwardAuth, Caddy forward_auth).",
+        "security": SIGNED_IN,
+        "parameters": [
+            {"name": name, "in": "header", "required": False, "schema": {"type": "string"},
+             "description": "The original request URI, sent by the proxy; becomes `next` of the login URL."}
+            for name in ("X-Original-URI", "X-Forwarded-Uri")
+        ],
+        "responses": {
+            "204": {"description": "Valid session."},
+            "401": {**UNAUTHORIZED, "headers": {**UNAUTHORIZED["headers"], "X-Gatehouse-Login": {
+                "required": True, "schema": {"type": "string", "pattern": "^/login"},
+                "description": "Where to send the browser: /login?next=<original URI if a local path>."}}},
+            "503": COMMON["503"],
+        },
+    }},
+    "/api/v1/openapi.json": {"get": {
+        "operationId": "openapi", "summary": "This document.",
+        "responses": {"200": _ok("OpenAPI 3.1 document.", {"type": "object"}), "503": COMMON["503"]},
+    }},
+}
+
+
+def document(cookie_name: str = "__Host-gatehouse_session") -> dict:
+    """The document; `cookie_name` is the session cookie this instance uses."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Gatehouse API", "version": "1",
+                 "description": "Errors are `{\"error\": code, \"message\": text}`. A session is the session cookie "
+                                "or `Authorization: Bearer <token>`; an invalid bearer never falls back to the cookie."},
+        "paths": PATHS,
+        "components": {
+            "schemas": {"Error": {"type": "object", "required": ["error", "message"],
+                                  "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}},
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "description": "The `token` from /api/v1/auth/token."},
+                "cookieAuth": {"type": "apiKey", "in": "cookie", "name": cookie_name,
+                               "description": "The browser session cookie (set by /api/v1/auth/login or /login)."},
+            },
+        },
+    }

@@ -1,0 +1,119 @@
+"""`/api/v1/auth/*` (SPEC §4) and `/api/v1/openapi.json`.
+
+CSRF tokens do not fit an API, so the blueprint is exempt from CSRFProtect; instead a
+POST that could ride on the browser's cookie must be `application/json`, which a
+cross-site form cannot send (and a cross-site script cannot without a CORS preflight
+that we never grant). Every password check goes through `login.attempt`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, abort, jsonify, request, url_for
+
+from app import access
+from app.api.body import BadBody, Field, parse
+from app.api.openapi import LABEL_MAX, document
+from app.extensions import csrf
+from app.security.passwords import MAX_BYTES
+from app.security.redirects import safe_next
+from app.services import login as login_service
+from app.services import sessions
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+PASSWORD = Field(max_length=MAX_BYTES)
+LABEL = Field(max_length=LABEL_MAX, required=False, no_controls=True)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _json_body(fields) -> dict[str, str]:
+    """The parsed body. :raise 415: not `application/json`. :raise 422: anything else wrong."""
+    if request.mimetype != "application/json":
+        abort(415, "Send the body as Content-Type: application/json.")
+    try:
+        return parse(request.get_data(cache=False), fields)
+    except BadBody as exc:
+        abort(422, str(exc))
+
+
+def _unauthorized(message: str):
+    """401 with the RFC 6750 challenge; `invalid_token` when a credential was sent but refused."""
+    challenge = 'Bearer realm="gatehouse"'
+    if "Authorization" in request.headers or access.cookie_name() in request.cookies:
+        challenge += ', error="invalid_token"'
+    return jsonify(error="unauthorized", message=message), 401, {"WWW-Authenticate": challenge}
+
+
+def _sign_in(fields: dict[str, str], kind: str):
+    return login_service.attempt(
+        fields["password"], access.client_ip(), request.user_agent.string, kind=kind, label=fields.get("label") or None
+    )
+
+
+@bp.post("/auth/login")
+def login():
+    """Password → a browser session in the cookie; the token is never in the body."""
+    started = _sign_in(_json_body({"password": PASSWORD}), sessions.BROWSER)
+    if started is None:
+        return _unauthorized("Incorrect password.")
+    response = jsonify(expires_at=iso(started.session.expires_at))
+    access.set_session_cookie(response, started.token, sessions.remaining_seconds(started.session))
+    return response
+
+
+@bp.post("/auth/token")
+def token():
+    """Password (+ optional label) → a bearer token for scripts; never sets a cookie."""
+    started = _sign_in(_json_body({"password": PASSWORD, "label": LABEL}), sessions.API)
+    if started is None:
+        return _unauthorized("Incorrect password.")
+    return jsonify(token=access.signer().sign(started.token), expires_at=iso(started.session.expires_at))
+
+
+@bp.get("/auth/session")
+def session():
+    current = access.current_session()
+    if current is None:
+        return _unauthorized("No valid session.")
+    return jsonify(valid=True, expires_at=iso(current.expires_at))
+
+
+@bp.post("/auth/logout")
+def logout():
+    """End the presented session and clear the cookie; 200 even with nothing to end."""
+    by_cookie = "Authorization" not in request.headers and access.cookie_name() in request.cookies
+    if by_cookie and request.mimetype != "application/json":
+        abort(415, "A cookie-authenticated POST must be Content-Type: application/json.")
+    presented = access.presented_token()
+    if presented:
+        login_service.logout(presented, access.client_ip())
+    response = jsonify(message="Logged out successfully.")
+    access.clear_session_cookie(response)
+    return response
+
+
+@bp.get("/auth/verify")
+def verify():
+    """204 for a live session, else 401: the answer nginx `auth_request` and friends need.
+
+    The 401 also carries `X-Gatehouse-Login`: the login URL with `next` set to the original
+    URI the proxy sent (`X-Forwarded-Uri` or `X-Original-URI`), URL-encoded, because nginx
+    cannot encode a query string itself. Only a local path is ever put there.
+    """
+    if access.current_session() is None:
+        body, status, headers = _unauthorized("No valid session.")
+        original = request.headers.get("X-Forwarded-Uri") or request.headers.get("X-Original-URI")
+        headers["X-Gatehouse-Login"] = url_for("auth.login", next=safe_next(original))
+        return body, status, headers
+    return "", 204
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(document(access.cookie_name()))

@@ -1,0 +1,35 @@
+"""Changing the master password from a signed-in browser.
+
+The current password is checked through `login.attempt`, the one door every password
+check goes through (so it is logged and rate-limited like a sign-in), and that check
+also mints the fresh session the browser keeps. Every other session, including the one
+that asked for the change, ends in the same transaction as the new hash is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from app.security.passwords import check_new_password
+from app.services import login, master_password, sessions
+
+log = logging.getLogger("gatehouse.auth")
+
+
+def change(current: str, new: str, confirm: str, ip: str | None, user_agent: str | None) -> sessions.NewSession | None:
+    """Replace the password; returns the one session left alive, or None if `current` is wrong.
+
+    Raises PasswordRejected, before the current password is even checked, when `new` breaks
+    a rule or differs from `confirm`; nothing changes then.
+    """
+    check_new_password(new, confirm)
+    started = login.attempt(current, ip, user_agent, kind=sessions.BROWSER)
+    if started is None:
+        return None
+    try:
+        master_password.replace(new, confirm, keep_session_id=started.session.id)
+    except Exception:
+        sessions.revoke_token(started.token)  # no orphan session if storing the hash failed
+        raise
+    log.info("master password changed from %s", ip, extra={"event": "password_changed", "client_ip": ip})
+    return started

@@ -1,0 +1,1 @@
+"""The sessions page: see every live session and end any of them."""

@@ -1,0 +1,47 @@
+"""`/sessions`: list the live sessions, revoke one, revoke all others."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+
+from app import access
+from app.services import session_admin
+from app.sessions.forms import RevokeForm
+
+bp = Blueprint("sessions", __name__)
+
+
+@bp.get("/sessions")
+@access.login_required
+def index():
+    """Every live session, the current one marked, and the client address as we see it."""
+    return render_template(
+        "sessions/index.html",
+        sessions=session_admin.active(),
+        current_id=access.current_session().id,
+        client_ip=access.client_ip(),
+        form=RevokeForm(),
+    )
+
+
+@bp.post("/sessions/<int:session_id>/revoke")
+@access.login_required
+def revoke(session_id: int):
+    """End one session. :raise 404: no live session has that id. Ending one's own signs out."""
+    if not session_admin.revoke(session_id):
+        abort(404, "No live session has that id.")
+    if session_id == access.current_session().id:
+        response = redirect(url_for("auth.login"), 303)
+        access.clear_session_cookie(response)
+        return response
+    flash("The session has been signed out.")
+    return redirect(url_for("sessions.index"), 303)
+
+
+@bp.post("/sessions/revoke-others")
+@access.login_required
+def revoke_others():
+    """End every session but the one making this request."""
+    count = session_admin.revoke_others(access.current_session().id)
+    flash(f"Signed out {count} other session{'s' if count != 1 else ''}.")
+    return redirect(url_for("sessions.index"), 303)

@@ -1,0 +1,93 @@
+"""A real nginx (Debian's package) in the foreground, from the shipped deploy/nginx/gatehouse.conf.
+
+The shipped file is used as written except for the lines a test must change: the listen
+address (plain HTTP on a free loopback port instead of 443 with certificates) and the
+gunicorn and tool addresses. Each substitution must match, so the test fails if the
+example drifts away from what is tested here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+
+from tests.e2e.server import ROOT, free_port
+
+CONF = ROOT / "deploy" / "nginx" / "gatehouse.conf"
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
+
+
+def site_config(gatehouse_port: int, tool_port: int, port: int) -> str:
+    text = CONF.read_text()
+    replacements = [
+        ("    listen 443 ssl;\n", f"    listen 127.0.0.1:{port};\n"),
+        ("    listen [::]:443 ssl;\n", ""),
+        ("    server 127.0.0.1:8000;", f"    server 127.0.0.1:{gatehouse_port};"),
+        ("proxy_pass http://127.0.0.1:9000/;", f"proxy_pass http://127.0.0.1:{tool_port}/;"),
+    ]
+    for old, new in replacements:
+        assert text.count(old) == 1, f"{CONF} no longer contains {old!r}"
+        text = text.replace(old, new)
+    lines = [line for line in text.splitlines() if not line.strip().startswith("ssl_certificate")]
+    return "\n".join(lines) + "\n"
+
+
+def main_config(prefix: Path, site: Path) -> str:
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    temps = "\n".join(f"    {kind}_temp_path {prefix / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    return f"""{user}daemon off;
+worker_processes 1;
+pid {prefix / 'nginx.pid'};
+error_log {prefix / 'error.log'} info;
+events {{ worker_connections 64; }}
+http {{
+    access_log {prefix / 'access.log'};
+{temps}
+    include {site};
+}}
+"""
+
+
+class Nginx:
+    def __init__(self, prefix: Path, gatehouse_port: int, tool_port: int) -> None:
+        self.prefix = prefix
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        prefix.mkdir(parents=True, exist_ok=True)
+        site = prefix / "gatehouse.conf"
+        site.write_text(site_config(gatehouse_port, tool_port, self.port))
+        self.config = prefix / "nginx.conf"
+        self.config.write_text(main_config(prefix, site))
+        self.process: subprocess.Popen | None = None
+
+    def start(self, binary: str) -> "Nginx":
+        command = [binary, "-p", str(self.prefix), "-c", str(self.config), "-e", str(self.prefix / "error.log")]
+        check = subprocess.run([*command, "-t"], capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.errors()
+            try:
+                requests.get(self.url + "/healthz", timeout=1)
+                return self
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.1)
+        raise AssertionError("nginx did not answer:\n" + self.errors())
+
+    def errors(self) -> str:
+        log = self.prefix / "error.log"
+        return log.read_text(errors="replace") if log.exists() else ""
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
