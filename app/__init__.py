@@ -51,12 +51,13 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from app import access
-    from app.extensions import csrf, db, session_cache
+    from app.extensions import csrf, db, limiter, session_cache
 
     db.init_app(app)
     csrf.init_app(app)
     session_cache.init_app(app)
     access.init_app(app)
+    limiter.init_app(app)  # after CSRF: a forged form is refused before it costs a check
 
 
 def register_blueprints(app: Flask) -> None:
