@@ -28,5 +28,9 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Not part of `make test`: 20 s of wrong-password logins against gunicorn as shipped (bcrypt cost 12).
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/login_flood.py
+
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -44,6 +44,18 @@ def test_global_window_rows_stay_bounded(make_app):
     assert rows(app, LoginFailure) <= 3
 
 
+def test_faded_rows_are_pruned_from_the_database(app):
+    clock = with_clock(app)
+    browser = Browser(app)
+    browser.login(ip="10.4.0.1")
+    assert rows(app, LoginLimit) == 1 and rows(app, LoginFailure) == 1
+    clock.advance(3600)
+    browser.login(ip="10.4.0.2")
+    with app.app_context():
+        assert db.session.scalars(select(LoginLimit.key)).all() == ["ip:10.4.0.2"]
+    assert rows(app, LoginFailure) == 1
+
+
 def test_blocks_survive_a_restart(make_app):
     first = with_password(make_app())
     clock = with_clock(first)

@@ -54,6 +54,7 @@ class _State:
         self.clock = time.time  # tests replace it to move time
         self.generation: str | None = None
         self.refreshed_at = float("-inf")
+        self.pruned_at = float("-inf")
 
 
 class LoginLimiter:
@@ -141,6 +142,9 @@ class LoginLimiter:
         if now - state.refreshed_at < REFRESH_SECONDS:
             return
         state.refreshed_at = now
+        if now - state.pruned_at >= state.policy.fade_seconds:  # rows memory dropped when they faded
+            state.pruned_at = now
+            state.store.prune(now, state.policy.fade_seconds, state.policy.global_window)
         generation = state.store.generation()
         if generation != state.generation:
             records, failures = state.store.load(now, state.policy.fade_seconds, state.policy.global_window)

@@ -3,7 +3,7 @@
 The limiter keeps the working state in memory (`Tracker`) and writes every change through to
 a `LimitStore`, which it reads back at start-up and whenever `generation()` changes (another
 process, such as `gatehouse unblock`, edited the state). A Redis store for several workers
-implements the same five methods.
+implements the same six methods.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ GENERATION_KEY = "login_limits_generation"
 
 class LimitStore(Protocol):
     def load(self, now: float, fade_seconds: int, window: int) -> tuple[dict[str, Record], list[float]]: ...
+    def prune(self, now: float, fade_seconds: int, window: int) -> None: ...
     def save(self, changes: dict[str, Record | None], failure_at: float | None, window: int) -> None: ...
     def clear(self, key: str | None) -> None: ...
     def generation(self) -> str: ...
@@ -44,7 +45,8 @@ class DatabaseStore:
     def engine(self) -> Engine:
         return self._engine_getter()
 
-    def load(self, now: float, fade_seconds: int, window: int) -> tuple[dict[str, Record], list[float]]:
+    def prune(self, now: float, fade_seconds: int, window: int) -> None:
+        """Delete what no longer counts: faded records and failures older than the window."""
         table = LoginLimit.__table__
         with self.engine.begin() as conn:
             conn.execute(delete(LoginFailure.__table__).where(LoginFailure.failed_at <= _dt(now - window)))
@@ -52,6 +54,10 @@ class DatabaseStore:
                 table.c.last_failure_at <= _dt(now - fade_seconds), table.c.blocked_until <= _dt(now),
                 table.c.exempt_until <= _dt(now),
             ))
+
+    def load(self, now: float, fade_seconds: int, window: int) -> tuple[dict[str, Record], list[float]]:
+        table = LoginLimit.__table__
+        with self.engine.connect() as conn:
             rows = conn.execute(select(table)).all()
             failures = conn.scalars(select(LoginFailure.failed_at)).all()
         records = {
