@@ -54,10 +54,10 @@ def register_extensions(app: Flask) -> None:
     from app.extensions import csrf, db, limiter, session_cache
 
     db.init_app(app)
+    limiter.init_app(app)  # first: a refused guess costs no session, CSRF or form parsing
     csrf.init_app(app)
     session_cache.init_app(app)
     access.init_app(app)
-    limiter.init_app(app)  # after CSRF: a forged form is refused before it costs a check
 
 
 def register_blueprints(app: Flask) -> None:

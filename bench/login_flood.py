@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -129,6 +130,8 @@ def bcrypt_checks(output: str) -> int:
 
 
 def main() -> None:
+    if shutil.which("wrk") is None:
+        sys.exit("make bench needs wrk (apt install wrk)")
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(Path(tmp) / "instance", GATEHOUSE_BCRYPT_ROUNDS="12", GATEHOUSE_TRUSTED_PROXIES="127.0.0.1")
         server.prepare(PASSWORD)

@@ -141,3 +141,12 @@ def test_failure_log_line_names_the_real_client(make_app, caplog):
     with caplog.at_level(logging.WARNING, logger="gatehouse"):
         Browser(app).login(ip="127.0.0.1", xff="192.0.2.1, 203.0.113.77")
     assert "login failed from 203.0.113.77" in caplog.text
+
+
+def test_refused_forms_are_not_counted(app):
+    with_clock(app)
+    browser = Browser(app)
+    for _ in range(3):
+        forged = browser.client.post("/login", data={"password": "guess"}, environ_base={"REMOTE_ADDR": "198.51.100.7"})
+        assert forged.status_code == 400  # no CSRF token: refused before any check, and not counted
+    assert browser.login(PASSWORD).status_code == 303
