@@ -1,0 +1,39 @@
+"""The limiter in real gunicorn: a block survives a restart, and `gatehouse unblock` from the shell lifts it."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+
+from tests.conftest import CSRF_RE, PASSWORD
+from tests.e2e.server import Server, gatehouse
+
+
+def post_login(url: str, password: str) -> requests.Response:
+    browser = requests.Session()
+    token = CSRF_RE.search(browser.get(url + "/login").text).group(1)
+    return browser.post(url + "/login", data={"csrf_token": token, "password": password}, allow_redirects=False)
+
+
+def test_block_survives_restart_and_unblock_reaches_the_running_server(tmp_path):
+    first = Server(tmp_path / "instance", GATEHOUSE_LOGIN_BAN="2/900")
+    first.prepare(PASSWORD)
+    first.start()
+    try:
+        assert post_login(first.url, "wrong guess one").status_code == 401
+        time.sleep(0.6)
+        assert post_login(first.url, "wrong guess two").status_code == 401  # second failure: 900 s ban
+    finally:
+        assert first.stop() == 0
+    second = Server(tmp_path / "instance", GATEHOUSE_LOGIN_BAN="2/900")
+    second.start()
+    try:
+        blocked = post_login(second.url, PASSWORD)
+        assert blocked.status_code == 429 and 890 <= int(blocked.headers["Retry-After"]) <= 900
+        result = gatehouse(second.env, "unblock", "127.0.0.1")
+        assert result.returncode == 0, result.stderr
+        time.sleep(1.2)  # the server looks for changes once a second
+        assert post_login(second.url, PASSWORD).status_code == 303
+    finally:
+        assert second.stop() == 0
