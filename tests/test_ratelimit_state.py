@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.ratelimit.models import LoginFailure, LoginLimit
+from app.models import LoginFailure, LoginLimit
 from app.services import master_password
 from tests.conftest import PASSWORD
 from tests.ratelimit_helpers import Browser, retry_after, with_clock

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import TooManyRequests
@@ -31,9 +32,11 @@ from app.config import ConfigError
 from app.ratelimit import devices
 from app.ratelimit.policy import Policy, Record, wait_seconds
 from app.ratelimit.slots import ChecksBusy, CheckSlots
-from app.ratelimit.store import DatabaseStore, LimitStore
 from app.ratelimit.tracker import Attempt, Tracker
 from app.security.client_ip import limit_key
+
+if TYPE_CHECKING:
+    from app.ratelimit.store import LimitStore
 
 log = logging.getLogger("gatehouse.ratelimit")
 
@@ -64,6 +67,7 @@ class LoginLimiter:
 
     def init_app(self, app: Flask) -> None:
         from app.extensions import db
+        from app.ratelimit.store import DatabaseStore  # it imports the models; extensions.py must not
 
         max_clients = app.config.get("GATEHOUSE_LOGIN_MAX_CLIENTS", MAX_CLIENTS)
         if not isinstance(max_clients, int) or max_clients < 1:

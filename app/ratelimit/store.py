@@ -15,8 +15,7 @@ from typing import Protocol
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 
-from app.models import Setting
-from app.ratelimit.models import LoginFailure, LoginLimit
+from app.models import LoginFailure, LoginLimit, Setting
 from app.ratelimit.policy import Record
 
 GENERATION_KEY = "login_limits_generation"
