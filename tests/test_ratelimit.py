@@ -82,13 +82,15 @@ def test_counts_fade_after_fifteen_minutes(app):
     assert retry_after(browser.login()) == 1
 
 
-def test_ban_tier_after_ten_consecutive_failures(app):
+def test_ban_tier_after_ten_consecutive_failures(app, caplog):
     clock = with_clock(app)
     browser = Browser(app)
     for _ in range(9):
         assert browser.login().status_code == 401
         clock.advance(5)
-    assert browser.login().status_code == 401
+    with caplog.at_level(logging.WARNING, logger="gatehouse"):
+        assert browser.login().status_code == 401
+    assert "sign-in blocked for 900 s: 198.51.100.7" in caplog.text
     assert retry_after(browser.login()) == 900
     clock.advance(899)
     assert browser.login(PASSWORD).status_code == 429

@@ -97,7 +97,8 @@ class LoginLimiter:
             attempt, until = state.tracker.judge(ip_key, f"device:{nonce}" if nonce else None, now)
             wait = wait_seconds(until, now) or (0 if state.tracker.reserve(attempt) else 1)
         if wait:
-            raise TooManyRequests(f"Too many failed attempts; try again in {wait} seconds.", retry_after=wait)
+            unit = "second" if wait == 1 else "seconds"
+            raise TooManyRequests(f"Too many failed attempts; try again in {wait} {unit}.", retry_after=wait)
         g.login_attempt = attempt
         attempt.slot = state.slots.acquire(attempt.trusted)
         if not attempt.slot:
@@ -116,8 +117,9 @@ class LoginLimiter:
         state.store.save(changes, failure_at, state.policy.global_window)
         for key in attempt.keys:
             if (record := changes.get(key)) is not None and record.failures == state.policy.ban_after:
-                log.warning("sign-in blocked for %s s: %s", state.policy.ban_seconds, key,
-                            extra={"event": "login_blocked", "key": key})
+                who = "a trusted device" if attempt.trusted else key.removeprefix("ip:")  # no cookie values in logs
+                log.warning("sign-in blocked for %s s: %s", state.policy.ban_seconds, who,
+                            extra={"event": "login_blocked", "client": who})
         if success and request.endpoint in ISSUES_DEVICE:
             g.issue_device = True
 

@@ -37,7 +37,9 @@ def fail2ban_regex(path) -> tuple[int, int]:
 def test_fail2ban_filter_matches_every_failure_and_nothing_else(tmp_path, log_format):
     if shutil.which("fail2ban-regex") is None:
         require_external("fail2ban-regex (apt install fail2ban)")
-    server = Server(tmp_path / "instance", GATEHOUSE_LOG_FORMAT=log_format, GATEHOUSE_TRUSTED_PROXIES="127.0.0.1")
+    # A ban at the first failure, so the "sign-in blocked" lines are among those that must not match.
+    server = Server(tmp_path / "instance", GATEHOUSE_LOG_FORMAT=log_format, GATEHOUSE_TRUSTED_PROXIES="127.0.0.1",
+                    GATEHOUSE_LOGIN_BAN="1/900")
     server.prepare(PASSWORD)
     server.start()
     try:
@@ -61,6 +63,7 @@ def test_fail2ban_filter_matches_every_failure_and_nothing_else(tmp_path, log_fo
     assert all(any(client in line for line in failures) for client in CLIENTS)  # the real client, not 6.6.6.6
     assert not any("6.6.6.6" in line for line in failures)
     assert any("login succeeded" in line for line in others)
+    assert sum("sign-in blocked" in line for line in others) == len(CLIENTS)
     (tmp_path / "failures.log").write_text("\n".join(failures) + "\n")
     (tmp_path / "others.log").write_text("\n".join(others) + "\n")
     assert fail2ban_regex(tmp_path / "failures.log") == (len(CLIENTS), 0)
