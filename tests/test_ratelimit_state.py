@@ -128,3 +128,13 @@ def test_setup_code_guesses_are_limited(fresh_app):
     assert client.post("/setup", data=data).status_code == 403
     blocked = client.post("/setup", data=data)
     assert blocked.status_code == 429 and retry_after(blocked) == 1
+
+
+def test_every_password_check_in_the_spec_is_guarded(app):
+    """Catches a blueprint or view named differently from GUARDED once the other routes merge."""
+    from app.ratelimit import GUARDED
+
+    spec = {"/login", "/setup", "/password", "/api/v1/auth/login", "/api/v1/auth/token"}
+    found = {rule.rule: rule.endpoint for rule in app.url_map.iter_rules() if rule.rule in spec and "POST" in rule.methods}
+    assert {"/login", "/setup"} <= set(found)
+    assert set(found.values()) <= GUARDED
