@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import requests
@@ -37,3 +38,31 @@ def test_block_survives_restart_and_unblock_reaches_the_running_server(tmp_path)
         assert post_login(second.url, PASSWORD).status_code == 303
     finally:
         assert second.stop() == 0
+
+
+def test_concurrent_guesses_from_one_address_get_one_check(tmp_path):
+    """Eight threads give three untrusted check slots; the per-client reservation still lets one through."""
+    server = Server(tmp_path / "instance", GATEHOUSE_THREADS="8", GATEHOUSE_BCRYPT_ROUNDS="10")
+    server.prepare(PASSWORD)
+    server.start()
+    try:
+        sessions = []
+        for _ in range(8):
+            browser = requests.Session()
+            token = CSRF_RE.search(browser.get(server.url + "/login").text).group(1)
+            sessions.append((browser, token))
+        barrier, statuses = threading.Barrier(len(sessions)), []
+
+        def guess(browser, token):
+            barrier.wait()
+            statuses.append(browser.post(server.url + "/login", data={"csrf_token": token, "password": "wrong guess"},
+                                         allow_redirects=False).status_code)
+
+        threads = [threading.Thread(target=guess, args=pair) for pair in sessions]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        server.stop()
+    assert statuses.count(401) == 1 and set(statuses) <= {401, 429, 503}
