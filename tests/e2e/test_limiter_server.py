@@ -40,29 +40,46 @@ def test_block_survives_restart_and_unblock_reaches_the_running_server(tmp_path)
         assert second.stop() == 0
 
 
+def concurrent_guesses(url: str, addresses: list[str]) -> list[int]:
+    """One wrong guess per address, all released at the same moment."""
+    pairs = []
+    for address in addresses:
+        browser = requests.Session()
+        pairs.append((browser, CSRF_RE.search(browser.get(url + "/login").text).group(1), address))
+    barrier, statuses = threading.Barrier(len(pairs)), []
+
+    def guess(browser, token, address):
+        barrier.wait()
+        statuses.append(browser.post(url + "/login", data={"csrf_token": token, "password": "wrong guess"},
+                                     headers={"X-Forwarded-For": address}, allow_redirects=False).status_code)
+
+    threads = [threading.Thread(target=guess, args=pair) for pair in pairs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statuses
+
+
 def test_concurrent_guesses_from_one_address_get_one_check(tmp_path):
     """Eight threads give three untrusted check slots; the per-client reservation still lets one through."""
     server = Server(tmp_path / "instance", GATEHOUSE_THREADS="8", GATEHOUSE_BCRYPT_ROUNDS="10")
     server.prepare(PASSWORD)
     server.start()
     try:
-        sessions = []
-        for _ in range(8):
-            browser = requests.Session()
-            token = CSRF_RE.search(browser.get(server.url + "/login").text).group(1)
-            sessions.append((browser, token))
-        barrier, statuses = threading.Barrier(len(sessions)), []
-
-        def guess(browser, token):
-            barrier.wait()
-            statuses.append(browser.post(server.url + "/login", data={"csrf_token": token, "password": "wrong guess"},
-                                         allow_redirects=False).status_code)
-
-        threads = [threading.Thread(target=guess, args=pair) for pair in sessions]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        statuses = concurrent_guesses(server.url, ["198.51.100.1"] * 8)  # untrusted peer: the header is ignored
     finally:
         server.stop()
     assert statuses.count(401) == 1 and set(statuses) <= {401, 429, 503}
+
+
+def test_concurrent_guesses_never_overdraw_the_global_budget(tmp_path):
+    server = Server(tmp_path / "instance", GATEHOUSE_THREADS="8", GATEHOUSE_BCRYPT_ROUNDS="10",
+                    GATEHOUSE_TRUSTED_PROXIES="127.0.0.1", GATEHOUSE_LOGIN_GLOBAL="2/3600")
+    server.prepare(PASSWORD)
+    server.start()
+    try:
+        statuses = concurrent_guesses(server.url, [f"203.0.113.{n}" for n in range(8)])
+    finally:
+        server.stop()
+    assert 1 <= statuses.count(401) <= 2 and set(statuses) <= {401, 429, 503}
