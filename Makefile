@@ -34,6 +34,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/auth_overhead.py
 	$(BIN)/python bench/db_scale.py
 	$(BIN)/python bench/memory.py
+	$(BIN)/python bench/login_flood.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -51,9 +51,10 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from app import access
-    from app.extensions import csrf, db, session_cache
+    from app.extensions import csrf, db, limiter, session_cache
 
     db.init_app(app)
+    limiter.init_app(app)  # first: a refused guess costs no session, CSRF or form parsing
     csrf.init_app(app)
     session_cache.init_app(app)
     access.init_app(app)

@@ -5,13 +5,17 @@ Looked up lazily and once per request (`flask.g`), so pages that need no session
 
 from __future__ import annotations
 
+import logging
 from functools import wraps
 
 from flask import Flask, Response, abort, current_app, g, redirect, request, url_for
 
 from app.cache import CachedSession
+from app.security import client_ip as client_ip_rules
 from app.security.tokens import TokenSigner
 from app.services import master_password, sessions
+
+log = logging.getLogger("gatehouse.access")
 
 # Endpoints reachable before the master password is set.
 SETUP_OPEN = {"setup.setup", "health.healthz", "health.readyz", "static"}
@@ -21,12 +25,14 @@ class _State:
     def __init__(self, signer: TokenSigner) -> None:
         self.signer = signer
         self.setup_done = False  # once true it stays true: a password is never unset
+        self.warned_forwarded = False  # X-Forwarded-For from an untrusted peer: warn once
 
 
 def init_app(app: Flask) -> None:
     previous = [app.config["GATEHOUSE_SECRET_KEY_PREVIOUS"]] if app.config["GATEHOUSE_SECRET_KEY_PREVIOUS"] else []
     app.extensions["gatehouse.access"] = _State(TokenSigner(app.config["GATEHOUSE_SECRET_KEY"], previous))
     app.before_request(_require_setup)
+    app.before_request(_notice_forwarded)
 
 
 def _state() -> _State:
@@ -87,8 +93,26 @@ def login_required(view):
     return guarded
 
 
+def _notice_forwarded() -> None:
+    """Resolve early when X-Forwarded-For arrives, so a misconfigured proxy is reported at once."""
+    if not _state().warned_forwarded and "X-Forwarded-For" in request.headers:
+        client_ip()
+
+
 def client_ip() -> str | None:
-    return request.remote_addr
+    """The client's address per SECURITY.md §4 (GATEHOUSE_TRUSTED_PROXIES), once per request."""
+    if "client_ip" not in g:
+        resolved = client_ip_rules.resolve(
+            request.remote_addr, request.headers.getlist("X-Forwarded-For"), current_app.config["GATEHOUSE_TRUSTED_PROXIES"]
+        )
+        if resolved.ignored_forwarded and not _state().warned_forwarded:
+            _state().warned_forwarded = True
+            log.warning(
+                "ignoring X-Forwarded-For from %s: not in GATEHOUSE_TRUSTED_PROXIES (warned once)", resolved.ip,
+                extra={"event": "untrusted_forwarded_for", "client_ip": resolved.ip},
+            )
+        g.client_ip = resolved.ip
+    return g.client_ip
 
 
 def set_session_cookie(response: Response, token: str, max_age: int) -> None:

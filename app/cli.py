@@ -68,7 +68,9 @@ def serve(gunicorn_args: tuple[str, ...]) -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (set_password, db_group, serve):
+    from app.ratelimit.cli import unblock
+
+    for command in (set_password, db_group, serve, unblock):
         app.cli.add_command(command)
 
 

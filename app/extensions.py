@@ -4,7 +4,9 @@ from flask_wtf import CSRFProtect
 
 from app.cache import SessionCacheExtension
 from app.database import Database
+from app.ratelimit import LoginLimiter
 
 db = Database()
 csrf = CSRFProtect()
 session_cache = SessionCacheExtension()
+limiter = LoginLimiter()

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from app import access
 from app.account.forms import PasswordForm
+from app.extensions import limiter
 from app.security.passwords import MIN_CHARACTERS, PasswordRejected
 from app.services import password_change, sessions
 
@@ -32,8 +33,9 @@ def password():
             form.current.data or "", form.new.data or "", form.confirm.data or "",
             access.client_ip(), request.user_agent.string,
         )
-    except PasswordRejected as exc:
+    except PasswordRejected as exc:  # checked before the current password: not an attempt
         return _form(form, str(exc)), 400
+    limiter.report(started is not None)
     if started is None:
         return _form(form, "The current password is incorrect."), 403
     flash("The master password has been changed. Every other session has been signed out.")

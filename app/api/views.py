@@ -15,7 +15,7 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from app import access
 from app.api.body import BadBody, Field, parse
 from app.api.openapi import LABEL_MAX, document
-from app.extensions import csrf
+from app.extensions import csrf, limiter
 from app.security.passwords import MAX_BYTES
 from app.security.redirects import safe_next
 from app.services import login as login_service
@@ -51,9 +51,12 @@ def _unauthorized(message: str):
 
 
 def _sign_in(fields: dict[str, str], kind: str):
-    return login_service.attempt(
+    """The password check of `api.login` and `api.token`, reported to the login limiter."""
+    started = login_service.attempt(
         fields["password"], access.client_ip(), request.user_agent.string, kind=kind, label=fields.get("label") or None
     )
+    limiter.report(started is not None)
+    return started
 
 
 @bp.post("/auth/login")

@@ -6,6 +6,7 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 
 from app import access
 from app.auth.forms import LoginForm, LogoutForm
+from app.extensions import limiter
 from app.security.redirects import safe_next
 from app.services import login as login_service
 from app.services import sessions
@@ -26,6 +27,7 @@ def login():
     started = login_service.attempt(
         form.password.data or "", access.client_ip(), request.user_agent.string, kind=sessions.BROWSER
     )
+    limiter.report(started is not None)
     if started is None:
         form.next.data = target
         return render_template("auth/login.html", form=form, error="Incorrect password."), 401

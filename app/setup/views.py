@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from app import access
+from app.extensions import limiter
 from app.security.passwords import MIN_CHARACTERS, PasswordRejected
 from app.services import setup as setup_service
 from app.setup.forms import SetupForm
@@ -25,11 +26,14 @@ def setup():
     try:
         done = setup_service.complete(instance_dir, form.code.data or "", form.password.data or "", form.confirm.data or "")
     except PasswordRejected as exc:
+        limiter.report(True)  # raised only once the code matched
         return _again(form, str(exc), 400)
     if not done:
         if access.setup_done():
             abort(404)
+        limiter.report(False)
         return _again(form, "Incorrect setup code.", 403)
+    limiter.report(True)
     flash("The master password is set. Sign in with it.")
     return redirect(url_for("auth.login"), 303)
 

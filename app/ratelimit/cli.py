@@ -1,0 +1,29 @@
+"""`gatehouse unblock IP|--all`: the host-side recovery path when sign-in is blocked."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from app.security.client_ip import parse_ip
+
+
+@click.command("unblock")
+@click.argument("ip", required=False)
+@click.option("--all", "everything", is_flag=True, help="Clear every block, count and the global budget.")
+@with_appcontext
+def unblock(ip: str | None, everything: bool) -> None:
+    """Lift sign-in blocks: one address (which also skips the global budget for 15 minutes,
+    so you can sign in from it and get a trusted device cookie), or --all.
+
+    A running server notices within a second; no restart needed.
+    """
+    from app.extensions import limiter
+
+    if everything == (ip is not None):
+        raise click.UsageError("give either one IP address or --all")
+    address = parse_ip(ip) if ip is not None else None
+    if ip is not None and address is None:
+        raise click.BadParameter(f"{ip!r} is not an IP address", param_hint="IP")
+    limiter.unblock(str(address) if address else None)
+    click.echo("Every sign-in block has been cleared." if everything else f"Sign-in from {address} is unblocked for 15 minutes.")

@@ -1,0 +1,49 @@
+"""Helpers for the limiter tests: a clock the test moves, and sign-in posts from chosen addresses."""
+
+from __future__ import annotations
+
+from tests.conftest import PASSWORD, csrf_token
+
+START = 1_900_000_000.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def with_clock(app) -> Clock:
+    clock = Clock()
+    app.extensions["gatehouse.limiter"].clock = clock
+    return clock
+
+
+class Browser:
+    """One test client (one cookie jar) that can claim any peer address and X-Forwarded-For."""
+
+    def __init__(self, app) -> None:
+        self.client = app.test_client()
+        self.token = csrf_token(self.client)
+
+    def login(self, password: str = "wrong password, not it", ip: str = "198.51.100.7", xff: str | None = None):
+        headers = {"X-Forwarded-For": xff} if xff else {}
+        return self.client.post(
+            "/login", data={"csrf_token": self.token, "password": password, "next": "/"},
+            environ_base={"REMOTE_ADDR": ip}, headers=headers,
+        )
+
+    def device_cookie(self):
+        return self.client.get_cookie("gatehouse_device")
+
+
+def retry_after(response) -> int:
+    return int(response.headers["Retry-After"])
+
+
+__all__ = ["PASSWORD", "Browser", "Clock", "retry_after", "with_clock"]

@@ -1,0 +1,140 @@
+"""Limiter state: bounded memory, survives a restart, `gatehouse unblock`, and touches only password checks."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import LoginFailure, LoginLimit
+from app.services import master_password
+from tests.conftest import PASSWORD
+from tests.ratelimit_helpers import Browser, retry_after, with_clock
+
+
+def rows(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def with_password(app):
+    with app.app_context():
+        master_password.set_first(PASSWORD)
+    return app
+
+
+def test_tracked_clients_stay_bounded_however_many_addresses_fail(make_app):
+    app = with_password(make_app(GATEHOUSE_LOGIN_MAX_CLIENTS=50, GATEHOUSE_LOGIN_GLOBAL=(100_000, 3600)))
+    clock = with_clock(app)
+    browser = Browser(app)
+    for n in range(300):
+        assert browser.login(ip=f"10.1.{n // 256}.{n % 256}").status_code == 401
+        clock.advance(0.01)
+    assert len(app.extensions["gatehouse.limiter"].tracker.records) == 50
+    assert rows(app, LoginLimit) == 50  # evicted records are deleted from the database too
+    assert browser.login(ip="10.1.1.43").status_code == 429  # the most recent (n=299) are still held
+
+
+def test_global_window_rows_stay_bounded(make_app):
+    app = with_password(make_app(GATEHOUSE_LOGIN_GLOBAL=(5, 60)))
+    clock = with_clock(app)
+    browser = Browser(app)
+    for n in range(20):
+        browser.login(ip=f"10.2.0.{n}")
+        clock.advance(20)
+    assert rows(app, LoginFailure) <= 3
+
+
+def test_faded_rows_are_pruned_from_the_database(app):
+    clock = with_clock(app)
+    browser = Browser(app)
+    browser.login(ip="10.4.0.1")
+    assert rows(app, LoginLimit) == 1 and rows(app, LoginFailure) == 1
+    clock.advance(3600)
+    browser.login(ip="10.4.0.2")
+    with app.app_context():
+        assert db.session.scalars(select(LoginLimit.key)).all() == ["ip:10.4.0.2"]
+    assert rows(app, LoginFailure) == 1
+
+
+def test_blocks_survive_a_restart(make_app):
+    first = with_password(make_app())
+    clock = with_clock(first)
+    browser = Browser(first)
+    for _ in range(10):
+        browser.login(ip="198.51.100.7")
+        clock.advance(5)
+    second = make_app()  # a new process on the same database
+    with_clock(second).now = clock.now
+    again = Browser(second)
+    response = again.login(PASSWORD, ip="198.51.100.7")
+    assert response.status_code == 429 and retry_after(response) == 900 - 5
+
+
+def test_unblock_one_address_also_lets_it_past_the_global_budget(app):
+    clock = with_clock(app)
+    browser = Browser(app)
+    for n in range(100):
+        browser.login(ip=f"10.3.0.{n}")
+        clock.advance(1)
+    assert browser.login(PASSWORD, ip="192.0.2.1").status_code == 429
+    result = app.test_cli_runner().invoke(args=["unblock", "192.0.2.1"])
+    assert result.exit_code == 0 and "192.0.2.1" in result.output
+    assert browser.login(PASSWORD, ip="192.0.2.1").status_code == 303
+    assert Browser(app).login(PASSWORD, ip="192.0.2.2").status_code == 429  # everyone else still waits
+
+
+def test_unblock_all_from_another_process_reaches_the_running_server(make_app):
+    server = with_password(make_app())
+    clock = with_clock(server)
+    browser = Browser(server)
+    for _ in range(10):
+        browser.login()
+        clock.advance(5)
+    cli_app = make_app()
+    result = cli_app.test_cli_runner().invoke(args=["unblock", "--all"])
+    assert result.exit_code == 0 and rows(cli_app, LoginLimit) == 0
+    clock.advance(1)  # the server looks for changes at most once a second
+    assert browser.login(PASSWORD).status_code == 303
+
+
+def test_unblock_needs_exactly_one_valid_target(app):
+    runner = app.test_cli_runner()
+    for args in (["unblock"], ["unblock", "1.2.3.4", "--all"], ["unblock", "not-an-ip"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_limiter_ignores_pages_static_files_and_404s(app):
+    with_clock(app)
+    browser = Browser(app)
+    for _ in range(2):
+        browser.login(ip="198.51.100.7")
+    assert browser.login(ip="198.51.100.7").status_code == 429
+    client, env = browser.client, {"REMOTE_ADDR": "198.51.100.7"}
+    assert client.get("/login", environ_base=env).status_code == 200
+    assert client.get("/static/css/gatehouse.css", environ_base=env).status_code == 200
+    assert client.post("/no-such-page", environ_base=env).status_code == 404
+    assert client.get("/healthz", environ_base=env).status_code == 200
+
+
+def test_setup_code_guesses_are_limited(fresh_app):
+    with_clock(fresh_app)
+    client = fresh_app.test_client()
+    client.get("/setup")
+    from tests.conftest import CSRF_RE
+
+    token = CSRF_RE.search(client.get("/setup").get_data(as_text=True)).group(1)
+    data = {"csrf_token": token, "code": "wrong", "password": PASSWORD, "confirm": PASSWORD}
+    assert client.post("/setup", data=data).status_code == 403
+    blocked = client.post("/setup", data=data)
+    assert blocked.status_code == 429 and retry_after(blocked) == 1
+
+
+def test_every_password_check_in_the_spec_is_guarded(app):
+    """Catches a blueprint or view named differently from GUARDED once the other routes merge."""
+    from app.ratelimit import GUARDED
+
+    spec = {"/login", "/setup", "/password", "/api/v1/auth/login", "/api/v1/auth/token"}
+    found = {rule.rule: rule.endpoint for rule in app.url_map.iter_rules() if rule.rule in spec and "POST" in rule.methods}
+    assert {"/login", "/setup"} <= set(found)
+    assert set(found.values()) <= GUARDED
