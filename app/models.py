@@ -66,3 +66,18 @@ class Setting(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class InstanceLease(Base):
+    """The instance lock: who may serve alone (or run the background jobs), until when.
+
+    The holder renews `expires_at` every few seconds; a holder that dies stops renewing,
+    so the lease frees itself after its time-to-live even after `kill -9`.
+    """
+
+    __tablename__ = "instance_lease"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

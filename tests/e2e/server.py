@@ -71,23 +71,43 @@ class Server:
             if self.process.poll() is not None:
                 raise AssertionError(f"gunicorn exited with {self.process.returncode}:\n{self.output()}")
             try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or a busy machine
                 time.sleep(0.1)
         raise AssertionError(f"gunicorn did not answer within {timeout}s:\n{self.output()}")
+
+    def wait_exit(self, timeout: float = 20) -> int:
+        """The exit code of a gunicorn that is expected to stop on its own within `timeout`."""
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            raise AssertionError(f"gunicorn still running after {timeout}s:\n{self.output()}") from None
+        finally:
+            self.instance_log.close()
+
+    def kill(self) -> None:
+        """`kill -9` the master and its workers, as a crash or the OOM killer would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.instance_log.close()
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
-        if self.process is None or self.process.poll() is not None:
-            return self.process.returncode if self.process else 0
-        self.process.send_signal(sig)
+        """Send `sig` (default SIGTERM, a graceful stop) and return the exit code."""
+        if self.process is None:
+            return 0
         try:
-            return self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            return self.process.wait()
+            if self.process.poll() is None:
+                self.process.send_signal(sig)
+                try:
+                    self.process.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                    self.process.wait()
+            return self.process.returncode
         finally:
             self.instance_log.close()
