@@ -44,4 +44,3 @@ def worker_exit(server, worker):
         from app.lifecycle import stop_serving
 
         stop_serving(served)
-

@@ -49,7 +49,8 @@ def run_tasks(app: Flask, now: datetime | None = None) -> dict[str, int | None]:
                 log.exception("background task %r failed", name, extra={"event": "task_failed", "task": name})
                 continue
         if done[name]:
-            log.info("%s: removed %s rows", name, done[name], extra={"event": "purged", "task": name, "rows": done[name]})
+            log.info("%s: removed %s rows", name, done[name],
+                     extra={"event": "purged", "task": name, "rows": done[name]})
     return done
 
 
@@ -79,7 +80,8 @@ class Housekeeper(threading.Thread):
         if holding != self.holding:
             self.holding = holding
             event, level = ("lease_acquired", logging.INFO) if holding else ("lease_lost", logging.ERROR)
-            log.log(level, "instance lease %s by %s", "acquired" if holding else "lost", self.holder, extra={"event": event})
+            log.log(level, "instance lease %s by %s", "acquired" if holding else "lost", self.holder,
+                    extra={"event": event, "holder": self.holder})
         if holding and time.monotonic() >= self._next_purge and not self._stopping.is_set():
             self._next_purge = time.monotonic() + self.purge_every
             run_tasks(self.app)

@@ -69,7 +69,9 @@ def acquire(engine: Engine, holder: str, ttl: timedelta = TTL, now: datetime | N
 def release(engine: Engine, holder: str) -> bool:
     """Give the lease up so the next instance can start at once; False if `holder` had none."""
     with engine.begin() as connection:
-        gone = connection.execute(delete(InstanceLease).where(InstanceLease.name == NAME, InstanceLease.holder == holder))
+        gone = connection.execute(
+            delete(InstanceLease).where(InstanceLease.name == NAME, InstanceLease.holder == holder)
+        )
     return gone.rowcount == 1
 
 
@@ -77,6 +79,7 @@ def current(engine: Engine) -> Lease | None:
     """The lease as stored (possibly expired), for messages and the CLI."""
     with engine.connect() as connection:
         row = connection.execute(
-            select(InstanceLease.holder, InstanceLease.heartbeat_at, InstanceLease.expires_at).where(InstanceLease.name == NAME)
+            select(InstanceLease.holder, InstanceLease.heartbeat_at, InstanceLease.expires_at)
+            .where(InstanceLease.name == NAME)
         ).first()
     return Lease(*row) if row else None

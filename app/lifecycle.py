@@ -41,7 +41,9 @@ def start_serving(app: Flask) -> None:
             holder = lease.holder_id(per_process=shared)
             holding = lease.acquire(engine, holder)
         except SQLAlchemyError as exc:
-            raise StartupError(f"the database is not ready ({type(exc).__name__}): run `gatehouse db upgrade`") from None
+            raise StartupError(
+                f"the database is not ready ({type(exc).__name__}): run `gatehouse db upgrade`"
+            ) from None
         if not holding and not shared:
             raise StartupError(_held_message(lease.current(engine)))
     keeper = Housekeeper(app, engine, holder, holding=holding)
@@ -57,7 +59,7 @@ def _held_message(held: lease.Lease | None) -> str:
     if held is not None:
         message += f" ({held.holder}, lease renewed {held.heartbeat_at:%H:%M:%S} UTC)"
     message += (
-        f". Stop it first (if it died, its lease frees itself within {int(lease.TTL.total_seconds())} s, then start again),"
+        f". Stop it first (if it died, its lease frees itself within {lease.TTL.seconds} s; then start again),"
         " or run several instances with shared state: GATEHOUSE_CACHE=redis and GATEHOUSE_REDIS_URL."
     )
     log.error(message, extra={"event": "instance_refused"})

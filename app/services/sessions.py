@@ -127,3 +127,27 @@ def revoke_all(commit: bool = True) -> int:
 
 def remaining_seconds(entry: CachedSession, now: datetime | None = None) -> int:
     return max(0, int((entry.expires_at - (now or utcnow())).total_seconds()))
+
+
+def active(now: datetime | None = None) -> list[LoginSession]:
+    """Every session that would still validate, newest first (browser idle limit included)."""
+    now = now or utcnow()
+    rows = db.session.scalars(
+        select(LoginSession)
+        .where(LoginSession.revoked_at.is_(None), LoginSession.expires_at > now)
+        .order_by(LoginSession.created_at.desc(), LoginSession.id.desc())
+    )
+    return [row for row in rows if _alive(CachedSession(row.id, row.kind, row.expires_at, row.last_seen_at), now)]
+
+
+def revoke_id(session_id: int) -> bool:
+    """End the live session with this id, in the database and the cache; False if there is none."""
+    key = db.session.scalar(
+        select(LoginSession.token_hash).where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
+    )
+    if key is None:
+        return False
+    db.session.execute(update(LoginSession).where(LoginSession.id == session_id).values(revoked_at=utcnow()))
+    db.session.commit()
+    session_cache.backend.invalidate(key)
+    return True

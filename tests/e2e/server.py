@@ -55,11 +55,16 @@ class Server:
             result = gatehouse(self.env, "set-password", "--stdin", stdin=password + "\n")
             assert result.returncode == 0, result.stderr
 
-    def start(self, *gunicorn_args: str, wait: bool = True) -> "Server":
+    def start(self, *gunicorn_args: str, wait: bool = True, via_cli: bool = False) -> "Server":
+        """Run `gunicorn -c gunicorn.conf.py ARGS wsgi:app` (or `gatehouse serve ARGS` from elsewhere)."""
         self.instance_log = open(self.log, "ab")
+        if via_cli:
+            command, cwd = [str(BIN / "gatehouse"), "serve", *gunicorn_args], self.log.parent
+        else:
+            command, cwd = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", *gunicorn_args, "wsgi:app"], ROOT
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", *gunicorn_args, "wsgi:app"],
-            cwd=ROOT, env=self.env, stdout=self.instance_log, stderr=subprocess.STDOUT, start_new_session=True,
+            command,
+            cwd=cwd, env=self.env, stdout=self.instance_log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         if wait:
             self.wait_ready()

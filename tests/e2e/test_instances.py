@@ -13,7 +13,8 @@ from tests.e2e.server import Server
 def login(url, password=PASSWORD):
     browser = requests.Session()
     token = CSRF_RE.search(browser.get(url + "/login").text).group(1)
-    return browser.post(url + "/login", data={"csrf_token": token, "password": password}, allow_redirects=False, timeout=30)
+    form = {"csrf_token": token, "password": password}
+    return browser.post(url + "/login", data=form, allow_redirects=False, timeout=30)
 
 
 def lease_rows(instance):

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from tests.conftest import PASSWORD
-from tests.e2e.server import ROOT, Server
+from tests.e2e.server import Server
 
 OTHER_CONFIG = """
 import os
