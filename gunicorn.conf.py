@@ -22,6 +22,11 @@ limit_request_line = 8190
 accesslog = "-"
 # No query strings in the access log: `next=` and friends stay out of the logs.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+# No gunicornc control socket: it lives in $HOME, which the systemd unit hides, and
+# several instances on one host would share its path.
+control_socket_disable = True
+# JSON lines like the app's own (GATEHOUSE_LOG_FORMAT=json, the default), else gunicorn's text.
+logger_class = "app.gunicorn_logging.GatehouseLogger"
 
 
 def nworkers_changed(server, new_value, old_value):

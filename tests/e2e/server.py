@@ -67,7 +67,11 @@ class Server:
             cwd=cwd, env=self.env, stdout=self.instance_log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         if wait:
-            self.wait_ready()
+            try:
+                self.wait_ready()
+            except AssertionError:
+                self.stop(signal.SIGKILL)  # never leave a half-started server behind
+                raise
         return self
 
     def wait_ready(self, timeout: float = 20) -> None:
@@ -107,7 +111,10 @@ class Server:
             return 0
         try:
             if self.process.poll() is None:
-                self.process.send_signal(sig)
+                if sig == signal.SIGKILL:  # the workers too, or they linger until they notice
+                    os.killpg(self.process.pid, sig)
+                else:
+                    self.process.send_signal(sig)
                 try:
                     self.process.wait(timeout)
                 except subprocess.TimeoutExpired:
