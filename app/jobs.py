@@ -55,13 +55,18 @@ def run_tasks(app: Flask, now: datetime | None = None) -> dict[str, int | None]:
 
 
 class Housekeeper(threading.Thread):
-    """Renews the lease every `heartbeat` seconds and purges while holding it; `stop()` ends it."""
+    """Renews the lease every `heartbeat` seconds and purges while holding it; `stop()` ends it.
 
-    def __init__(self, app: Flask, engine, holder: str, *, holding: bool, heartbeat: float = lease.HEARTBEAT_SECONDS,
-                 purge_every: float = PURGE_SECONDS, ttl: timedelta = lease.TTL) -> None:
+    Losing the lease to another holder (this process stalled past the TTL and another
+    instance started) calls `on_lost`, which for a lone instance stops the process.
+    """
+
+    def __init__(self, app: Flask, engine, holder: str, *, holding: bool, on_lost: Callable[[], None] | None = None,
+                 heartbeat: float = lease.HEARTBEAT_SECONDS, purge_every: float = PURGE_SECONDS,
+                 ttl: timedelta = lease.TTL) -> None:
         super().__init__(name="gatehouse-housekeeper", daemon=True)
         self.app, self.engine, self.holder = app, engine, holder
-        self.holding = holding
+        self.holding, self.on_lost = holding, on_lost
         self.heartbeat, self.purge_every, self.ttl = heartbeat, purge_every, ttl
         self._stopping = threading.Event()
         self._next_purge = 0.0
@@ -74,14 +79,16 @@ class Housekeeper(threading.Thread):
     def tick(self) -> None:
         try:
             holding = lease.acquire(self.engine, self.holder, self.ttl)
-        except SQLAlchemyError as exc:
+        except SQLAlchemyError as exc:  # database away: keep serving, try again next beat
             log.error("cannot renew the instance lease: %s", type(exc).__name__, extra={"event": "lease_error"})
-            holding = False
+            return
         if holding != self.holding:
             self.holding = holding
             event, level = ("lease_acquired", logging.INFO) if holding else ("lease_lost", logging.ERROR)
             log.log(level, "instance lease %s by %s", "acquired" if holding else "lost", self.holder,
                     extra={"event": event, "holder": self.holder})
+            if not holding and self.on_lost is not None:
+                self.on_lost()
         if holding and time.monotonic() >= self._next_purge and not self._stopping.is_set():
             self._next_purge = time.monotonic() + self.purge_every
             run_tasks(self.app)

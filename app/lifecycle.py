@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
+import signal
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
@@ -46,7 +48,7 @@ def start_serving(app: Flask) -> None:
             ) from None
         if not holding and not shared:
             raise StartupError(_held_message(lease.current(engine)))
-    keeper = Housekeeper(app, engine, holder, holding=holding)
+    keeper = Housekeeper(app, engine, holder, holding=holding, on_lost=None if shared else _stop_this_process)
     app.extensions[_SERVING] = keeper
     keeper.start()
     atexit.register(stop_serving, app)
@@ -64,6 +66,15 @@ def _held_message(held: lease.Lease | None) -> str:
     )
     log.error(message, extra={"event": "instance_refused"})
     return message
+
+
+def _stop_this_process() -> None:
+    """Another instance owns the database now: stop gracefully rather than serve beside it.
+
+    Under gunicorn this ends the worker; its replacement is refused at boot, so gunicorn halts.
+    """
+    log.error("another instance took over the instance lease; stopping this one", extra={"event": "instance_displaced"})
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def stop_serving(app: Flask) -> None:

@@ -22,8 +22,10 @@ FIX = (
 )
 
 
-class WorkerCountError(RuntimeError):
-    """More than one worker was asked for with process-local state; the message says how to fix it.
+class WorkerCheckError(RuntimeError):
+    """gunicorn was asked for more than one worker with process-local state (or for --preload).
+
+    The message names the setting and says how to fix it.
 
     A RuntimeError, not SystemExit: gunicorn prints it and exits 1 from a config hook, and
     halts with exit 3 ("Worker failed to boot") when the import raises it, instead of
@@ -58,7 +60,7 @@ def _count(name: str, raw: str) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise WorkerCountError(f"{name}={raw!r} is invalid: must be a whole number of worker processes") from None
+        raise WorkerCheckError(f"{name}={raw!r} is invalid: must be a whole number of worker processes") from None
 
 
 def _gunicorn_source(environ: Mapping[str, str], cfg: Any, argv: Sequence[str]) -> str:
@@ -71,14 +73,19 @@ def _gunicorn_source(environ: Mapping[str, str], cfg: Any, argv: Sequence[str]) 
 
 
 def check_workers(environ: Mapping[str, str] | None = None, cfg: Any = None, argv: Sequence[str] | None = None) -> None:
-    """Raise WorkerCountError if more than one worker was asked for and state is process-local."""
+    """Raise WorkerCheckError if more than one worker was asked for and state is process-local, or --preload."""
     environ = os.environ if environ is None else environ
     argv = sys.argv if argv is None else argv
+    if getattr(cfg, "preload_app", False) is True:
+        raise WorkerCheckError(
+            "Gatehouse does not run with gunicorn's --preload (preload_app): the app would open its database "
+            "and start its background job in gunicorn's master, then fork them. Fix: drop --preload."
+        )
     if state_is_shared(environ):
         return
     for source, count in requested_workers(environ, cfg, argv):
         if count > 1:
-            raise WorkerCountError(
+            raise WorkerCheckError(
                 f"Gatehouse refuses to run {count} worker processes ({source}): the session cache and login "
                 f"limiter are in-process (GATEHOUSE_CACHE={environ.get('GATEHOUSE_CACHE') or 'memory'}, "
                 f"GATEHOUSE_REDIS_URL {'set' if environ.get('GATEHOUSE_REDIS_URL') else 'unset'}) "

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from app import lease
 from app.extensions import db
 from app.jobs import Housekeeper, add_task, run_tasks
-from app.models import LoginSession, utcnow
+from app.models import InstanceLease, LoginSession, utcnow
 from app.services import sessions
 
 
@@ -84,3 +84,20 @@ def test_only_the_lease_holder_purges_and_the_standby_takes_over(app):
     assert lease.current(engine).holder == "standby"
     standby.stop()
     assert not standby.is_alive()
+
+
+def test_losing_the_lease_to_another_holder_calls_on_lost(app):
+    engine = app.extensions["gatehouse.db"].engine
+    assert lease.acquire(engine, "mine")
+    lost = []
+    keeper = Housekeeper(app, engine, "mine", holding=True, on_lost=lambda: lost.append(True), heartbeat=0.05)
+    keeper.start()
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                update(InstanceLease).values(holder="other", expires_at=utcnow() + timedelta(minutes=5))
+            )
+        wait_for(lambda: lost == [True])
+        assert not keeper.holding
+    finally:
+        keeper.stop()

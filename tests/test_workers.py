@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.workers import WorkerCountError, check_workers, gunicorn_settings, state_is_shared
+from app.workers import WorkerCheckError, check_workers, gunicorn_settings, state_is_shared
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_state_is_shared_reads_app_config(make_app):
 )
 def test_more_than_one_worker_with_local_state_is_refused(environ, workers, argv, named):
     cfg = SimpleNamespace(workers=workers, config="/etc/g.py") if workers else None
-    with pytest.raises(WorkerCountError) as caught:
+    with pytest.raises(WorkerCheckError) as caught:
         check_workers(environ, cfg, argv)
     message = str(caught.value)
     assert named in message and "GATEHOUSE_CACHE=memory" in message and "Fix:" in message
@@ -49,7 +49,7 @@ def test_more_than_one_worker_with_local_state_is_refused(environ, workers, argv
 
 def test_one_worker_passes_and_a_bad_count_is_named():
     check_workers({"GATEHOUSE_WORKERS": "1", "WEB_CONCURRENCY": "1"}, SimpleNamespace(workers=1), ["gunicorn"])
-    with pytest.raises(WorkerCountError, match="GATEHOUSE_WORKERS='two' is invalid"):
+    with pytest.raises(WorkerCheckError, match="GATEHOUSE_WORKERS='two' is invalid"):
         check_workers({"GATEHOUSE_WORKERS": "two"}, None, [])
 
 

@@ -88,3 +88,17 @@ def test_sigterm_lets_a_slow_login_finish_then_exits_0_and_frees_the_lease(tmp_p
         assert time.monotonic() - started < 10  # no waiting for a lease to expire
     finally:
         assert again.stop() == 0
+
+
+def test_an_instance_that_loses_its_lease_stops_instead_of_serving_beside_another(tmp_path):
+    instance = tmp_path / "instance"
+    srv = Server(instance)
+    srv.prepare(PASSWORD)
+    srv.start()
+    with sqlite3.connect(instance / "gatehouse.db") as connection:  # as if it stalled and another took over
+        connection.execute("UPDATE instance_lease SET holder = 'elsewhere:1', expires_at = '2999-01-01 00:00:00'")
+    code = srv.wait_exit(timeout=20)
+    assert code != 0
+    output = srv.output()
+    assert "another instance took over the instance lease; stopping this one" in output
+    assert "another Gatehouse instance is already serving from this database (elsewhere:1" in output

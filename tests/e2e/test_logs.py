@@ -21,8 +21,8 @@ def drive(srv, instance):
     browser = requests.Session()
     code = (instance / "setup-code").read_text().strip()
     token = form(browser, srv.url, "/setup")
-    done = browser.post(srv.url + "/setup", data={"csrf_token": token, "code": code, "password": PASSWORD,
-                                                   "confirm": PASSWORD}, allow_redirects=False)
+    fields = {"csrf_token": token, "code": code, "password": PASSWORD, "confirm": PASSWORD}
+    done = browser.post(srv.url + "/setup", data=fields, allow_redirects=False)
     assert done.status_code == 303
     token = form(browser, srv.url, "/login?next=/%3Fpassword%3Dleak")
     assert browser.post(srv.url + "/login", data={"csrf_token": token, "password": WRONG}).status_code == 401

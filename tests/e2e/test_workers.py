@@ -1,6 +1,8 @@
 """The worker check against real gunicorn: every way of asking for two workers is refused."""
 
+import signal
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -72,3 +74,34 @@ def test_shared_state_allows_two_workers_and_one_runs_the_jobs(tmp_path, redis_u
         assert requests.get(srv.url + "/healthz").status_code == 200
     finally:
         assert srv.stop() == 0
+
+
+def worker_pids(srv):
+    children = Path(f"/proc/{srv.process.pid}/task/{srv.process.pid}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def test_sigttin_cannot_add_a_worker_at_runtime(tmp_path):
+    srv = Server(tmp_path / "instance")
+    srv.prepare(PASSWORD)
+    srv.start()
+    try:
+        assert len(worker_pids(srv)) == 1
+        srv.process.send_signal(signal.SIGTTIN)
+        deadline = time.monotonic() + 5
+        while "ignoring a request for 2 workers" not in srv.output() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.5)  # a master that did accept would have forked by now
+        assert "ignoring a request for 2 workers" in srv.output()
+        assert len(worker_pids(srv)) == 1
+        assert requests.get(srv.url + "/healthz").status_code == 200
+    finally:
+        assert srv.stop() == 0
+
+
+def test_preload_is_refused(tmp_path):
+    srv = Server(tmp_path / "instance")
+    srv.prepare(PASSWORD)
+    srv.start("--preload", wait=False)
+    assert srv.wait_exit(timeout=10) != 0
+    assert "Fix: drop --preload" in srv.output()
