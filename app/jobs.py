@@ -93,7 +93,7 @@ class Housekeeper(threading.Thread):
             self._next_purge = time.monotonic() + self.purge_every
             run_tasks(self.app)
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 3.0) -> None:
         """Ask the thread to finish its current round and wait for it (a purge is one short transaction)."""
         self._stopping.set()
         if self.is_alive():

@@ -47,13 +47,15 @@ def start_serving(app: Flask) -> None:
                 f"the database is not ready ({type(exc).__name__}): run `gatehouse db upgrade`"
             ) from None
         if not holding and not shared:
-            raise StartupError(_held_message(lease.current(engine)))
+            message = _held_message(lease.current(engine))
+            log.error(message, extra={"event": "instance_refused"})
+            raise StartupError(message)
     keeper = Housekeeper(app, engine, holder, holding=holding, on_lost=None if shared else _stop_this_process)
     app.extensions[_SERVING] = keeper
     keeper.start()
     atexit.register(stop_serving, app)
-    role = "holds the instance lease" if holding else "is on standby for the instance lease (shared state)"
-    log.info("serving as %s; %s", holder, role, extra={"event": "serving", "holder": holder, "lease": holding})
+    role = "holding the instance lease" if holding else "on standby: another process holds the instance lease"
+    log.info("serving as %s, %s", holder, role, extra={"event": "serving", "holder": holder, "lease": holding})
 
 
 def _held_message(held: lease.Lease | None) -> str:
@@ -64,7 +66,6 @@ def _held_message(held: lease.Lease | None) -> str:
         f". Stop it first (if it died, its lease frees itself within {lease.TTL.seconds} s; then start again),"
         " or run several instances with shared state: GATEHOUSE_CACHE=redis and GATEHOUSE_REDIS_URL."
     )
-    log.error(message, extra={"event": "instance_refused"})
     return message
 
 

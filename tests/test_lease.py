@@ -100,3 +100,16 @@ def test_holder_is_the_instance_or_the_process(monkeypatch):
     monkeypatch.setenv("GATEHOUSE_INSTANCE_ID", "host:42")
     assert lease.holder_id(per_process=False) == "host:42"
     assert lease.holder_id(per_process=True) == f"host:42/{os.getpid()}"
+
+
+def test_migration_0002_adds_the_lease_table_and_downgrades(sqlite_engine):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from app.migrate import alembic_config
+
+    assert "instance_lease" in inspect(sqlite_engine).get_table_names()
+    command.downgrade(alembic_config(sqlite_engine), "0001")
+    assert "instance_lease" not in inspect(sqlite_engine).get_table_names()
+    upgrade(sqlite_engine)
+    assert lease.acquire(sqlite_engine, "after-upgrade", TTL)
