@@ -17,6 +17,13 @@ from gunicorn.glogging import Logger
 from app.logs import JSONFormatter
 
 
+class ServerJSONFormatter(JSONFormatter):
+    """gunicorn's own messages (start, workers, signals) as `server` events."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(logging.makeLogRecord({**vars(record), "event": "server"}))
+
+
 class AccessJSONFormatter(JSONFormatter):
     """One `request` event per response, built from gunicorn's access-log atoms."""
 
@@ -43,6 +50,6 @@ class GatehouseLogger(Logger):
         if os.environ.get("GATEHOUSE_LOG_FORMAT", "json") != "json":
             return
         for handler in self.error_log.handlers:
-            handler.setFormatter(JSONFormatter())
+            handler.setFormatter(ServerJSONFormatter())
         for handler in self.access_log.handlers:
             handler.setFormatter(AccessJSONFormatter())

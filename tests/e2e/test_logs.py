@@ -56,6 +56,8 @@ def test_logs_carry_events_and_never_a_secret(tmp_path, fmt):
         assert not any(line.startswith("{") for line in output.splitlines())
         return
     events = [json.loads(line) for line in output.splitlines() if line.strip()]  # every line is JSON
+    assert all(entry.get("event") for entry in events)  # and names its event
+    assert any(entry["event"] == "server" and entry["logger"] == "gunicorn.error" for entry in events)
     by_event = {}
     for entry in events:
         by_event.setdefault(entry.get("event"), []).append(entry)
