@@ -6,7 +6,7 @@ import os
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from app.extensions import db
@@ -58,6 +58,7 @@ def db_upgrade() -> None:
 
 @click.command("serve", context_settings={"ignore_unknown_options": True})
 @click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
+@with_appcontext
 def serve(gunicorn_args: tuple[str, ...]) -> None:
     """Serve the portal: gunicorn with the shipped gunicorn.conf.py, in the foreground.
 
@@ -69,8 +70,12 @@ def serve(gunicorn_args: tuple[str, ...]) -> None:
     from app.migrate import MIGRATIONS
 
     root = MIGRATIONS.parent
+    # gunicorn runs from the code's folder: pin the data folder first, so a relative
+    # GATEHOUSE_INSTANCE_DIR means the same folder it meant for this command.
+    os.environ["GATEHOUSE_INSTANCE_DIR"] = str(current_app.config["GATEHOUSE_INSTANCE_DIR"])
     os.chdir(root)
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py"), *gunicorn_args, "wsgi:app"])
+    command = ["-m", "gunicorn", "-c", str(root / "gunicorn.conf.py"), *gunicorn_args, "wsgi:app"]
+    os.execvp(sys.executable, [sys.executable, *command])
 
 
 def register(app: Flask) -> None:

@@ -88,6 +88,7 @@ def test_sessions_list_and_revoke_on_a_running_server(live):
 def test_serve_runs_gunicorn_with_the_shipped_config_from_any_directory(tmp_path):
     srv = Server(tmp_path / "instance")
     srv.prepare(PASSWORD)
+    srv.env["GATEHOUSE_INSTANCE_DIR"] = "instance"  # relative to where `gatehouse serve` runs: tmp_path
     srv.start(via_cli=True)
     try:
         assert login(srv.url)[1] == 303
