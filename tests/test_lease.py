@@ -2,18 +2,15 @@
 
 import os
 import threading
-import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from app import lease
 from app.database import make_engine
 from app.migrate import upgrade
 from app.models import utcnow
-from tests.conftest import require_external
+from tests.databases import postgres_database
 
 TTL = timedelta(seconds=15)
 
@@ -29,23 +26,11 @@ def sqlite_engine(tmp_path, migrated_template):
 
 @pytest.fixture
 def postgres_engine():
-    """A throw-away PostgreSQL database (GATEHOUSE_TEST_POSTGRES_URL names the server)."""
-    server = os.environ.get("GATEHOUSE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    name = f"gatehouse_lease_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(server).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except SQLAlchemyError:
-        admin.dispose()
-        require_external(f"PostgreSQL at {server} is not reachable")
-    engine = make_engine(server.rsplit("/", 1)[0] + "/" + name)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}"'))
-    admin.dispose()
+    with postgres_database() as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

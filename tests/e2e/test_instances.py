@@ -6,7 +6,8 @@ import time
 
 import requests
 
-from tests.conftest import CSRF_RE, PASSWORD
+from tests.conftest import CSRF_RE, PASSWORD, SECRET
+from tests.databases import postgres_database
 from tests.e2e.server import Server
 
 
@@ -102,3 +103,21 @@ def test_an_instance_that_loses_its_lease_stops_instead_of_serving_beside_anothe
     output = srv.output()
     assert "another instance took over the instance lease; stopping this one" in output
     assert "another Gatehouse instance is already serving from this database (elsewhere:1" in output
+
+
+def test_one_instance_per_postgresql_database(tmp_path):
+    with postgres_database() as url:
+        env = {"GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_SECRET_KEY": SECRET}
+        first = Server(tmp_path / "a", **env)
+        first.prepare(PASSWORD)
+        first.start()
+        second = Server(tmp_path / "b", **env).start(wait=False)
+        assert second.wait_exit(timeout=15) != 0
+        assert "another Gatehouse instance is already serving from this database" in second.output()
+        assert login(first.url).status_code == 303
+        assert first.stop() == 0
+        third = Server(tmp_path / "b", **env).start()  # the lease was released: starts at once
+        try:
+            assert login(third.url).status_code == 303
+        finally:
+            assert third.stop() == 0
