@@ -1,12 +1,20 @@
-"""gunicorn settings for Gatehouse: one gthread worker (see SPEC §7), graceful 25 s stop."""
+"""gunicorn settings for Gatehouse: one gthread worker (see SPEC §7), graceful 25 s stop.
+
+The hooks below refuse a second worker with process-local state (in the master, where
+the worker count is final), name this instance for the lease, and let a stopping worker
+shut down in order: background job, lease, database.
+"""
 
 import os
+import socket
+
+from app.workers import check_workers, state_is_shared
 
 bind = os.environ.get("GATEHOUSE_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GATEHOUSE_WORKERS", "1"))
+workers = int(os.environ.get("GATEHOUSE_WORKERS") or os.environ.get("WEB_CONCURRENCY") or "1")
 worker_class = "gthread"
 threads = int(os.environ.get("GATEHOUSE_THREADS", "4"))
-graceful_timeout = 25
+graceful_timeout = 25  # inside systemd's TimeoutStopSec=30
 timeout = 30
 keepalive = 5
 # Request line and header limits well inside the app's own 16 KiB body limit.
@@ -14,6 +22,30 @@ limit_request_line = 8190
 accesslog = "-"
 # No query strings in the access log: `next=` and friends stay out of the logs.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
-# gunicorn 24+ opens a runtime control socket in $HOME by default; Gatehouse needs none,
-# and several test servers (or ProtectHome= under systemd) would trip over a shared path.
+# No gunicornc control socket: it lives in $HOME, which the systemd unit hides, and
+# several instances on one host would share its path.
 control_socket_disable = True
+# JSON lines like the app's own (GATEHOUSE_LOG_FORMAT=json, the default), else gunicorn's text.
+logger_class = "app.gunicorn_logging.GatehouseLogger"
+
+
+def nworkers_changed(server, new_value, old_value):
+    """Runs when the arbiter sets its worker count: at start-up and on SIGTTIN/SIGTTOU."""
+    if old_value is None:
+        check_workers(cfg=server.cfg)  # gunicorn prints the message and exits 1
+    elif new_value > 1 and not state_is_shared(os.environ):
+        server.log.error("ignoring a request for %s workers: state is process-local (GATEHOUSE_CACHE)", new_value)
+        server.num_workers = old_value
+
+
+def on_starting(server):
+    # Workers inherit this: a restarted worker is the same instance and keeps the lease.
+    os.environ["GATEHOUSE_INSTANCE_ID"] = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def worker_exit(server, worker):
+    served = getattr(worker, "wsgi", None)  # absent when the worker failed to boot
+    if served is not None:
+        from app.lifecycle import stop_serving
+
+        stop_serving(served)

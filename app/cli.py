@@ -1,4 +1,4 @@
-"""The `gatehouse` command: a Flask CLI for the app (set-password, db upgrade, serve)."""
+"""The `gatehouse` command: a Flask CLI for the app (set-password, db upgrade, sessions, serve)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from app.extensions import db
@@ -43,7 +43,7 @@ def set_password(from_stdin: bool) -> None:
 
 @click.group("db")
 def db_group() -> None:
-    """Database schema commands."""
+    """Database schema commands (run `gatehouse db upgrade` after installing or updating)."""
 
 
 @db_group.command("upgrade")
@@ -58,19 +58,31 @@ def db_upgrade() -> None:
 
 @click.command("serve", context_settings={"ignore_unknown_options": True})
 @click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
+@with_appcontext
 def serve(gunicorn_args: tuple[str, ...]) -> None:
-    """Run gunicorn with the shipped gunicorn.conf.py (extra arguments go to gunicorn)."""
+    """Serve the portal: gunicorn with the shipped gunicorn.conf.py, in the foreground.
+
+    Listens on GATEHOUSE_BIND (default 127.0.0.1:8000) with one worker; stop it with
+    Ctrl-C or SIGTERM (requests in flight finish first). Run `gatehouse db upgrade`
+    before the first start. Extra arguments go to gunicorn, e.g.
+    `gatehouse serve --access-logfile /var/log/gatehouse-access.log`.
+    """
     from app.migrate import MIGRATIONS
 
     root = MIGRATIONS.parent
+    # gunicorn runs from the code's folder: pin the data folder first, so a relative
+    # GATEHOUSE_INSTANCE_DIR means the same folder it meant for this command.
+    os.environ["GATEHOUSE_INSTANCE_DIR"] = str(current_app.config["GATEHOUSE_INSTANCE_DIR"])
     os.chdir(root)
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py"), *gunicorn_args, "wsgi:app"])
+    command = ["-m", "gunicorn", "-c", str(root / "gunicorn.conf.py"), *gunicorn_args, "wsgi:app"]
+    os.execvp(sys.executable, [sys.executable, *command])
 
 
 def register(app: Flask) -> None:
+    from app.cli_sessions import sessions_group
     from app.ratelimit.cli import unblock
 
-    for command in (set_password, db_group, serve, unblock):
+    for command in (set_password, db_group, sessions_group, unblock, serve):
         app.cli.add_command(command)
 
 
@@ -80,10 +92,33 @@ def _create_app():
     return create_app()
 
 
+HELP = """Gatehouse administration. Settings come from the GATEHOUSE_* environment
+variables (see README.md, "Settings"); use the same ones as the server, e.g.
+GATEHOUSE_INSTANCE_DIR=/var/lib/gatehouse.
+
+\b
+First install:  gatehouse db upgrade && gatehouse set-password && gatehouse serve
+Who is in:      gatehouse sessions list
+Lock out all:   gatehouse sessions revoke --all   (or set a new password)
+"""
+
+
 def main() -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from app.config import ConfigError
 
+    # No Flask development server (`run`) or app-discovery options: only Gatehouse's commands.
+    group = FlaskGroup(
+        create_app=_create_app, add_default_commands=False, add_version_option=False, load_dotenv=False, help=HELP
+    )
+    group.params = [param for param in group.params if param.name not in {"env_file", "app", "debug"}]
     try:
-        FlaskGroup(create_app=_create_app, add_version_option=False, load_dotenv=False, help="Gatehouse administration.")(prog_name="gatehouse")
+        group(prog_name="gatehouse")
     except ConfigError as exc:
         sys.exit(f"gatehouse: {exc}")
+    except SQLAlchemyError as exc:  # no traceback (or URL with its password) for a missing or old schema
+        sys.exit(
+            f"gatehouse: the database is unreachable or not migrated ({type(exc).__name__}): "
+            "check GATEHOUSE_DATABASE_URL, then run `gatehouse db upgrade`"
+        )

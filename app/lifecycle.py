@@ -1,21 +1,95 @@
-"""What the serving process does around the app: first-run announcement at start-up."""
+"""A serving process's life: start (setup code, instance lease, background job) and an orderly stop.
+
+`start_serving` runs once in the process that serves requests (wsgi.py), never for CLI
+commands or test apps. `stop_serving` runs from gunicorn's `worker_exit` hook after the
+in-flight requests have finished, or at interpreter exit under any other server.
+"""
 
 from __future__ import annotations
+
+import atexit
+import logging
+import os
+import signal
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import lease
+from app.extensions import db
+from app.jobs import Housekeeper
 from app.services import setup as setup_service
+from app.workers import state_is_shared
+
+log = logging.getLogger("gatehouse.lifecycle")
+_SERVING = "gatehouse.serving"
 
 
 class StartupError(RuntimeError):
-    """The server cannot start; the message says what to do."""
+    """The server cannot start; the message says what to do.
+
+    A RuntimeError raised from the import of wsgi.py: gunicorn halts ("Worker failed to
+    boot", exit 3) instead of restarting the worker for ever.
+    """
 
 
 def start_serving(app: Flask) -> None:
-    """Run once when a server process starts (not for CLI commands or test apps)."""
+    """Announce setup if needed, take the instance lease (or refuse), start the background job."""
     with app.app_context():
+        engine = db.engine
         try:
             setup_service.ensure_code(app.config["GATEHOUSE_INSTANCE_DIR"])
+            shared = state_is_shared(app.config)
+            holder = lease.holder_id(per_process=shared)
+            holding = lease.acquire(engine, holder)
         except SQLAlchemyError as exc:
-            raise StartupError(f"the database is not ready ({type(exc).__name__}): run `gatehouse db upgrade`") from None
+            raise StartupError(
+                f"the database is not ready ({type(exc).__name__}): run `gatehouse db upgrade`"
+            ) from None
+        if not holding and not shared:
+            message = _held_message(lease.current(engine))
+            log.error(message, extra={"event": "instance_refused"})
+            raise StartupError(message)
+    keeper = Housekeeper(app, engine, holder, holding=holding, on_lost=None if shared else _stop_this_process)
+    app.extensions[_SERVING] = keeper
+    keeper.start()
+    atexit.register(stop_serving, app)
+    role = "holding the instance lease" if holding else "on standby: another process holds the instance lease"
+    log.info("serving as %s, %s", holder, role, extra={"event": "serving", "holder": holder, "lease": holding})
+
+
+def _held_message(held: lease.Lease | None) -> str:
+    message = "another Gatehouse instance is already serving from this database"
+    if held is not None:
+        message += f" ({held.holder}, lease renewed {held.heartbeat_at:%H:%M:%S} UTC)"
+    message += (
+        f". Stop it first (if it died, its lease frees itself within {lease.TTL.seconds} s; then start again),"
+        " or run several instances with shared state: GATEHOUSE_CACHE=redis and GATEHOUSE_REDIS_URL."
+    )
+    return message
+
+
+def _stop_this_process() -> None:
+    """Another instance owns the database now: stop gracefully rather than serve beside it.
+
+    Under gunicorn this ends the worker; its replacement is refused at boot, so gunicorn halts.
+    """
+    log.error("another instance took over the instance lease; stopping this one", extra={"event": "instance_displaced"})
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def stop_serving(app: Flask) -> None:
+    """Stop the background job, release the lease, close the database. Safe to call twice."""
+    keeper = app.extensions.pop(_SERVING, None)
+    if keeper is None:
+        return
+    keeper.stop()
+    with app.app_context():
+        try:
+            released = lease.release(db.engine, keeper.holder)
+        except SQLAlchemyError as exc:
+            released = False
+            log.error("could not release the instance lease: %s", type(exc).__name__, extra={"event": "lease_error"})
+        db.engine.dispose()
+    log.info("stopped: background job ended, lease %s, database closed", "released" if released else "not held",
+             extra={"event": "stopped", "holder": keeper.holder})

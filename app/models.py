@@ -68,6 +68,21 @@ class Setting(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class InstanceLease(Base):
+    """The instance lock: who may serve alone (or run the background jobs), until when.
+
+    The holder renews `expires_at` every few seconds; a holder that dies stops renewing,
+    so the lease frees itself after its time-to-live even after `kill -9`.
+    """
+
+    __tablename__ = "instance_lease"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class LoginLimit(Base):
     """Login limiter state behind its memory, so blocks survive a restart (app/ratelimit/store.py):
     one client's consecutive failures and block. `key` is `ip:<address or /64>` or `device:<nonce>`."""

@@ -1,7 +1,5 @@
-import re
 import stat
 
-from app.extensions import db
 from app.services import master_password
 from app.services import setup as setup_service
 from tests.conftest import PASSWORD, count_rows, csrf_token, stored_hash

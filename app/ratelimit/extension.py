@@ -67,6 +67,7 @@ class LoginLimiter:
 
     def init_app(self, app: Flask) -> None:
         from app.extensions import db
+        from app.jobs import add_task
         from app.ratelimit.store import DatabaseStore  # it imports the models; extensions.py must not
 
         max_clients = app.config.get("GATEHOUSE_LOGIN_MAX_CLIENTS", MAX_CLIENTS)
@@ -77,6 +78,9 @@ class LoginLimiter:
             Policy.from_config(app.config), max_clients, app.config["GATEHOUSE_THREADS"],
             DatabaseStore(lambda: db.engine), devices.DeviceCookies(app.config["GATEHOUSE_SECRET_KEY"], previous),
         )
+        state = app.extensions["gatehouse.limiter"]
+        add_task(app, "purge login limits", lambda now: state.store.prune(
+            now.timestamp(), state.policy.fade_seconds, state.policy.global_window))
         app.before_request(self._guard)
         app.after_request(self._issue_device)
         app.teardown_request(self._release)

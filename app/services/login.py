@@ -23,5 +23,5 @@ def attempt(password: str, ip: str | None, user_agent: str | None, kind: str, la
 
 
 def logout(token: str, ip: str | None) -> None:
-    sessions.revoke_token(token)
-    log.info("logout from %s", ip, extra={"event": "logout", "client_ip": ip})
+    session_id = sessions.revoke_token(token)
+    log.info("logout from %s", ip, extra={"event": "logout", "client_ip": ip, "session_id": session_id})

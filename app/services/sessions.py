@@ -104,14 +104,23 @@ def _touch(key: str, entry: CachedSession, now: datetime) -> CachedSession:
     return touched
 
 
-def revoke_token(token: str) -> None:
-    """End the session `token` belongs to, in the database and the cache; unknown is fine."""
+def revoke_token(token: str) -> int | None:
+    """End the session `token` belongs to, in the database and the cache; unknown is fine.
+
+    Returns the id of the session it ended (for the log), or None.
+    """
     key = hash_token(token)
-    db.session.execute(
-        update(LoginSession).where(LoginSession.token_hash == key, LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow())
+    session_id = db.session.scalar(
+        select(LoginSession.id).where(LoginSession.token_hash == key, LoginSession.revoked_at.is_(None))
     )
-    db.session.commit()
+    if session_id is not None:
+        db.session.execute(
+            update(LoginSession).where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+        db.session.commit()
     session_cache.backend.invalidate(key)
+    return session_id
 
 
 def revoke_all(commit: bool = True, keep_id: int | None = None) -> int:
@@ -128,3 +137,4 @@ def revoke_all(commit: bool = True, keep_id: int | None = None) -> int:
 
 def remaining_seconds(entry: CachedSession, now: datetime | None = None) -> int:
     return max(0, int((entry.expires_at - (now or utcnow())).total_seconds()))
+

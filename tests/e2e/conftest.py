@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, require_external
 from tests.e2e.server import Server
 
 
@@ -12,3 +12,18 @@ def server(tmp_path):
     srv.start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A reachable Redis (GATEHOUSE_TEST_REDIS_URL, default the local one), else skip."""
+    import os
+
+    import redis
+
+    url = os.environ.get("GATEHOUSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_timeout=2).ping()
+    except redis.RedisError:
+        require_external(f"Redis at {url} is not reachable")
+    return url

@@ -55,14 +55,23 @@ class Server:
             result = gatehouse(self.env, "set-password", "--stdin", stdin=password + "\n")
             assert result.returncode == 0, result.stderr
 
-    def start(self, *gunicorn_args: str, wait: bool = True, app: str = "wsgi:app") -> "Server":
+    def start(self, *gunicorn_args: str, wait: bool = True, via_cli: bool = False, app: str = "wsgi:app") -> "Server":
+        """Run `gunicorn -c gunicorn.conf.py ARGS APP` (or `gatehouse serve ARGS` from elsewhere)."""
         self.instance_log = open(self.log, "ab")
+        if via_cli:
+            command, cwd = [str(BIN / "gatehouse"), "serve", *gunicorn_args], self.log.parent
+        else:
+            command, cwd = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", *gunicorn_args, app], ROOT
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", *gunicorn_args, app],
-            cwd=ROOT, env=self.env, stdout=self.instance_log, stderr=subprocess.STDOUT, start_new_session=True,
+            command,
+            cwd=cwd, env=self.env, stdout=self.instance_log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         if wait:
-            self.wait_ready()
+            try:
+                self.wait_ready()
+            except AssertionError:
+                self.stop(signal.SIGKILL)  # never leave a half-started server behind
+                raise
         return self
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -77,17 +86,40 @@ class Server:
                 time.sleep(0.1)
         raise AssertionError(f"gunicorn did not answer within {timeout}s:\n{self.output()}")
 
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
-        if self.process is None or self.process.poll() is not None:
-            return self.process.returncode if self.process else 0
-        self.process.send_signal(sig)
+    def wait_exit(self, timeout: float = 20) -> int:
+        """The exit code of a gunicorn that is expected to stop on its own within `timeout`."""
         try:
             return self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
-            return self.process.wait()
+            raise AssertionError(f"gunicorn still running after {timeout}s:\n{self.output()}") from None
+        finally:
+            self.instance_log.close()
+
+    def kill(self) -> None:
+        """`kill -9` the master and its workers, as a crash or the OOM killer would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.instance_log.close()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        """Send `sig` (default SIGTERM, a graceful stop) and return the exit code."""
+        if self.process is None:
+            return 0
+        try:
+            if self.process.poll() is None:
+                if sig == signal.SIGKILL:  # the workers too, or they linger until they notice
+                    os.killpg(self.process.pid, sig)
+                else:
+                    self.process.send_signal(sig)
+                try:
+                    self.process.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                    self.process.wait()
+            return self.process.returncode
         finally:
             self.instance_log.close()

@@ -1,6 +1,5 @@
 """The portal served by real gunicorn, driven over HTTP like a browser would."""
 
-import re
 import stat
 import time
 
@@ -59,20 +58,6 @@ def test_first_run_setup_through_the_server(tmp_path):
         assert code not in srv.output()
     finally:
         assert srv.stop() == 0
-
-
-def test_secrets_never_reach_the_logs(server):
-    browser = requests.Session()
-    login(browser, server.url, "a wrong guess that must not be logged")
-    time.sleep(0.6)  # past the first backoff step
-    login(browser, server.url, next_path="/?next=token")
-    cookie = browser.cookies.get("gatehouse_session")
-    browser.get(server.url + "/")
-    server.stop()
-    output = server.output()
-    assert "login failed" in output and "login succeeded" in output
-    for secret in (PASSWORD, "a wrong guess that must not be logged", cookie, cookie.split(".")[0]):
-        assert secret not in output
 
 
 def test_health_and_readiness(server):
