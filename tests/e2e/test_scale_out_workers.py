@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections import Counter
 
 import pytest
 import requests
@@ -54,6 +55,16 @@ def pids(server, since: int, **match) -> set[int]:
     return {e["pid"] for e in entries(server, since) if all(e.get(k) == v for k, v in match.items())}
 
 
+def spread(server, mark: int, send, count: int, **match) -> list:
+    """`send()` `count` times, then on (up to ten times as often) until two workers answered."""
+    results = [send() for _ in range(count)]
+    while len(pids(server, mark, event="request", **match)) < 2 and len(results) < 10 * count:
+        results.append(send())
+    print("answered by", Counter(e["pid"] for e in entries(server, mark) if e.get("event") == "request"))
+    assert len(pids(server, mark, event="request", **match)) >= 2
+    return results
+
+
 def attempt(server, password: str, address: str, device: str | None = None) -> requests.Response:
     """A new browser (a new connection) posting the sign-in form from `address`."""
     browser = requests.Session()
@@ -71,19 +82,17 @@ def test_a_logout_on_one_worker_is_honoured_by_all_on_the_very_next_request(four
     assert [home(server, cookie) for _ in range(20)] == [200] * 20
     mark = len(server.output())
     assert logout(server, browser) == 303
-    replays = [home(server, cookie) for _ in range(200)]
-    assert replays.count(200) == 0 and replays.count(303) == 200
-    assert len(pids(server, mark, event="request", path="/")) >= 2
+    replays = spread(server, mark, lambda: home(server, cookie), 200, path="/")
+    assert replays.count(200) == 0 and replays.count(303) == len(replays) >= 200
 
 
 def test_one_failure_blocks_the_client_on_every_worker(four):
     server, _redis = four
     assert attempt(server, "a wrong guess", "198.51.100.20").status_code == 401
     mark = len(server.output())
-    blocked = [attempt(server, PASSWORD, "198.51.100.20") for _ in range(50)]
-    assert [r.status_code for r in blocked] == [429] * 50
+    blocked = spread(server, mark, lambda: attempt(server, PASSWORD, "198.51.100.20"), 50, path="/login", status=429)
+    assert {r.status_code for r in blocked} == {429} and len(blocked) >= 50
     assert all(BACKOFF - 30 <= int(r.headers["Retry-After"]) <= BACKOFF for r in blocked)
-    assert len(pids(server, mark, event="request", path="/login", status=429)) >= 2
 
     response = attempt(server, PASSWORD, "203.0.113.31")  # a browser that signed in before has a device cookie
     device = response.cookies.get("gatehouse_device")
