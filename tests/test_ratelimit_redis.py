@@ -30,8 +30,8 @@ def make_app(make_app, redis_url, redis_prefix):
     """Every app of a test shares one Redis prefix: several workers of one deployment."""
 
     def build(**overrides):
-        return make_app(GATEHOUSE_CACHE="redis", GATEHOUSE_REDIS_URL=redis_url, GATEHOUSE_REDIS_PREFIX=redis_prefix,
-                        **overrides)
+        shared = {"GATEHOUSE_CACHE": "redis", "GATEHOUSE_REDIS_URL": redis_url, "GATEHOUSE_REDIS_PREFIX": redis_prefix}
+        return make_app(**{**shared, **overrides})
 
     return build
 
@@ -93,3 +93,12 @@ def test_redis_holds_no_cookie_or_token_values(two_workers, redis_url, redis_pre
     assert "limit:rec:device:" in text and "session:" in text
     for value in secrets:
         assert value not in text and value.split(".")[0] not in text  # neither the signed value nor its payload
+
+
+def test_unblock_says_so_when_redis_is_unreachable(make_app):
+    from tests.e2e.server import free_port
+
+    app = make_app(GATEHOUSE_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    for args in (["unblock", "--all"], ["unblock", "192.0.2.1"]):
+        result = app.test_cli_runner().invoke(args=args)
+        assert result.exit_code == 1 and "cannot reach Redis" in result.output and "Traceback" not in result.output
