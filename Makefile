@@ -31,10 +31,12 @@ test: $(VENV)/.installed-test
 # Benchmarks: never part of `make test` (timings on shared machines are noisy).
 bench: $(VENV)/.installed-test
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
 	$(BIN)/python bench/auth_overhead.py
 	$(BIN)/python bench/db_scale.py
 	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/login_flood.py
+	$(BIN)/python bench/scale_out.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

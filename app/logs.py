@@ -26,6 +26,7 @@ class JSONFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             **fields_of(record),
+            "pid": record.process,  # which worker; last, so fail2ban's anchored filter still matches
         }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

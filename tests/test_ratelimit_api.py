@@ -48,10 +48,10 @@ def test_no_free_check_slot_is_503_with_retry_after_and_counts_nothing(app):
 
 def test_second_attempt_while_one_is_checked_for_the_same_client_is_429(app):
     state = app.extensions["gatehouse.limiter"]
-    state.tracker.busy.add("ip:198.51.100.7")  # as if a check from this address were in flight
+    state.limits.tracker.busy.add("ip:198.51.100.7")  # as if a check from this address were in flight
     response = Browser(app).login(PASSWORD)
     assert response.status_code == 429 and retry_after(response) == 1
-    state.tracker.busy.clear()
+    state.limits.tracker.busy.clear()
     assert Browser(app).login(PASSWORD).status_code == 303
 
 

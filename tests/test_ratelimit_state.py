@@ -29,7 +29,7 @@ def test_tracked_clients_stay_bounded_however_many_addresses_fail(make_app):
     for n in range(300):
         assert browser.login(ip=f"10.1.{n // 256}.{n % 256}").status_code == 401
         clock.advance(0.01)
-    assert len(app.extensions["gatehouse.limiter"].tracker.records) == 50
+    assert len(app.extensions["gatehouse.limiter"].limits.tracker.records) == 50
     assert rows(app, LoginLimit) == 50  # evicted records are deleted from the database too
     assert browser.login(ip="10.1.1.43").status_code == 429  # the most recent (n=299) are still held
 

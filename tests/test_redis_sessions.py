@@ -64,20 +64,23 @@ def test_with_in_process_caches_the_other_worker_would_still_accept(workers):
     assert elsewhere.get("/").status_code == 200
 
 
-def test_unreachable_redis_means_database_checks_and_no_errors(workers, caplog):
+def test_unreachable_redis_means_database_checks_and_no_errors(workers, make_app, caplog):
     one, two = workers(f"redis://127.0.0.1:{free_port()}/0")
     logging.getLogger("gatehouse").addHandler(caplog.handler)
     try:
-        browser = signed_in(one)
+        browser = signed_in(make_app())  # signed in before Redis went away (an in-process app, same database)
         elsewhere = same_browser(browser, two)
         statuses = [elsewhere.get("/").status_code for _ in range(10)]
-        AuthActions(browser).logout()
+        guesses = [AuthActions(app.test_client()).login() for app in (one, two, one, two)]
+        AuthActions(same_browser(browser, one)).logout()
         after = [elsewhere.get("/").status_code for _ in range(10)]
     finally:
         logging.getLogger("gatehouse").removeHandler(caplog.handler)
     assert statuses == [200] * 10 and after == [303] * 10
-    warnings = [r for r in caplog.records if getattr(r, "event", None) == "cache_unavailable"]
-    assert len(warnings) == 2  # one per worker, not one per request
+    assert [(r.status_code, r.headers.get("Retry-After")) for r in guesses] == [(503, "5")] * 4  # fails closed
+    events = [getattr(r, "event", None) for r in caplog.records]
+    assert events.count("cache_unavailable") == 2  # one per worker, not one per request
+    assert events.count("limiter_unavailable") == 2
 
 
 def test_redis_stopped_mid_run_and_started_again(workers, redis_server):

@@ -7,6 +7,8 @@ calls skip Redis entirely for `retry_seconds`, then one call probes again. The p
 `on_recover` (the cache uses it to drop every entry written before the outage, since a
 revocation may have been lost meanwhile); when it succeeds, service resumes and one info
 line says so. No restart is needed.
+
+The login limiter uses its own `Outage` (`event="limiter"`): there the fallback is a refusal.
 """
 
 from __future__ import annotations
@@ -23,10 +25,13 @@ log = logging.getLogger("gatehouse")
 
 
 class Outage:
-    def __init__(self, on_recover: Callable[[], object], retry_seconds: float = 1.0, name: str = "redis") -> None:
+    def __init__(self, on_recover: Callable[[], object], retry_seconds: float = 1.0, name: str = "redis", *,
+                 event: str = "cache", meanwhile: str = "sessions are checked against the database until it returns",
+                 resumed: str = "shared session cache resumed") -> None:
         self._on_recover = on_recover
         self._retry_seconds = retry_seconds
         self._name = name
+        self._event, self._meanwhile, self._resumed = event, meanwhile, resumed
         self._lock = threading.Lock()
         self._down = False
         self._retry_at = 0.0
@@ -60,15 +65,12 @@ class Outage:
             self._down = True
             self._retry_at = time.monotonic() + self._retry_seconds
         if first:
-            log.warning(
-                "%s unreachable, sessions are checked against the database until it returns: %s",
-                self._name, type(exc).__name__,
-                extra={"event": "cache_unavailable", "backend": self._name},
-            )
+            log.warning("%s unreachable, %s: %s", self._name, self._meanwhile, type(exc).__name__,
+                        extra={"event": f"{self._event}_unavailable", "backend": self._name})
 
     def _recovered(self) -> None:
         with self._lock:
             was_down, self._down = self._down, False
         if was_down:
-            log.info("%s reachable again, shared session cache resumed", self._name,
-                     extra={"event": "cache_recovered", "backend": self._name})
+            log.info("%s reachable again, %s", self._name, self._resumed,
+                     extra={"event": f"{self._event}_recovered", "backend": self._name})

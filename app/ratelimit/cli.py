@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from werkzeug.exceptions import ServiceUnavailable
 
 from app.security.client_ip import parse_ip
 
@@ -25,5 +26,8 @@ def unblock(ip: str | None, everything: bool) -> None:
     address = parse_ip(ip) if ip is not None else None
     if ip is not None and address is None:
         raise click.BadParameter(f"{ip!r} is not an IP address", param_hint="IP")
-    limiter.unblock(str(address) if address else None)
+    try:
+        limiter.unblock(str(address) if address else None)
+    except ServiceUnavailable:  # the shared limiter's Redis is unreachable
+        raise click.ClickException("cannot reach Redis (GATEHOUSE_REDIS_URL); nothing was unblocked") from None
     click.echo("Every sign-in block has been cleared." if everything else f"Sign-in from {address} is unblocked for 15 minutes.")

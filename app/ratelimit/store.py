@@ -2,8 +2,9 @@
 
 The limiter keeps the working state in memory (`Tracker`) and writes every change through to
 a `LimitStore`, which it reads back at start-up and whenever `generation()` changes (another
-process, such as `gatehouse unblock`, edited the state). A Redis store for several workers
-implements the same six methods.
+process, such as `gatehouse unblock`, edited the state). That is `LocalLimits`
+(app/ratelimit/limits.py); with shared state the limiter uses Redis instead, and these tables
+stay empty.
 """
 
 from __future__ import annotations

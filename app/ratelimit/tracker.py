@@ -21,6 +21,7 @@ class Attempt:
     trusted: bool
     counts_global: bool
     slot: bool = False
+    id: str = ""  # names its reservation in a shared store
 
 
 class Tracker:

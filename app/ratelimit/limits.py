@@ -1,0 +1,115 @@
+"""Where the limiter judges and remembers: one interface, two implementations.
+
+`Limits` is everything the extension asks of the state: may this client try now (and if so,
+reserve its one password check), what came of the check, and `gatehouse unblock`.
+
+- `LocalLimits` (here): the working state in the process (`Tracker`), written through to the
+  database (`DatabaseStore`) and read back when another process changed it. Only correct
+  while one process serves requests: the default.
+- `RedisLimits` (app/ratelimit/redis_limits.py): the state in Redis, read and changed by
+  atomic scripts, so a failure seen by one worker or instance blocks the client on all of
+  them at once. Chosen whenever the state is shared (app/workers.py `state_is_shared`).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Mapping, Protocol
+
+from app.config import ConfigError
+from app.ratelimit.policy import Policy, Record, wait_seconds
+from app.ratelimit.store import DatabaseStore
+from app.ratelimit.tracker import Attempt, Tracker
+from app.workers import state_is_shared
+
+REFRESH_SECONDS = 1.0  # how soon a running server sees `gatehouse unblock` from another process
+
+
+class Limits(Protocol):
+    def judge(self, ip_key: str, device_key: str | None, now: float) -> tuple[Attempt, int]:
+        """Who answers for this attempt, and its Retry-After in seconds; 0 means it may go
+        ahead and its client's one check in flight is reserved (until `settle` or `release`)."""
+
+    def settle(self, attempt: Attempt, success: bool, now: float) -> int:
+        """Apply the outcome and drop the reservation; the client's consecutive failures after it."""
+
+    def release(self, attempt: Attempt) -> None:
+        """Drop the reservation of an attempt that never reported (nothing is counted)."""
+
+    def unblock(self, ip_key: str | None, now: float) -> None:
+        """Forget everything (`None`), or one address's block, exempting it from the global budget."""
+
+
+def build_limits(config: Mapping[str, Any], policy: Policy, max_clients: int, store: DatabaseStore) -> Limits:
+    if not state_is_shared(config):
+        return LocalLimits(policy, max_clients, store)
+    try:
+        from app.cache.redis import connect
+        from app.ratelimit.redis_limits import RedisLimits
+    except ImportError:
+        raise ConfigError("GATEHOUSE_REDIS_URL needs redis-py: pip install 'gatehouse[redis]'") from None
+    try:
+        client = connect(config["GATEHOUSE_REDIS_URL"])
+    except ValueError as exc:
+        raise ConfigError(f"GATEHOUSE_REDIS_URL is invalid: {exc}") from None
+    return RedisLimits(client, config["GATEHOUSE_REDIS_PREFIX"], policy)
+
+
+class LocalLimits:
+    def __init__(self, policy: Policy, max_clients: int, store: DatabaseStore) -> None:
+        self.policy = policy
+        self.tracker = Tracker(policy, max_clients)
+        self.store = store
+        self.lock = threading.Lock()
+        self.generation: str | None = None
+        self.refreshed_at = float("-inf")
+        self.pruned_at = float("-inf")
+
+    def judge(self, ip_key: str, device_key: str | None, now: float) -> tuple[Attempt, int]:
+        self._refresh(now)
+        with self.lock:
+            attempt, until = self.tracker.judge(ip_key, device_key, now)
+            wait = wait_seconds(until, now) or (0 if self.tracker.reserve(attempt) else 1)
+        return attempt, wait
+
+    def settle(self, attempt: Attempt, success: bool, now: float) -> int:
+        with self.lock:
+            self.tracker.unreserve(attempt)
+            changes, failure_at = self.tracker.settle(attempt, success, now)
+        self.store.save(changes, failure_at, self.policy.global_window)
+        record = changes.get(attempt.keys[0])
+        return record.failures if record is not None else 0
+
+    def release(self, attempt: Attempt) -> None:
+        with self.lock:
+            self.tracker.unreserve(attempt)
+
+    def unblock(self, ip_key: str | None, now: float) -> None:
+        record = Record(exempt_until=now + self.policy.fade_seconds)
+        if ip_key is None:
+            self.store.clear(None)
+        else:
+            self.store.save({ip_key: record}, None, self.policy.global_window)
+        generation = self.store.bump_generation()
+        with self.lock:
+            if ip_key is None:
+                self.tracker.forget(None)
+            else:
+                self.tracker.put(ip_key, record)
+            self.generation = generation
+
+    def _refresh(self, now: float) -> None:
+        """Reload from the store at start and after another process changed it."""
+        if now - self.refreshed_at < REFRESH_SECONDS:
+            return
+        self.refreshed_at = now
+        policy = self.policy
+        if now - self.pruned_at >= policy.fade_seconds:  # rows memory dropped when they faded
+            self.pruned_at = now
+            self.store.prune(now, policy.fade_seconds, policy.global_window)
+        generation = self.store.generation()
+        if generation != self.generation:
+            records, failures = self.store.load(now, policy.fade_seconds, policy.global_window)
+            with self.lock:
+                self.tracker.load(records, failures)
+                self.generation = generation
