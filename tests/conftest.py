@@ -89,6 +89,18 @@ def app(fresh_app):
 
 
 @pytest.fixture
+def server(tmp_path):
+    """Real gunicorn on a free loopback port, with the master password set."""
+    from tests.e2e.server import Server
+
+    srv = Server(tmp_path / "instance")
+    srv.prepare(PASSWORD)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -7,8 +7,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import PASSWORD, require_external
-from tests.e2e.server import Server
+from tests.conftest import require_external
 
 CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMEDRIVER = ("/usr/bin/chromedriver",)
@@ -20,15 +19,6 @@ FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "-
 
 def _first(paths) -> str | None:
     return next((p for p in paths if os.access(p, os.X_OK)), None)
-
-
-@pytest.fixture
-def server(tmp_path):
-    srv = Server(tmp_path / "instance")
-    srv.prepare(PASSWORD)
-    srv.start()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture
