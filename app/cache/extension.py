@@ -8,6 +8,7 @@ from app.cache.base import SessionCache
 from app.cache.memory import MemoryCache
 from app.cache.null import NullCache
 from app.config import ConfigError
+from app.redis_client import client_from_config
 
 
 def build_backend(config) -> SessionCache:
@@ -18,14 +19,9 @@ def build_backend(config) -> SessionCache:
     if name == "none":
         return NullCache()
     if name == "redis":
-        try:
-            from app.cache.redis import RedisCache, connect
-        except ImportError:
-            raise ConfigError("GATEHOUSE_CACHE=redis needs redis-py: pip install 'gatehouse[redis]'") from None
-        try:
-            client = connect(config["GATEHOUSE_REDIS_URL"])
-        except ValueError as exc:
-            raise ConfigError(f"GATEHOUSE_REDIS_URL is invalid: {exc}") from None
+        client = client_from_config(config, "GATEHOUSE_CACHE=redis")
+        from app.cache.redis import RedisCache
+
         ttl = config["GATEHOUSE_CACHE_TTL_SECONDS"]
         return RedisCache(client, config["GATEHOUSE_REDIS_PREFIX"], tombstone_seconds=ttl)
     raise ConfigError(f"GATEHOUSE_CACHE={name!r} is not available in this build")

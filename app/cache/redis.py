@@ -24,11 +24,10 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from app.cache.base import CachedSession
 from app.cache.outage import Outage
+from app.redis_client import connect  # noqa: F401  (re-exported for callers and tests)
 
 TOMBSTONE = "revoked"
 _UNREACHED = object()  # this thread's last get() could not reach Redis
@@ -38,15 +37,6 @@ if redis.call('GET', KEYS[1]) == ARGV[3] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 """
-
-
-def connect(url: str, timeout: float = 0.5) -> redis.Redis:
-    """A client that gives up fast: short timeouts, never retried; one immediate retry only
-    for a dropped connection (a stale pooled socket after a Redis restart)."""
-    return redis.Redis.from_url(
-        url, socket_timeout=timeout, socket_connect_timeout=timeout,
-        retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)), decode_responses=True,
-    )
 
 
 def _us(value: datetime) -> int:

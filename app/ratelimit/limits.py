@@ -16,10 +16,10 @@ from __future__ import annotations
 import threading
 from typing import Any, Mapping, Protocol
 
-from app.config import ConfigError
 from app.ratelimit.policy import Policy, Record, wait_seconds
 from app.ratelimit.store import DatabaseStore
 from app.ratelimit.tracker import Attempt, Tracker
+from app.redis_client import client_from_config
 from app.workers import state_is_shared
 
 REFRESH_SECONDS = 1.0  # how soon a running server sees `gatehouse unblock` from another process
@@ -43,15 +43,9 @@ class Limits(Protocol):
 def build_limits(config: Mapping[str, Any], policy: Policy, max_clients: int, store: DatabaseStore) -> Limits:
     if not state_is_shared(config):
         return LocalLimits(policy, max_clients, store)
-    try:
-        from app.cache.redis import connect
-        from app.ratelimit.redis_limits import RedisLimits
-    except ImportError:
-        raise ConfigError("GATEHOUSE_REDIS_URL needs redis-py: pip install 'gatehouse[redis]'") from None
-    try:
-        client = connect(config["GATEHOUSE_REDIS_URL"])
-    except ValueError as exc:
-        raise ConfigError(f"GATEHOUSE_REDIS_URL is invalid: {exc}") from None
+    client = client_from_config(config, "GATEHOUSE_REDIS_URL")
+    from app.ratelimit.redis_limits import RedisLimits
+
     return RedisLimits(client, config["GATEHOUSE_REDIS_PREFIX"], policy)
 
 
