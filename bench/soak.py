@@ -12,6 +12,7 @@ and at the end (target growth < 10%), session rows at the end, p50/p99 per route
 from __future__ import annotations
 
 import argparse
+import signal
 import sqlite3
 import statistics
 import sys
@@ -50,10 +51,10 @@ def actors(url: str, recorder: traffic.Recorder, deadline: float) -> list[thread
         (traffic.browser, (owner(client("192.0.2.11")), PASSWORD, deadline)),
         (traffic.api_script, (owner(client("192.0.2.20")), PASSWORD, deadline)),
         (traffic.api_script, (owner(client("2001:db8::20")), PASSWORD, deadline)),
-        (traffic.proxy, (owner(client("127.0.0.1"), keep=True), client("127.0.0.1"), deadline)),
+        (traffic.proxy, (owner(client("127.0.0.1"), keep=True), client("127.0.0.1"), PASSWORD, deadline)),
         (traffic.attacker, (client("10.0.0.9"), deadline)),
     ]
-    return [threading.Thread(target=target, args=args, name=target.__name__) for target, args in plans]
+    return [threading.Thread(target=target, args=args, name=target.__name__, daemon=True) for target, args in plans]
 
 
 def owner(client: traffic.Client, keep: bool = False) -> traffic.Client:
@@ -114,6 +115,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=None, help="seconds before the start RSS (default: 10%%, at most 60)")
     args = parser.parse_args()
     warmup = args.warmup if args.warmup is not None else min(60.0, args.seconds / 10)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped early: still stop the server
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(Path(tmp) / "instance", **SETTINGS)
         server.prepare(PASSWORD)

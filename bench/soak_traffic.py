@@ -109,10 +109,13 @@ def api_script(client: Client, password: str, deadline: float) -> None:
             client.call("POST /api/v1/auth/logout", "POST", "/api/v1/auth/logout", headers=auth, json={})
 
 
-def proxy(client: Client, anonymous: Client, deadline: float) -> None:
-    """nginx auth_request: verify with a live cookie, and without one (401 + login URL)."""
+def proxy(client: Client, anonymous: Client, password: str, deadline: float) -> None:
+    """nginx auth_request: verify with a live cookie, and without one (401 + login URL).
+    When the session ends (lifetime), its owner signs in again, as a person would."""
     while time.monotonic() < deadline:
-        client.call("GET /api/v1/auth/verify", "GET", "/api/v1/auth/verify")
+        response = client.call("GET /api/v1/auth/verify (proxy)", "GET", "/api/v1/auth/verify")
+        if response is not None and response.status_code == 401:
+            client.call("POST /api/v1/auth/login", "POST", "/api/v1/auth/login", json={"password": password})
         anonymous.call("GET /api/v1/auth/verify (anonymous)", "GET", "/api/v1/auth/verify",
                        headers={"X-Forwarded-Uri": "/app/page?x=1"})
 

@@ -38,3 +38,12 @@ def test_flask_session_round_trip_through_the_app(client):
         session["probe"] = "kept"
     with client.session_transaction() as session:
         assert session["probe"] == "kept"
+
+
+def test_kept_keys_stay_bounded_and_correct():
+    from app.security import signing
+
+    for n in range(signing._MAX_DERIVED + 10):
+        key = f"key-{n:04d}-" + "k" * 30
+        assert KeyedSigner(key, salt="b").sign(b"v") == Signer(key, salt="b").sign(b"v")
+    assert len(signing._DERIVED) <= signing._MAX_DERIVED

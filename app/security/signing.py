@@ -18,6 +18,7 @@ from itsdangerous.encoding import want_bytes
 # times salts in use (a handful); itsdangerous serializers make a new signer per call, so
 # the cache cannot live on the signer.
 _DERIVED: dict[tuple, bytes] = {}
+_MAX_DERIVED = 64
 
 
 class _DerivedOnce:
@@ -28,6 +29,8 @@ class _DerivedOnce:
         entry = (self.salt, self.key_derivation, self.digest_method, key)
         derived = _DERIVED.get(entry)
         if derived is None:
+            if len(_DERIVED) >= _MAX_DERIVED:  # only many test apps get here; stay bounded anyway
+                _DERIVED.clear()
             derived = _DERIVED[entry] = super().derive_key(key)
         return derived
 
