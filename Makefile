@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export GATEHOUSE_INSTANCE_DIR ?= $(CURDIR)/instance
 
-.PHONY: run test bench clean
+.PHONY: run test bench soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,15 +28,26 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Benchmarks: never part of `make test` (timings on shared machines are noisy).
-bench: $(VENV)/.installed-test
-	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
+$(VENV)/.installed-bench: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[test,redis,postgres,bench]'
+	touch $@
+
+# Benchmarks and the soak: never part of `make test` (timings on shared machines are noisy).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+bench: $(VENV)/.installed-bench
+	@command -v wrk >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk)
+	@command -v redis-server >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server)
 	$(BIN)/python bench/auth_overhead.py
+	$(BIN)/python bench/profile_hot_path.py
 	$(BIN)/python bench/db_scale.py
 	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/login_flood.py
 	$(BIN)/python bench/scale_out.py
+
+# Ten minutes of mixed traffic; `make soak SOAK_SECONDS=120` for a shorter run.
+SOAK_SECONDS ?= 600
+soak: $(VENV)/.installed-test
+	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

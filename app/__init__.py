@@ -25,6 +25,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    from app.security.signing import CookieSessionInterface
+
+    app.session_interface = CookieSessionInterface()  # signing keys derived once, not per request
     settings = load_settings(overrides=overrides)
     app.config.update(settings)
     secure = settings["GATEHOUSE_COOKIE_SECURE"]

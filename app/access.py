@@ -17,20 +17,24 @@ from app.services import master_password, sessions
 
 log = logging.getLogger("gatehouse.access")
 
+_UNKNOWN = object()  # not looked up yet in this request (None means: looked up, no session)
+
 # Endpoints reachable before the master password is set.
 SETUP_OPEN = {"setup.setup", "health.healthz", "health.readyz", "static"}
 
 
 class _State:
-    def __init__(self, signer: TokenSigner) -> None:
+    def __init__(self, signer: TokenSigner, cookie_name: str) -> None:
         self.signer = signer
+        self.cookie_name = cookie_name  # fixed at start: read on every request
         self.setup_done = False  # once true it stays true: a password is never unset
         self.warned_forwarded = False  # X-Forwarded-For from an untrusted peer: warn once
 
 
 def init_app(app: Flask) -> None:
     previous = [app.config["GATEHOUSE_SECRET_KEY_PREVIOUS"]] if app.config["GATEHOUSE_SECRET_KEY_PREVIOUS"] else []
-    app.extensions["gatehouse.access"] = _State(TokenSigner(app.config["GATEHOUSE_SECRET_KEY"], previous))
+    name = "__Host-gatehouse_session" if app.config["GATEHOUSE_COOKIE_SECURE"] else "gatehouse_session"
+    app.extensions["gatehouse.access"] = _State(TokenSigner(app.config["GATEHOUSE_SECRET_KEY"], previous), name)
     app.before_request(_require_setup)
     app.before_request(_notice_forwarded)
 
@@ -59,7 +63,7 @@ def _require_setup():
 
 
 def cookie_name() -> str:
-    return "__Host-gatehouse_session" if current_app.config["GATEHOUSE_COOKIE_SECURE"] else "gatehouse_session"
+    return _state().cookie_name
 
 
 def presented_token() -> str | None:
@@ -67,18 +71,20 @@ def presented_token() -> str | None:
 
     An Authorization header that is not a valid bearer token never falls back to the cookie.
     """
+    state = _state()  # once: every proxy lookup costs on the hot path
     header = request.headers.get("Authorization")
     if header is not None:
         scheme, _, value = header.partition(" ")
-        return signer().unsign(value.strip()) if scheme.lower() == "bearer" else None
-    return signer().unsign(request.cookies.get(cookie_name()))
+        return state.signer.unsign(value.strip()) if scheme.lower() == "bearer" else None
+    return state.signer.unsign(request.cookies.get(state.cookie_name))
 
 
 def current_session() -> CachedSession | None:
-    if "login_session" not in g:
+    found = g.get("login_session", _UNKNOWN)
+    if found is _UNKNOWN:
         token = presented_token()
-        g.login_session = sessions.validate(token) if token else None
-    return g.login_session
+        found = g.login_session = sessions.validate(token) if token else None
+    return found
 
 
 def login_required(view):

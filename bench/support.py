@@ -53,11 +53,3 @@ def add_sessions(app, count: int, prefix: str = "bench", batch: int = 10_000) ->
             ]
             db.session.execute(insert(LoginSession), rows)
             db.session.commit()
-
-
-def rss_kib() -> int:
-    """Resident set size of this process, from /proc."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS in /proc/self/status")

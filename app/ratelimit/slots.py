@@ -14,7 +14,7 @@ import time
 
 from werkzeug.exceptions import ServiceUnavailable
 
-WAIT = 0.2
+WAIT = 2.0  # a person at a trusted browser would rather wait than retry
 
 
 class ChecksBusy(ServiceUnavailable):

@@ -6,7 +6,9 @@ import hashlib
 import secrets
 from typing import Sequence
 
-from itsdangerous import BadSignature, Signer
+from itsdangerous import BadSignature
+
+from app.security.signing import KeyedSigner
 
 SALT = "gatehouse.session-token"
 MAX_SIGNED_LENGTH = 200
@@ -26,7 +28,7 @@ class TokenSigner:
 
     def __init__(self, current_key: str, previous_keys: Sequence[str] = ()) -> None:
         # itsdangerous signs with the last key and accepts any of them.
-        self._signer = Signer([*previous_keys, current_key], salt=SALT, digest_method=hashlib.sha256)
+        self._signer = KeyedSigner([*previous_keys, current_key], salt=SALT, digest_method=hashlib.sha256)
 
     def sign(self, token: str) -> str:
         return self._signer.sign(token).decode("ascii")

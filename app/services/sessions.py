@@ -58,7 +58,9 @@ def validate(token: str, now: datetime | None = None) -> CachedSession | None:
     """The live session for `token`, or None if unknown, expired, idle too long or revoked."""
     now = now or utcnow()
     key = hash_token(token)
-    cached = session_cache.backend.get(key)
+    cache = session_cache.backend
+    idle = _minutes("GATEHOUSE_SESSION_IDLE_MINUTES")
+    cached = cache.get(key)
     if cached is None:
         row = db.session.scalar(
             select(LoginSession).where(LoginSession.token_hash == key, LoginSession.revoked_at.is_(None))
@@ -66,20 +68,20 @@ def validate(token: str, now: datetime | None = None) -> CachedSession | None:
         if row is None:
             return None
         cached = CachedSession(row.id, row.kind, row.expires_at, row.last_seen_at)
-        if _alive(cached, now):
+        if _alive(cached, now, idle):
             _remember(key, cached, now)
-    if not _alive(cached, now):
-        session_cache.backend.invalidate(key)
+    if not _alive(cached, now, idle):
+        cache.invalidate(key)
         return None
     if cached.kind == BROWSER and now - cached.last_seen_at >= TOUCH_INTERVAL:
         cached = _touch(key, cached, now)
     return cached
 
 
-def _alive(entry: CachedSession, now: datetime) -> bool:
+def _alive(entry: CachedSession, now: datetime, idle: timedelta) -> bool:
     if now >= entry.expires_at:
         return False
-    if entry.kind == BROWSER and now - entry.last_seen_at >= _minutes("GATEHOUSE_SESSION_IDLE_MINUTES"):
+    if entry.kind == BROWSER and now - entry.last_seen_at >= idle:
         return False
     return True
 
