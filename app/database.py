@@ -41,12 +41,15 @@ class _State:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with SQLite in WAL mode and a busy timeout, so readers never block the writer."""
+    """An engine with SQLite in WAL mode and a busy timeout, so readers never block the writer.
+
+    `hide_parameters`: a database error must never put a hash or token hash into the log.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

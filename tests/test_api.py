@@ -206,7 +206,7 @@ def test_malformed_label_is_422(client, app, raw):
     assert count_rows(app) == 0
 
 
-@pytest.mark.parametrize("password", ["", "a\u0000b", PASSWORD[:10], "\U0001F511" * 1000, PASSWORD + "\x00"])
+@pytest.mark.parametrize("password", ["", "a\u0000b", PASSWORD[:10], "\U0001F511" * 256, PASSWORD + "\x00"])
 def test_well_formed_wrong_passwords_are_plain_401(client, app, password):
     assert_error(client.post(f"{API}/login", json={"password": password}), 401, "unauthorized")
     assert count_rows(app) == 0
@@ -256,3 +256,12 @@ def test_secure_mode_uses_the_host_prefixed_cookie(make_app):
     assert plain.status_code == 415
     assert client.post(f"{API}/logout", json={}, base_url="https://localhost").status_code == 200
     assert client.get(f"{API}/verify", base_url="https://localhost").status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/login", "/api/v1/auth/token"])
+def test_password_over_1024_bytes_is_422_and_no_guess(client, app, path):
+    response = client.post(path, json={"password": "é" * 600})  # 600 characters, 1,200 bytes
+    assert response.status_code == 422 and "1024 bytes" in response.get_json()["message"]
+    assert count_rows(app) == 0
+    # Not counted as a failed guess: the right password goes straight through.
+    assert client.post(path, json={"password": PASSWORD}).status_code == 200

@@ -205,3 +205,13 @@ def test_anonymous_visits_store_nothing(client, app):
         client.get("/logout")
         client.get("/")
     assert count_rows(app) == 0
+
+
+def test_head_never_takes_the_post_path(client, auth, app):
+    """Flask answers HEAD on every GET route and flask-wtf does not check CSRF on it."""
+    auth.login()
+    assert client.head("/logout").status_code == 200
+    assert client.get("/").status_code == 200  # still signed in
+    other = app.test_client()
+    assert other.head("/login", data={"password": PASSWORD}).status_code == 200
+    assert not session_cookie(other.head("/login", data={"password": PASSWORD}))

@@ -71,3 +71,29 @@ def test_null_cache_keeps_nothing():
     cache = NullCache()
     cache.set("a", ENTRY, 60)
     assert cache.get("a") is None
+
+
+def test_memory_set_after_invalidate_is_refused():
+    # A request read the row, then a revoke committed and invalidated: the late set must not revive it.
+    cache = MemoryCache(10, tombstone_seconds=60)
+    assert cache.get("a") is None
+    cache.invalidate("a")
+    cache.set("a", ENTRY, 60)
+    assert cache.get("a") is None
+
+
+def test_memory_set_after_clear_from_a_stale_reader_is_refused():
+    cache = MemoryCache(10)
+    assert cache.get("a") is None  # this thread reads the database...
+    cache.clear()  # ...while "revoke all" commits and clears
+    cache.set("a", ENTRY, 60)
+    assert cache.get("a") is None
+    cache.set("a", ENTRY, 60)  # a fresh read after the clear may cache again
+    assert cache.get("a") == ENTRY
+
+
+def test_memory_tombstones_are_bounded():
+    cache = MemoryCache(5)
+    for i in range(50):
+        cache.invalidate(f"k{i}")
+    assert len(cache._tombstones) == 5

@@ -113,3 +113,29 @@ def test_revoke_all(app):
             sessions.validate(token)
         assert sessions.revoke_all() == 3
         assert all(sessions.validate(t) is None for t in tokens)
+
+
+def test_revoke_between_read_and_cache_write_is_not_undone(app, monkeypatch):
+    """The cache-aside race: validation read the row, a revoke committed, then the cache write."""
+    with app.app_context():
+        started = sessions.create(sessions.API, None, None)
+        remember = sessions._remember
+
+        def revoke_first(key, entry, now):
+            sessions.revoke_token(started.token)  # lands after the read, before the cache write
+            remember(key, entry, now)
+
+        monkeypatch.setattr(sessions, "_remember", revoke_first)
+        sessions.validate(started.token)
+        monkeypatch.setattr(sessions, "_remember", remember)
+        assert sessions.validate(started.token) is None
+
+
+def test_touch_that_finds_the_row_revoked_refuses_the_request(app):
+    with app.app_context():
+        started = sessions.create(sessions.BROWSER, None, None)
+        sessions.validate(started.token)  # cached
+        db.session.execute(update(LoginSession).values(revoked_at=utcnow()))  # another process
+        db.session.commit()
+        later = utcnow() + timedelta(minutes=2)  # due for a last-seen write
+        assert sessions.validate(started.token, now=later) is None

@@ -122,3 +122,10 @@ def test_revoke_others_keeps_only_the_current(client, auth, app):
 def test_home_links_to_sessions(client, auth):
     auth.login()
     assert 'href="/sessions"' in client.get("/").get_data(as_text=True)
+
+
+def test_revoking_an_id_beyond_any_row_is_404(client, auth):
+    auth.login()
+    token = csrf_token(client, "/sessions")
+    response = client.post("/sessions/99999999999999999999999/revoke", data={"csrf_token": token})
+    assert response.status_code == 404 and b"Traceback" not in response.data

@@ -119,3 +119,32 @@ def test_cost_is_upgraded_on_next_successful_login(make_app):
     assert "$2b$05$" in stored_hash(new)
     with new.app_context():
         assert master_password.check(PASSWORD)
+
+
+def test_head_on_setup_sets_nothing(fresh_app):
+    client = fresh_app.test_client()
+    client.get("/setup")
+    response = client.head("/setup", data={"code": read_code(fresh_app), "password": NEW, "confirm": NEW})
+    assert response.status_code == 200 and stored_hash(fresh_app) is None
+
+
+def test_cost_upgrade_never_overwrites_a_password_set_meanwhile(make_app, monkeypatch):
+    from app.security import passwords
+
+    old = make_app(GATEHOUSE_BCRYPT_ROUNDS=4)
+    with old.app_context():
+        master_password.set_first(PASSWORD)
+    app = make_app(GATEHOUSE_BCRYPT_ROUNDS=5)
+    verify = passwords.verify_password
+
+    def verify_then_cli_replaces(password, stored):
+        ok = verify(password, stored)
+        master_password.replace("the password set from the CLI", None)  # lands during the check
+        return ok
+
+    with app.app_context():
+        monkeypatch.setattr(master_password, "verify_password", verify_then_cli_replaces)
+        assert master_password.check(PASSWORD)
+        monkeypatch.setattr(master_password, "verify_password", verify)
+        assert master_password.check("the password set from the CLI")
+        assert not master_password.check(PASSWORD)

@@ -26,7 +26,7 @@ def password():
     """Change the master password: 400 for a new one that breaks the rules, 403 for a wrong
     current one; success signs every other session out and gives this browser a fresh cookie."""
     form = PasswordForm()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
         return _form(form)
     try:
         started = password_change.change(

@@ -22,6 +22,7 @@ class Field:
     max_length: int
     required: bool = True
     no_controls: bool = False  # labels are shown on a page and in logs: no control characters
+    in_bytes: bool = False  # count max_length in UTF-8 bytes (the password rule), not characters
 
 
 CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -64,10 +65,11 @@ def parse(raw: bytes, fields: Mapping[str, Field]) -> dict[str, str]:
 def _check(name: str, value, rule: Field) -> str:
     if not isinstance(value, str):
         raise BadBody(f"The field {name!r} must be a string.")
-    if len(value) > rule.max_length:
-        raise BadBody(f"The field {name!r} is too long (at most {rule.max_length} characters).")
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
         raise BadBody(f"The field {name!r} is not valid Unicode text.")
+    length, unit = (len(value.encode("utf-8")), "bytes") if rule.in_bytes else (len(value), "characters")
+    if length > rule.max_length:
+        raise BadBody(f"The field {name!r} is too long (at most {rule.max_length} {unit}).")
     if rule.no_controls and CONTROLS.search(value):
         raise BadBody(f"The field {name!r} must not contain control characters.")
     return value

@@ -49,7 +49,8 @@ SIGNED_IN = [{"bearerAuth": []}, {"cookieAuth": []}]
 
 
 def _password_body(with_label: bool) -> dict:
-    properties = {"password": {"type": "string", "maxLength": MAX_BYTES}}
+    properties = {"password": {"type": "string", "maxLength": MAX_BYTES,
+                               "description": f"at most {MAX_BYTES} bytes as UTF-8; longer is 422"}}
     if with_label:
         properties["label"] = {"type": "string", "maxLength": LABEL_MAX, "pattern": CONTROL_FREE,
                                "description": "Shown on the sessions page."}

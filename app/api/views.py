@@ -24,7 +24,7 @@ from app.services import sessions
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-PASSWORD = Field(max_length=MAX_BYTES)
+PASSWORD = Field(max_length=MAX_BYTES, in_bytes=True)
 LABEL = Field(max_length=LABEL_MAX, required=False, no_controls=True)
 
 

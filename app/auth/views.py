@@ -21,7 +21,7 @@ def login():
     target = safe_next(form.next.data if request.method == "POST" else request.args.get("next"))
     if access.current_session() is not None:
         return redirect(target, 303)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
         form.next.data = target
         return render_template("auth/login.html", form=form)
     started = login_service.attempt(
@@ -40,7 +40,7 @@ def login():
 def logout():
     """GET asks for confirmation; POST revokes the session, clears the cookie, 303 to /login."""
     form = LogoutForm()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
         return render_template("auth/logout.html", form=form, signed_in=access.current_session() is not None)
     token = access.presented_token()
     if token:

@@ -15,7 +15,7 @@ def build_backend(config) -> SessionCache:
     """The backend named by GATEHOUSE_CACHE (redis-py is only imported when Redis is used)."""
     name = config["GATEHOUSE_CACHE"]
     if name == "memory":
-        return MemoryCache(config["GATEHOUSE_CACHE_MAX_ENTRIES"])
+        return MemoryCache(config["GATEHOUSE_CACHE_MAX_ENTRIES"], tombstone_seconds=config["GATEHOUSE_CACHE_TTL_SECONDS"])
     if name == "none":
         return NullCache()
     if name == "redis":

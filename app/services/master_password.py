@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db, session_cache
@@ -29,8 +29,12 @@ def check(password: str) -> bool:
         return False
     rounds = current_app.config["GATEHOUSE_BCRYPT_ROUNDS"]
     if needs_rehash(stored, rounds):
-        row = db.session.get(Setting, PASSWORD_KEY)
-        row.value = hash_password(password, rounds)
+        # Only if the hash is still the one just checked: a password set meanwhile (CLI,
+        # /password) must never be overwritten by the old one.
+        db.session.execute(
+            update(Setting).where(Setting.key == PASSWORD_KEY, Setting.value == stored)
+            .values(value=hash_password(password, rounds), updated_at=utcnow())
+        )
         db.session.commit()
     return True
 

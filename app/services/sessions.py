@@ -91,16 +91,16 @@ def _remember(key: str, entry: CachedSession, now: datetime) -> None:
     session_cache.backend.set(key, entry, ttl)
 
 
-def _touch(key: str, entry: CachedSession, now: datetime) -> CachedSession:
+def _touch(key: str, entry: CachedSession, now: datetime) -> CachedSession | None:
     result = db.session.execute(
         update(LoginSession)
         .where(LoginSession.id == entry.id, LoginSession.revoked_at.is_(None))
         .values(last_seen_at=now)
     )
     db.session.commit()
-    if result.rowcount == 0:  # revoked by another process meanwhile
+    if result.rowcount == 0:  # revoked (or purged) by another request or process meanwhile
         session_cache.backend.invalidate(key)
-        return entry
+        return None
     touched = CachedSession(entry.id, entry.kind, entry.expires_at, now)
     _remember(key, touched, now)
     return touched

@@ -8,6 +8,8 @@ from app import access
 from app.services import session_admin
 from app.sessions.forms import RevokeForm
 
+MAX_ID = 2**63 - 1  # larger ids cannot be in the table (and overflow the database driver)
+
 bp = Blueprint("sessions", __name__)
 
 
@@ -28,7 +30,7 @@ def index():
 @access.login_required
 def revoke(session_id: int):
     """End one session. :raise 404: no live session has that id. Ending one's own signs out."""
-    if not session_admin.revoke(session_id):
+    if session_id > MAX_ID or not session_admin.revoke(session_id):
         abort(404, "No live session has that id.")
     if session_id == access.current_session().id:
         response = redirect(url_for("auth.login"), 303)

@@ -20,7 +20,7 @@ def setup():
         abort(404)
     instance_dir = current_app.config["GATEHOUSE_INSTANCE_DIR"]
     form = SetupForm()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
         code_file = setup_service.ensure_code(instance_dir)
         return render_template("setup/setup.html", form=form, code_file=code_file, min_chars=MIN_CHARACTERS)
     try:
