@@ -42,8 +42,15 @@ class Browser:
         return self.client.get_cookie("gatehouse_device")
 
 
+def fail_spaced(browser: Browser, clock: Clock, times: int, **login) -> None:
+    """`times` wrong passwords, 5 s apart on the test clock (each past the previous block)."""
+    for _ in range(times):
+        browser.login(**login)
+        clock.advance(5)
+
+
 def retry_after(response) -> int:
     return int(response.headers["Retry-After"])
 
 
-__all__ = ["PASSWORD", "Browser", "Clock", "retry_after", "with_clock"]
+__all__ = ["PASSWORD", "Browser", "Clock", "fail_spaced", "retry_after", "with_clock"]

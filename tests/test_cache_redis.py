@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from app.cache.base import CachedSession
-from app.cache.redis import RedisCache, connect
+from app.cache.redis import RedisCache
+from app.redis_client import connect
 from tests.e2e.server import free_port
 
 KEY = "ab" * 32  # what sessions.validate passes: a SHA-256 hex digest

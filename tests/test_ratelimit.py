@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from tests.ratelimit_helpers import PASSWORD, Browser, retry_after, with_clock
+from tests.ratelimit_helpers import PASSWORD, Browser, fail_spaced, retry_after, with_clock
 
 
 def test_first_failure_blocks_for_the_first_backoff_step(app):
@@ -62,9 +62,7 @@ def test_correct_password_while_blocked_is_429_and_not_checked(app, caplog):
 def test_success_resets_the_count(app):
     clock = with_clock(app)
     browser = Browser(app)
-    for _ in range(4):
-        browser.login()
-        clock.advance(5)
+    fail_spaced(browser, clock, 4)
     assert browser.login(PASSWORD).status_code == 303
     other = Browser(app)  # no device cookie: judged by the address again
     assert other.login().status_code == 401
@@ -74,9 +72,7 @@ def test_success_resets_the_count(app):
 def test_counts_fade_after_fifteen_minutes(app):
     clock = with_clock(app)
     browser = Browser(app)
-    for _ in range(4):
-        browser.login()
-        clock.advance(5)
+    fail_spaced(browser, clock, 4)
     clock.advance(900)
     assert browser.login().status_code == 401
     assert retry_after(browser.login()) == 1

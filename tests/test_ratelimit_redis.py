@@ -74,7 +74,7 @@ def test_a_device_is_judged_by_its_own_count_on_every_worker(two_workers):
 
 
 def test_redis_holds_no_cookie_or_token_values(two_workers, redis_url, redis_prefix):
-    from app.cache.redis import connect
+    from app.redis_client import connect
 
     (one, _two), _clocks = two_workers
     admin = Browser(one)

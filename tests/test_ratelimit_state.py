@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import LoginFailure, LoginLimit
 from app.services import master_password
 from tests.conftest import PASSWORD
-from tests.ratelimit_helpers import Browser, retry_after, with_clock
+from tests.ratelimit_helpers import Browser, fail_spaced, retry_after, with_clock
 
 
 def rows(app, model) -> int:
@@ -60,9 +60,7 @@ def test_blocks_survive_a_restart(make_app):
     first = with_password(make_app())
     clock = with_clock(first)
     browser = Browser(first)
-    for _ in range(10):
-        browser.login(ip="198.51.100.7")
-        clock.advance(5)
+    fail_spaced(browser, clock, 10, ip="198.51.100.7")
     second = make_app()  # a new process on the same database
     with_clock(second).now = clock.now
     again = Browser(second)
@@ -87,9 +85,7 @@ def test_unblock_all_from_another_process_reaches_the_running_server(make_app):
     server = with_password(make_app())
     clock = with_clock(server)
     browser = Browser(server)
-    for _ in range(10):
-        browser.login()
-        clock.advance(5)
+    fail_spaced(browser, clock, 10)
     cli_app = make_app()
     result = cli_app.test_cli_runner().invoke(args=["unblock", "--all"])
     assert result.exit_code == 0 and rows(cli_app, LoginLimit) == 0

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from app.cache.redis import connect
+from app.redis_client import connect
 from app.ratelimit.policy import Policy
 from app.ratelimit.redis_limits import RESERVE_MS, LimiterUnavailable, RedisLimits
 from app.ratelimit.tracker import Attempt

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from app.cache.redis import connect
+from app.redis_client import connect
 from app.services import master_password
 from tests.conftest import PASSWORD, AuthActions
 from tests.e2e.server import free_port

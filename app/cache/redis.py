@@ -27,7 +27,6 @@ import redis
 
 from app.cache.base import CachedSession
 from app.cache.outage import Outage
-from app.redis_client import connect  # noqa: F401  (re-exported for callers and tests)
 
 TOMBSTONE = "revoked"
 _UNREACHED = object()  # this thread's last get() could not reach Redis
