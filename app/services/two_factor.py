@@ -1,0 +1,189 @@
+"""The second factor: enrol an authenticator app, check its codes and the recovery codes, turn it off.
+
+Each function owns its transaction. Checks of a code are single-use at the database: the
+accepted time step (or the recovery code's `used_at`) is written with a conditional UPDATE,
+so two requests racing with one code cannot both win. `required()` is what sign-in asks;
+passkeys (a later second factor) join there and in `verify`'s callers, not in these tables.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, or_, select, update
+
+from app.extensions import db, session_cache
+from app.models import RecoveryCode, TotpSecret, utcnow
+from app.security import totp
+
+log = logging.getLogger("gatehouse.two_factor")
+
+PENDING_LIFETIME = timedelta(minutes=15)  # enough to find the phone and scan; then begin again
+ISSUER = "Gatehouse"
+
+
+@dataclass(frozen=True)
+class Status:
+    totp_on: bool
+    recovery_left: int
+
+    @property
+    def enabled(self) -> bool:
+        return self.totp_on
+
+
+def box() -> totp.SecretBox:
+    config = current_app.config
+    return totp.SecretBox(config["GATEHOUSE_SECRET_KEY"], [config["GATEHOUSE_SECRET_KEY_PREVIOUS"]])
+
+
+def _active() -> TotpSecret | None:
+    return db.session.scalar(select(TotpSecret).where(TotpSecret.confirmed_at.is_not(None)).limit(1))
+
+
+def required() -> bool:
+    """True when a sign-in needs a second step (read each time: the CLI may turn it off)."""
+    return db.session.scalar(select(TotpSecret.id).where(TotpSecret.confirmed_at.is_not(None)).limit(1)) is not None
+
+
+def status() -> Status:
+    left = db.session.scalar(select(func.count()).select_from(RecoveryCode).where(RecoveryCode.used_at.is_(None)))
+    return Status(totp_on=required(), recovery_left=left or 0)
+
+
+def begin(session_id: int) -> str:
+    """A new pending secret for the session `session_id` (any earlier pending one is dropped)."""
+    secret = totp.new_secret()
+    db.session.execute(delete(TotpSecret).where(TotpSecret.confirmed_at.is_(None)))
+    db.session.add(TotpSecret(sealed_secret=box().seal(secret), session_id=session_id, created_at=utcnow()))
+    db.session.commit()
+    return secret
+
+
+def _pending_row(session_id: int) -> TotpSecret | None:
+    return db.session.scalar(
+        select(TotpSecret).where(
+            TotpSecret.confirmed_at.is_(None), TotpSecret.session_id == session_id,
+            TotpSecret.created_at > utcnow() - PENDING_LIFETIME,
+        )
+    )
+
+
+def pending_secret(session_id: int) -> str | None:
+    """The secret this session began enrolling and has not confirmed, while it is fresh."""
+    row = _pending_row(session_id)
+    return box().open(row.sealed_secret) if row is not None else None
+
+
+def provisioning_uri(secret: str) -> str:
+    return totp.provisioning_uri(secret, current_app.config.get("GATEHOUSE_REMOTE_USER", "admin"), ISSUER)
+
+
+def confirm(session_id: int, code: str, now: float | None = None) -> list[str] | None:
+    """Turn codes on if `code` matches this session's pending secret: the new recovery codes
+    (shown once), and every other session is signed out. None for a wrong or stale code."""
+    row = _pending_row(session_id)
+    secret = box().open(row.sealed_secret) if row is not None else None
+    step = totp.matching_step(secret, code, time.time() if now is None else now, None) if secret else None
+    if step is None:
+        return None
+    from app.services import sessions
+
+    db.session.execute(delete(TotpSecret).where(TotpSecret.id != row.id))
+    row.confirmed_at, row.session_id, row.last_step = utcnow(), None, step  # the confirming code is spent
+    codes = _replace_recovery_codes()
+    ended = sessions.revoke_all(commit=False, keep_id=session_id)
+    db.session.commit()
+    session_cache.backend.clear()
+    log.info("second factor turned on; %d other sessions signed out", ended, extra={"event": "two_factor_enabled"})
+    return codes
+
+
+def _replace_recovery_codes() -> list[str]:
+    codes = totp.new_recovery_codes()
+    db.session.execute(delete(RecoveryCode))
+    now = utcnow()
+    db.session.add_all(RecoveryCode(code_hash=totp.hash_recovery_code(code), created_at=now) for code in codes)
+    return codes
+
+
+def regenerate_recovery_codes() -> list[str] | None:
+    """A new set of recovery codes (the old ones die), or None when codes are off."""
+    if not required():
+        return None
+    codes = _replace_recovery_codes()
+    db.session.commit()
+    log.info("recovery codes replaced", extra={"event": "recovery_codes_replaced"})
+    return codes
+
+
+def verify(code: str, now: float | None = None) -> bool:
+    """True once for a right authenticator code (±1 step) or an unused recovery code."""
+    normalised = totp.normalise_code(code or "")
+    if totp.looks_like_code(normalised):
+        return _verify_totp(normalised, time.time() if now is None else now)
+    hashed = totp.hash_recovery_code(normalised)
+    return hashed is not None and _use_recovery_code(hashed)
+
+
+def _verify_totp(code: str, now: float) -> bool:
+    row = _active()
+    if row is None:
+        return False
+    sealer = box()
+    secret = sealer.open(row.sealed_secret)
+    if secret is None:
+        log.error("the authenticator secret cannot be decrypted: was GATEHOUSE_SECRET_KEY replaced without "
+                  "GATEHOUSE_SECRET_KEY_PREVIOUS?", extra={"event": "two_factor_undecryptable"})
+        return False
+    step = totp.matching_step(secret, code, now, row.last_step)
+    if step is None:
+        return False
+    values = {"last_step": step}
+    if not sealer.is_current(row.sealed_secret):  # sealed under the previous key: re-seal
+        values["sealed_secret"] = sealer.seal(secret)
+    result = db.session.execute(
+        update(TotpSecret)
+        .where(TotpSecret.id == row.id, or_(TotpSecret.last_step.is_(None), TotpSecret.last_step < step))
+        .values(**values)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _use_recovery_code(hashed: str) -> bool:
+    if not required():
+        return False
+    result = db.session.execute(
+        update(RecoveryCode).where(RecoveryCode.code_hash == hashed, RecoveryCode.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    db.session.commit()
+    if result.rowcount != 1:
+        return False
+    left = status().recovery_left
+    log.warning("a recovery code was used; %d left", left, extra={"event": "recovery_code_used", "left": left})
+    return True
+
+
+def disable() -> bool:
+    """Turn the second factor off (codes and recovery codes); False if it was off already."""
+    was_on = required()
+    db.session.execute(delete(TotpSecret))
+    db.session.execute(delete(RecoveryCode))
+    db.session.commit()
+    if was_on:
+        log.info("second factor turned off", extra={"event": "two_factor_disabled"})
+    return was_on
+
+
+def disable_and_sign_out() -> int:
+    """Break-glass from the host: second factor off and every session ended. Returns how many ended."""
+    from app.services import sessions
+
+    disable()
+    return sessions.revoke_all()
