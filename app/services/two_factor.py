@@ -1,9 +1,12 @@
 """The second factor: enrol an authenticator app, check its codes and the recovery codes, turn it off.
 
-Each function owns its transaction. Checks of a code are single-use at the database: the
-accepted time step (or the recovery code's `used_at`) is written with a conditional UPDATE,
-so two requests racing with one code cannot both win. `required()` is what sign-in asks;
-passkeys (a later second factor) join there and in `verify`'s callers, not in these tables.
+Each function owns its transaction. Every check of a password or code made on behalf of a
+request runs through `limiter.run_check` (a guarded check: bounded, counted, backed off);
+`check_code` is the bare check for a caller that already runs one (the API's password and
+code in one request). A code is single-use at the database: the accepted time step (or the
+recovery code's `used_at`) is written with a conditional UPDATE, so two requests racing
+with one code cannot both win. `required()` is what sign-in asks; passkeys (a later second
+factor) join there, next to `check_code`, not in these tables.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 
-from app.extensions import db, session_cache
+from app.extensions import db, limiter, session_cache
 from app.models import RecoveryCode, TotpSecret, utcnow
 from app.security import totp
+from app.services import master_password
 
 log = logging.getLogger("gatehouse.two_factor")
 
@@ -55,8 +59,18 @@ def status() -> Status:
     return Status(totp_on=required(), recovery_left=left or 0)
 
 
-def begin(session_id: int) -> str:
-    """A new pending secret for the session `session_id` (any earlier pending one is dropped)."""
+def _guarded(check):
+    """Run `check` as the request's guarded check; its result (a falsy one counts as a failure)."""
+    results = []
+    limiter.run_check(lambda: results.append(check()) or bool(results[-1]))
+    return results[-1] if results else None
+
+
+def begin(session_id: int, password: str) -> str | None:
+    """A new pending secret for the session `session_id` (any earlier pending one is dropped),
+    or None for a wrong password."""
+    if not _guarded(lambda: master_password.check(password)):
+        return None
     secret = totp.new_secret()
     db.session.execute(delete(TotpSecret).where(TotpSecret.confirmed_at.is_(None)))
     db.session.add(TotpSecret(sealed_secret=box().seal(secret), session_id=session_id, created_at=utcnow()))
@@ -86,6 +100,10 @@ def provisioning_uri(secret: str) -> str:
 def confirm(session_id: int, code: str, now: float | None = None) -> list[str] | None:
     """Turn codes on if `code` matches this session's pending secret: the new recovery codes
     (shown once), and every other session is signed out. None for a wrong or stale code."""
+    return _guarded(lambda: _confirm(session_id, code, now))
+
+
+def _confirm(session_id: int, code: str, now: float | None) -> list[str] | None:
     row = _pending_row(session_id)
     secret = box().open(row.sealed_secret) if row is not None else None
     step = totp.matching_step(secret, code, time.time() if now is None else now, None) if secret else None
@@ -111,9 +129,9 @@ def _replace_recovery_codes() -> list[str]:
     return codes
 
 
-def regenerate_recovery_codes() -> list[str] | None:
-    """A new set of recovery codes (the old ones die), or None when codes are off."""
-    if not required():
+def regenerate_recovery_codes(password: str) -> list[str] | None:
+    """A new set of recovery codes (the old ones die), or None for a wrong password or codes off."""
+    if not required() or not _guarded(lambda: master_password.check(password)):
         return None
     codes = _replace_recovery_codes()
     db.session.commit()
@@ -122,6 +140,11 @@ def regenerate_recovery_codes() -> list[str] | None:
 
 
 def verify(code: str, now: float | None = None) -> bool:
+    """`check_code` as this request's guarded check."""
+    return bool(_guarded(lambda: check_code(code, now)))
+
+
+def check_code(code: str, now: float | None = None) -> bool:
     """True once for a right authenticator code (±1 step) or an unused recovery code."""
     normalised = totp.normalise_code(code or "")
     if totp.looks_like_code(normalised):
@@ -170,8 +193,16 @@ def _use_recovery_code(hashed: str) -> bool:
     return True
 
 
-def disable() -> bool:
-    """Turn the second factor off (codes and recovery codes); False if it was off already."""
+def disable(password: str, code: str, now: float | None = None) -> bool:
+    """Turn the second factor off if the password and a code (or recovery code) are right."""
+    if not _guarded(lambda: master_password.check(password) and check_code(code, now)):
+        return False
+    return turn_off()
+
+
+def turn_off() -> bool:
+    """Turn the second factor off (codes and recovery codes), no questions asked (the host's CLI);
+    False if it was off already."""
     was_on = required()
     db.session.execute(delete(TotpSecret))
     db.session.execute(delete(RecoveryCode))
@@ -185,5 +216,5 @@ def disable_and_sign_out() -> int:
     """Break-glass from the host: second factor off and every session ended. Returns how many ended."""
     from app.services import sessions
 
-    disable()
+    turn_off()
     return sessions.revoke_all()
