@@ -7,8 +7,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import LoginSession, RecoveryCode, TotpSecret
 from app.security import totp
-from app.services import sessions, two_factor
-from tests.conftest import SECRET
+from app.services import login_sessions as sessions, two_factor
+from tests.conftest import PASSWORD, SECRET
 
 NOW = 1_800_000_000.0
 
@@ -26,7 +26,7 @@ def ctx(app):
 def enrol(now=NOW):
     """Codes on for a new session; returns (secret, recovery codes, session id)."""
     started = sessions.create(sessions.BROWSER, "192.0.2.1", "test")
-    secret = two_factor.begin(started.session.id)
+    secret = two_factor.begin(started.session.id, PASSWORD)
     codes = two_factor.confirm(started.session.id, pyotp.TOTP(secret).at(now), now=now)
     assert codes is not None
     return secret, codes, started.session.id
@@ -35,12 +35,14 @@ def enrol(now=NOW):
 def test_enrolment_needs_the_pending_secret_of_the_same_session(ctx):
     first = sessions.create(sessions.BROWSER, None, None).session.id
     other = sessions.create(sessions.BROWSER, None, None).session.id
-    secret = two_factor.begin(first)
+    assert two_factor.begin(first, "not the password at all") is None
+    secret = two_factor.begin(first, PASSWORD)
     assert two_factor.pending_secret(first) == secret
     assert two_factor.pending_secret(other) is None
     assert not two_factor.required()
     assert two_factor.confirm(other, pyotp.TOTP(secret).at(NOW), now=NOW) is None
-    assert two_factor.confirm(first, "000000", now=NOW) is None or pyotp.TOTP(secret).at(NOW) == "000000"
+    wrong = "000000" if pyotp.TOTP(secret).at(NOW) != "000000" else "111111"
+    assert two_factor.confirm(first, wrong, now=NOW) is None
     assert not two_factor.required()
 
 
@@ -94,19 +96,29 @@ def test_recovery_code_works_once_in_any_format(ctx):
 
 def test_regenerating_kills_the_old_codes(ctx):
     _secret, old, _sid = enrol()
-    new = two_factor.regenerate_recovery_codes()
+    assert two_factor.regenerate_recovery_codes("wrong password here") is None
+    new = two_factor.regenerate_recovery_codes(PASSWORD)
     assert len(new) == 10 and not set(new) & set(old)
     assert not two_factor.verify(old[0])
     assert two_factor.verify(new[0])
 
 
+def test_disable_needs_the_password_and_a_code(ctx):
+    secret, codes, _sid = enrol()
+    assert not two_factor.disable("wrong password, long enough", codes[0])
+    assert not two_factor.disable(PASSWORD, "000000" if pyotp.TOTP(secret).at(NOW + 30) != "000000" else "111111", now=NOW + 30)
+    assert two_factor.required()
+    assert two_factor.disable(PASSWORD, pyotp.TOTP(secret).at(NOW + 30), now=NOW + 30)
+    assert not two_factor.required()
+
+
 def test_nothing_verifies_while_codes_are_off(ctx):
     _secret, codes, _sid = enrol()
-    assert two_factor.disable()
+    assert two_factor.turn_off()
     assert not two_factor.required()
     assert not two_factor.verify(codes[0])
-    assert two_factor.regenerate_recovery_codes() is None
-    assert not two_factor.disable()
+    assert two_factor.regenerate_recovery_codes(PASSWORD) is None
+    assert not two_factor.turn_off()
 
 
 def test_secret_sealed_under_the_previous_key_still_verifies_and_is_resealed(make_app):

@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, or_, select, update
 from app.extensions import db, limiter, session_cache
 from app.models import RecoveryCode, TotpSecret, utcnow
 from app.security import totp
-from app.services import master_password
+from app.services import login_sessions, master_password
 
 log = logging.getLogger("gatehouse.two_factor")
 
@@ -109,12 +109,10 @@ def _confirm(session_id: int, code: str, now: float | None) -> list[str] | None:
     step = totp.matching_step(secret, code, time.time() if now is None else now, None) if secret else None
     if step is None:
         return None
-    from app.services import sessions
-
     db.session.execute(delete(TotpSecret).where(TotpSecret.id != row.id))
     row.confirmed_at, row.session_id, row.last_step = utcnow(), None, step  # the confirming code is spent
     codes = _replace_recovery_codes()
-    ended = sessions.revoke_all(commit=False, keep_id=session_id)
+    ended = login_sessions.revoke_all(commit=False, keep_id=session_id)
     db.session.commit()
     session_cache.backend.clear()
     log.info("second factor turned on; %d other sessions signed out", ended, extra={"event": "two_factor_enabled"})
@@ -214,7 +212,5 @@ def turn_off() -> bool:
 
 def disable_and_sign_out() -> int:
     """Break-glass from the host: second factor off and every session ended. Returns how many ended."""
-    from app.services import sessions
-
     turn_off()
-    return sessions.revoke_all()
+    return login_sessions.revoke_all()
