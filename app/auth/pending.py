@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask import session
 
+clock = time.time  # tests replace it to move time
 KEY = "gatehouse_pending_login"
 LIFETIME_SECONDS = 300
 
@@ -25,7 +26,7 @@ class Pending:
 
 def start(next_path: str, rd: str | None = None, now: float | None = None) -> None:
     """Remember that this browser owes a code for the next 5 minutes."""
-    until = int((time.time() if now is None else now) + LIFETIME_SECONDS)
+    until = int((clock() if now is None else now) + LIFETIME_SECONDS)
     session[KEY] = {"until": until, "next": next_path, "rd": rd}
 
 
@@ -34,7 +35,7 @@ def current(now: float | None = None) -> Pending | None:
     value = session.get(KEY)
     if not isinstance(value, dict) or not isinstance(value.get("until"), int):
         return None
-    if (time.time() if now is None else now) >= value["until"]:
+    if (clock() if now is None else now) >= value["until"]:
         session.pop(KEY, None)
         return None
     return Pending(next=str(value.get("next") or "/"), rd=value.get("rd") if isinstance(value.get("rd"), str) else None)

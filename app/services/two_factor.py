@@ -17,15 +17,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from app.extensions import db, limiter, session_cache
-from app.models import RecoveryCode, TotpSecret, utcnow
+from app.models import TotpSecret, utcnow
 from app.security import totp
-from app.services import login_sessions, master_password
+from app.services import login_sessions, master_password, recovery_codes
 
 log = logging.getLogger("gatehouse.two_factor")
 
+clock = time.time  # tests replace it to move time (the limiter has its own)
 PENDING_LIFETIME = timedelta(minutes=15)  # enough to find the phone and scan; then begin again
 ISSUER = "Gatehouse"
 
@@ -55,8 +56,7 @@ def required() -> bool:
 
 
 def status() -> Status:
-    left = db.session.scalar(select(func.count()).select_from(RecoveryCode).where(RecoveryCode.used_at.is_(None)))
-    return Status(totp_on=required(), recovery_left=left or 0)
+    return Status(totp_on=required(), recovery_left=recovery_codes.left())
 
 
 def _guarded(check):
@@ -106,12 +106,12 @@ def confirm(session_id: int, code: str, now: float | None = None) -> list[str] |
 def _confirm(session_id: int, code: str, now: float | None) -> list[str] | None:
     row = _pending_row(session_id)
     secret = box().open(row.sealed_secret) if row is not None else None
-    step = totp.matching_step(secret, code, time.time() if now is None else now, None) if secret else None
+    step = totp.matching_step(secret, code, clock() if now is None else now, None) if secret else None
     if step is None:
         return None
     db.session.execute(delete(TotpSecret).where(TotpSecret.id != row.id))
     row.confirmed_at, row.session_id, row.last_step = utcnow(), None, step  # the confirming code is spent
-    codes = _replace_recovery_codes()
+    codes = recovery_codes.replace()
     ended = login_sessions.revoke_all(commit=False, keep_id=session_id)
     db.session.commit()
     session_cache.backend.clear()
@@ -119,19 +119,11 @@ def _confirm(session_id: int, code: str, now: float | None) -> list[str] | None:
     return codes
 
 
-def _replace_recovery_codes() -> list[str]:
-    codes = totp.new_recovery_codes()
-    db.session.execute(delete(RecoveryCode))
-    now = utcnow()
-    db.session.add_all(RecoveryCode(code_hash=totp.hash_recovery_code(code), created_at=now) for code in codes)
-    return codes
-
-
 def regenerate_recovery_codes(password: str) -> list[str] | None:
     """A new set of recovery codes (the old ones die), or None for a wrong password or codes off."""
     if not required() or not _guarded(lambda: master_password.check(password)):
         return None
-    codes = _replace_recovery_codes()
+    codes = recovery_codes.replace()
     db.session.commit()
     log.info("recovery codes replaced", extra={"event": "recovery_codes_replaced"})
     return codes
@@ -146,9 +138,8 @@ def check_code(code: str, now: float | None = None) -> bool:
     """True once for a right authenticator code (±1 step) or an unused recovery code."""
     normalised = totp.normalise_code(code or "")
     if totp.looks_like_code(normalised):
-        return _verify_totp(normalised, time.time() if now is None else now)
-    hashed = totp.hash_recovery_code(normalised)
-    return hashed is not None and _use_recovery_code(hashed)
+        return _verify_totp(normalised, clock() if now is None else now)
+    return required() and recovery_codes.use(normalised)
 
 
 def _verify_totp(code: str, now: float) -> bool:
@@ -176,21 +167,6 @@ def _verify_totp(code: str, now: float) -> bool:
     return result.rowcount == 1
 
 
-def _use_recovery_code(hashed: str) -> bool:
-    if not required():
-        return False
-    result = db.session.execute(
-        update(RecoveryCode).where(RecoveryCode.code_hash == hashed, RecoveryCode.used_at.is_(None))
-        .values(used_at=utcnow())
-    )
-    db.session.commit()
-    if result.rowcount != 1:
-        return False
-    left = status().recovery_left
-    log.warning("a recovery code was used; %d left", left, extra={"event": "recovery_code_used", "left": left})
-    return True
-
-
 def disable(password: str, code: str, now: float | None = None) -> bool:
     """Turn the second factor off if the password and a code (or recovery code) are right."""
     if not _guarded(lambda: master_password.check(password) and check_code(code, now)):
@@ -203,7 +179,7 @@ def turn_off() -> bool:
     False if it was off already."""
     was_on = required()
     db.session.execute(delete(TotpSecret))
-    db.session.execute(delete(RecoveryCode))
+    recovery_codes.delete_all()
     db.session.commit()
     if was_on:
         log.info("second factor turned off", extra={"event": "two_factor_disabled"})
