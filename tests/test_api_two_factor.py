@@ -2,10 +2,9 @@
 
 import pytest
 
-from app.models import LoginSession
-from tests.conftest import PASSWORD, count_rows
+from tests.conftest import PASSWORD
 from tests.ratelimit_helpers import with_clock
-from tests.two_factor_helpers import NOW, code_clock, code_for, enable_codes, wrong_code
+from tests.two_factor_helpers import NOW, live_sessions, code_clock, code_for, enable_codes, wrong_code
 
 API = "/api/v1/auth"
 
@@ -25,14 +24,14 @@ def error_of(response, status):
 @pytest.mark.parametrize("route", ["login", "token"])
 def test_no_code_is_code_required_and_no_session(app, client, codes_on, route):
     assert error_of(client.post(f"{API}/{route}", json={"password": PASSWORD}), 401) == "code_required"
-    assert count_rows(app, LoginSession) == 0
+    assert live_sessions(app) == 0
 
 
 @pytest.mark.parametrize("route", ["login", "token"])
 def test_wrong_code_is_invalid_code(app, client, codes_on, route):
     secret, _recovery, clock = codes_on
     response = client.post(f"{API}/{route}", json={"password": PASSWORD, "code": wrong_code(secret, clock.now)})
-    assert error_of(response, 401) == "invalid_code" and count_rows(app, LoginSession) == 0
+    assert error_of(response, 401) == "invalid_code" and live_sessions(app) == 0
 
 
 def test_wrong_password_with_a_right_code_says_nothing_about_the_code(client, codes_on):

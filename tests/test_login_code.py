@@ -2,10 +2,9 @@
 
 import pytest
 
-from app.models import LoginSession
-from tests.conftest import PASSWORD, count_rows, csrf_token
+from tests.conftest import PASSWORD, csrf_token
 from tests.ratelimit_helpers import Browser, with_clock
-from tests.two_factor_helpers import NOW, code_clock, code_for, enable_codes, wrong_code
+from tests.two_factor_helpers import NOW, live_sessions, code_clock, code_for, enable_codes, wrong_code
 
 
 @pytest.fixture
@@ -24,13 +23,13 @@ def password_step(client, next_path="/", password=PASSWORD):
 
 
 def code_step(client, code):
-    return client.post("/login/code", data={"csrf_token": csrf_token(client, "/login/code"), "code": code})
+    return client.post("/login/code", data={"csrf_token": csrf_token(client, "/login"), "code": code})
 
 
 def test_right_password_makes_no_session_and_asks_for_the_code(app, client, codes_on):
     response = password_step(client, "/sessions?x=1")
     assert response.status_code == 303 and response.location == "/login/code"
-    assert not session_cookie(response) and count_rows(app, LoginSession) == 0
+    assert not session_cookie(response) and live_sessions(app) == 0
     page = client.get("/login/code")
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and 'autocomplete="one-time-code"' in body and 'inputmode="numeric"' in body
@@ -42,7 +41,7 @@ def test_right_code_signs_in_and_goes_on_to_next(app, client, codes_on):
     password_step(client, "/sessions?x=1")
     response = code_step(client, code_for(secret, clock.now))
     assert response.status_code == 303 and response.location == "/sessions?x=1"
-    assert session_cookie(response) and count_rows(app, LoginSession) == 1
+    assert session_cookie(response) and live_sessions(app) == 1
     assert any(c.startswith("gatehouse_device=") for c in response.headers.getlist("Set-Cookie"))
     assert client.get("/").status_code == 200
     assert client.get("/login/code").location == "/"  # signed in: nothing owed
@@ -53,7 +52,7 @@ def test_wrong_code_is_401_and_makes_no_session(app, client, codes_on):
     password_step(client)
     response = code_step(client, wrong_code(secret, clock.now))
     assert response.status_code == 401 and b"not right" in response.data
-    assert not session_cookie(response) and count_rows(app, LoginSession) == 0
+    assert not session_cookie(response) and live_sessions(app) == 0
 
 
 def test_code_step_without_the_password_step_goes_back_to_login(client, codes_on):

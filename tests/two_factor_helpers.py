@@ -44,6 +44,12 @@ def enable_codes(app, now: float = NOW) -> tuple[str, list[str]]:
     return secret, codes
 
 
+def live_sessions(app) -> int:
+    """Sessions that can sign in (enable_codes leaves its own, revoked one behind)."""
+    with app.app_context():
+        return len(login_sessions.active())
+
+
 def code_for(secret: str, now: float) -> str:
     return pyotp.TOTP(secret).at(now)
 
