@@ -156,3 +156,15 @@ def test_device_cookie_never_skips_the_code(app, client, codes_on):
 def test_with_codes_off_the_password_alone_signs_in(client):
     response = password_step(client)
     assert response.status_code == 303 and response.location == "/" and session_cookie(response)
+
+
+def test_codes_turned_off_between_the_steps_sends_back_to_login(app, client, codes_on):
+    from app.services import two_factor
+
+    secret, _recovery, clock = codes_on
+    password_step(client)
+    with app.app_context():
+        two_factor.turn_off()
+    response = code_step(client, code_for(secret, clock.now))
+    assert response.status_code == 303 and response.location == "/login" and not session_cookie(response)
+    assert password_step(client).location == "/"  # the password alone signs in again

@@ -9,7 +9,7 @@ from app.auth.forms import CodeForm, LoginForm, LogoutForm
 from app.extensions import limiter
 from app.security.redirects import safe_next
 from app.services import login as login_service
-from app.services import login_sessions
+from app.services import login_sessions, two_factor
 from app.web import session as web_session
 from app.web.client import client_ip
 
@@ -43,12 +43,14 @@ def login():
 def login_code():
     """The second step: a code (or recovery code) → the session and on to `next`; wrong → 401.
 
-    Without a pending step (none, expired, another browser's) → 303 to /login.
+    Without a pending step (none, expired, another browser's), or once the second factor
+    was turned off meanwhile (the CLI) → 303 to /login, nothing checked or counted.
     """
     if web_session.current_session() is not None:
         return redirect("/", 303)
     owed = pending.current()
-    if owed is None:
+    if owed is None or not two_factor.required():
+        pending.finish()
         return redirect(url_for("auth.login"), 303)
     form = CodeForm()
     if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
