@@ -110,3 +110,13 @@ def sign_in_with_code(client, secret, offset):
     assert login.status_code == 303 and login.location == "/login/code"
     done = client.post("/login/code", data={"csrf_token": csrf_token(client, "/login/code"), "code": code_for(secret, NOW + offset)})
     assert done.status_code == 303, done.get_data(as_text=True)
+
+
+def test_a_wrong_password_on_the_page_writes_the_fail2ban_line(app, client, auth, caplog):
+    import logging
+
+    auth.login()
+    with caplog.at_level(logging.WARNING, "gatehouse.auth"):
+        post(client, "/two-factor/totp/begin", password="not the password, sorry")
+    lines = [r for r in caplog.records if getattr(r, "event", None) == "login_failed"]
+    assert lines and lines[0].getMessage() == "login failed from 127.0.0.1"

@@ -25,6 +25,7 @@ from app.security import totp
 from app.services import login_sessions, master_password, recovery_codes
 
 log = logging.getLogger("gatehouse.two_factor")
+auth_log = logging.getLogger("gatehouse.auth")  # the failure line fail2ban reads (app/services/login.py)
 
 clock = time.time  # tests replace it to move time (the limiter has its own)
 PENDING_LIFETIME = timedelta(minutes=15)  # enough to find the phone and scan; then begin again
@@ -35,10 +36,6 @@ ISSUER = "Gatehouse"
 class Status:
     totp_on: bool
     recovery_left: int
-
-    @property
-    def enabled(self) -> bool:
-        return self.totp_on
 
 
 def box() -> totp.SecretBox:
@@ -59,17 +56,21 @@ def status() -> Status:
     return Status(totp_on=required(), recovery_left=recovery_codes.left())
 
 
-def _guarded(check):
-    """Run `check` as the request's guarded check; its result (a falsy one counts as a failure)."""
+def _guarded(check, ip: str | None = None, step: str = "code"):
+    """Run `check` as the request's guarded check; its result (a falsy one counts as a failure
+    and is logged like a failed sign-in: a page's form is no softer target)."""
     results = []
     limiter.run_check(lambda: results.append(check()) or bool(results[-1]))
-    return results[-1] if results else None
+    result = results[-1] if results else None
+    if not result:
+        auth_log.warning("login failed from %s", ip, extra={"event": "login_failed", "client_ip": ip, "step": step})
+    return result
 
 
-def begin(session_id: int, password: str) -> str | None:
+def begin(session_id: int, password: str, ip: str | None = None) -> str | None:
     """A new pending secret for the session `session_id` (any earlier pending one is dropped),
     or None for a wrong password."""
-    if not _guarded(lambda: master_password.check(password)):
+    if not _guarded(lambda: master_password.check(password), ip, "password"):
         return None
     secret = totp.new_secret()
     db.session.execute(delete(TotpSecret).where(TotpSecret.confirmed_at.is_(None)))
@@ -97,10 +98,10 @@ def provisioning_uri(secret: str) -> str:
     return totp.provisioning_uri(secret, current_app.config.get("GATEHOUSE_REMOTE_USER", "admin"), ISSUER)
 
 
-def confirm(session_id: int, code: str, now: float | None = None) -> list[str] | None:
+def confirm(session_id: int, code: str, now: float | None = None, ip: str | None = None) -> list[str] | None:
     """Turn codes on if `code` matches this session's pending secret: the new recovery codes
     (shown once), and every other session is signed out. None for a wrong or stale code."""
-    return _guarded(lambda: _confirm(session_id, code, now))
+    return _guarded(lambda: _confirm(session_id, code, now), ip)
 
 
 def _confirm(session_id: int, code: str, now: float | None) -> list[str] | None:
@@ -119,9 +120,9 @@ def _confirm(session_id: int, code: str, now: float | None) -> list[str] | None:
     return codes
 
 
-def regenerate_recovery_codes(password: str) -> list[str] | None:
+def regenerate_recovery_codes(password: str, ip: str | None = None) -> list[str] | None:
     """A new set of recovery codes (the old ones die), or None for a wrong password or codes off."""
-    if not required() or not _guarded(lambda: master_password.check(password)):
+    if not required() or not _guarded(lambda: master_password.check(password), ip, "password"):
         return None
     codes = recovery_codes.replace()
     db.session.commit()
@@ -167,9 +168,9 @@ def _verify_totp(code: str, now: float) -> bool:
     return result.rowcount == 1
 
 
-def disable(password: str, code: str, now: float | None = None) -> bool:
+def disable(password: str, code: str, now: float | None = None, ip: str | None = None) -> bool:
     """Turn the second factor off if the password and a code (or recovery code) are right."""
-    if not _guarded(lambda: master_password.check(password) and check_code(code, now)):
+    if not _guarded(lambda: master_password.check(password) and check_code(code, now), ip, "password or code"):
         return False
     return turn_off()
 

@@ -15,6 +15,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from app.extensions import limiter
 from app.services import two_factor
 from app.two_factor.forms import ConfirmForm, DisableForm, PasswordForm
+from app.web.client import client_ip
 from app.web.session import current_session, login_required
 
 bp = Blueprint("two_factor", __name__, url_prefix="/two-factor")
@@ -42,7 +43,7 @@ def begin():
     """Current password → a new pending secret, shown on the page until confirmed."""
     if two_factor.required():
         return _page("Codes are already on; turn them off first to use another app.", 409)
-    if two_factor.begin(current_session().id, PasswordForm().password.data or "") is None:
+    if two_factor.begin(current_session().id, PasswordForm().password.data or "", client_ip()) is None:
         return _page("The current password is incorrect.", 403)
     return redirect(url_for("two_factor.index"), 303)
 
@@ -69,7 +70,7 @@ def confirm():
     session_id = current_session().id
     if two_factor.pending_secret(session_id) is None:
         return _page("Nothing to confirm: set up the app again (the key is valid for 15 minutes).", 409)
-    codes = two_factor.confirm(session_id, ConfirmForm().code.data or "")
+    codes = two_factor.confirm(session_id, ConfirmForm().code.data or "", ip=client_ip())
     if codes is None:
         return _page("That code is not right. Check the phone's clock and try the next code.", 403)
     return _codes_page(codes)
@@ -82,7 +83,7 @@ def recovery_codes():
     """Current password → a fresh set of recovery codes; the old ones stop working."""
     if not two_factor.required():
         return _page("Recovery codes come with an authenticator app; set one up first.", 409)
-    codes = two_factor.regenerate_recovery_codes(PasswordForm().password.data or "")
+    codes = two_factor.regenerate_recovery_codes(PasswordForm().password.data or "", client_ip())
     if codes is None:
         return _page("The current password is incorrect.", 403)
     return _codes_page(codes)
@@ -96,7 +97,7 @@ def disable():
     form = DisableForm()
     if not two_factor.required():
         return redirect(url_for("two_factor.index"), 303)
-    if not two_factor.disable(form.password.data or "", form.code.data or ""):
+    if not two_factor.disable(form.password.data or "", form.code.data or "", ip=client_ip()):
         return _page("The password or the code is not right.", 403)
     flash("Two-factor sign-in is off. A password alone signs in again.")
     return redirect(url_for("two_factor.index"), 303)
