@@ -3,8 +3,8 @@
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.ratelimit_helpers import with_clock
-from tests.two_factor_helpers import NOW, live_sessions, code_clock, code_for, enable_codes, wrong_code
+from tests.support.ratelimit import with_clock
+from tests.support.two_factor import NOW, live_sessions, code_clock, code_for, enable_codes, wrong_code
 
 API = "/api/v1/auth"
 

@@ -1,7 +1,7 @@
 """`gatehouse two-factor status|disable`: the host's view and its break-glass switch."""
 
 from app.services import login_sessions, two_factor
-from tests.two_factor_helpers import enable_codes
+from tests.support.two_factor import enable_codes
 
 
 def test_status_off(runner):

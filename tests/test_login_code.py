@@ -3,8 +3,8 @@
 import pytest
 
 from tests.conftest import PASSWORD, csrf_token
-from tests.ratelimit_helpers import Browser, with_clock
-from tests.two_factor_helpers import NOW, live_sessions, code_clock, code_for, enable_codes, wrong_code
+from tests.support.ratelimit import Browser, with_clock
+from tests.support.two_factor import NOW, live_sessions, code_clock, code_for, enable_codes, wrong_code
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import pytest
 from app.services import login as login_service
 from app.services import login_sessions, two_factor
 from tests.conftest import PASSWORD, csrf_token
-from tests.ratelimit_helpers import with_clock
-from tests.two_factor_helpers import NOW, code_clock, code_for, enable_codes, live_sessions
+from tests.support.ratelimit import with_clock
+from tests.support.two_factor import NOW, code_clock, code_for, enable_codes, live_sessions
 
 NEW = "a brand new master password"
 

@@ -4,8 +4,8 @@ from app.models import TotpSecret
 from app.extensions import db
 from sqlalchemy import select
 from tests.conftest import PASSWORD, csrf_token
-from tests.ratelimit_helpers import with_clock
-from tests.two_factor_helpers import RECOVERY_RE, SECRET_RE, code_clock, code_for, enable_codes, wrong_code
+from tests.support.ratelimit import with_clock
+from tests.support.two_factor import RECOVERY_RE, SECRET_RE, code_clock, code_for, enable_codes, wrong_code
 
 
 def post(client, path, **data):
@@ -104,7 +104,7 @@ def test_page_posts_are_guarded_checks(app, client, auth):
 
 
 def sign_in_with_code(client, secret, offset):
-    from tests.two_factor_helpers import NOW
+    from tests.support.two_factor import NOW
 
     login = client.post("/login", data={"csrf_token": csrf_token(client), "password": PASSWORD, "next": "/"})
     assert login.status_code == 303 and login.location == "/login/code"
