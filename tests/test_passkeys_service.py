@@ -11,7 +11,7 @@ import pytest
 from app.models import utcnow
 from app.services import passkeys
 from app.services.passkeys import Challenge, PasskeyRejected, RelyingParty
-from tests.passkey_authenticator import SoftAuthenticator
+from tests.support.passkeys import SoftAuthenticator
 
 RP = RelyingParty(id="auth.gatehouse.test", origin="https://auth.gatehouse.test")
 

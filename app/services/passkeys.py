@@ -11,6 +11,7 @@ views keep them in the signed cookie session, with their issue time, for `CHALLE
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,8 +33,11 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models import Passkey, utcnow
+from app.services import master_password
+
+auth_log = logging.getLogger("gatehouse.auth")  # the failure line fail2ban reads (app/services/login.py)
 
 CHALLENGE_SECONDS = 120
 USER_HANDLE = b"gatehouse-admin"  # one user; the handle is not secret
@@ -175,3 +179,29 @@ def delete_all(commit: bool = True) -> int:
 def _check_size(credential: str) -> None:
     if len(credential) > MAX_CREDENTIAL_BYTES:
         raise PasskeyRejected("The passkey answer is too large.")
+
+
+# --- the guarded checks of a request (reported to the login limiter, logged like a sign-in) ---
+
+def password_for_registration(password: str, ip: str | None) -> bool:
+    """The current password before a passkey is added: a guarded check like any other."""
+    if limiter.run_check(lambda: bool(password) and master_password.check(password)):
+        return True
+    auth_log.warning("login failed from %s", ip, extra={"event": "login_failed", "client_ip": ip, "step": "password"})
+    return False
+
+
+def sign_in_check(rp: RelyingParty, challenge: Challenge | None, credential: str, ip: str | None) -> Passkey | None:
+    """A passkey assertion as this request's guarded check: a failure counts and is logged."""
+    found: list[Passkey] = []
+
+    def check() -> bool:
+        row = authenticate(rp, challenge, credential) if challenge is not None else None
+        if row is not None:
+            found.append(row)
+        return row is not None
+
+    if limiter.run_check(check):
+        return found[0]
+    auth_log.warning("login failed from %s", ip, extra={"event": "login_failed", "client_ip": ip, "step": "passkey"})
+    return None

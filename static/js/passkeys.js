@@ -62,6 +62,7 @@
     const response = await fetch(url, { method: "POST", headers: headers, body: body, credentials: "same-origin" });
     let data = {};
     try { data = await response.json(); } catch (e) { data = {}; }
+    if (response.status === 429) throw new Error("Too many failed attempts; wait a moment and try again.");
     if (!response.ok) throw new Error(data.message || "Something went wrong; reload the page and try again.");
     return data;
   }
@@ -74,10 +75,6 @@
 
   async function run(button) {
     const form = button.form;
-    if (!window.PublicKeyCredential || !navigator.credentials) {
-      say(button, "This browser cannot use passkeys. Use your password and code instead.");
-      return;
-    }
     button.disabled = true;
     say(button, "");
     try {
@@ -100,16 +97,21 @@
     }
   }
 
+  // Buttons start hidden: without this script (or without WebAuthn) they could do nothing.
   document.addEventListener("DOMContentLoaded", function () {
+    const supported = Boolean(window.PublicKeyCredential && navigator.credentials);
     for (const id of ["passkey-add", "passkey-verify", "passkey-signin"]) {
       const button = document.getElementById(id);
-      if (button) {
-        button.hidden = false;
-        button.addEventListener("click", function (event) {
-          event.preventDefault();
-          run(button);
-        });
+      if (!button) continue;
+      if (!supported) {
+        say(button, "This browser cannot use passkeys" + (id === "passkey-add" ? "." : "; use your password and code."));
+        continue;
       }
+      button.hidden = false;
+      button.addEventListener("click", function (event) {
+        event.preventDefault();
+        run(button);
+      });
     }
   });
 })();
