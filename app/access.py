@@ -12,6 +12,8 @@ from flask import Flask, Response, abort, current_app, g, redirect, request, url
 
 from app.cache import CachedSession
 from app.security import client_ip as client_ip_rules
+from app.security.forward_auth import Settings as ForwardSettings
+from app.security.redirects import ReturnPolicy
 from app.security.tokens import TokenSigner
 from app.services import master_password, sessions
 
@@ -33,10 +35,17 @@ class _State:
 
 def init_app(app: Flask) -> None:
     previous = [app.config["GATEHOUSE_SECRET_KEY_PREVIOUS"]] if app.config["GATEHOUSE_SECRET_KEY_PREVIOUS"] else []
-    name = "__Host-gatehouse_session" if app.config["GATEHOUSE_COOKIE_SECURE"] else "gatehouse_session"
+    name = session_cookie_name(app.config["GATEHOUSE_COOKIE_SECURE"], app.config["GATEHOUSE_COOKIE_DOMAIN"])
     app.extensions["gatehouse.access"] = _State(TokenSigner(app.config["GATEHOUSE_SECRET_KEY"], previous), name)
     app.before_request(_require_setup)
     app.before_request(_notice_forwarded)
+
+
+def session_cookie_name(secure: bool, domain: str) -> str:
+    """`__Host-` needs a host-only cookie; a cookie domain (docs/forward-auth.md) takes `__Secure-`."""
+    if not secure:
+        return "gatehouse_session"
+    return "__Secure-gatehouse_session" if domain else "__Host-gatehouse_session"
 
 
 def _state() -> _State:
@@ -130,10 +139,25 @@ def set_session_cookie(response: Response, token: str, max_age: int) -> None:
         httponly=True,
         samesite="Lax",
         path="/",
+        domain=current_app.config["GATEHOUSE_COOKIE_DOMAIN"] or None,
     )
 
 
 def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(
-        cookie_name(), path="/", secure=current_app.config["GATEHOUSE_COOKIE_SECURE"], httponly=True, samesite="Lax"
+        cookie_name(), path="/", secure=current_app.config["GATEHOUSE_COOKIE_SECURE"], httponly=True, samesite="Lax",
+        domain=current_app.config["GATEHOUSE_COOKIE_DOMAIN"] or None,
     )
+
+
+def forward_settings() -> ForwardSettings:
+    """The forward-auth settings, read once per app."""
+    settings = current_app.extensions.get("gatehouse.forward_auth")
+    if settings is None:
+        settings = current_app.extensions["gatehouse.forward_auth"] = ForwardSettings.from_config(current_app.config)
+    return settings
+
+
+def return_policy() -> ReturnPolicy:
+    """Where a sign-in may return to: the cookie domain, else the portal's (or this request's) host."""
+    return forward_settings().policy(request.host.rsplit(":", 1)[0].lower() if request.host else None)

@@ -7,7 +7,7 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from app import access
 from app.auth.forms import LoginForm, LogoutForm
 from app.extensions import limiter
-from app.security.redirects import safe_next
+from app.security.redirects import safe_next, safe_return
 from app.services import login as login_service
 from app.services import sessions
 
@@ -16,20 +16,22 @@ bp = Blueprint("auth", __name__)
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Form; right password → new session and 303 to a local `next`; wrong → 401."""
+    """Form; right password → new session and 303 to `rd` (an allowed URL) or a local `next`; wrong → 401."""
     form = LoginForm()
-    target = safe_next(form.next.data if request.method == "POST" else request.args.get("next"))
+    source = form if request.method == "POST" else None
+    rd = source.rd.data if source else request.args.get("rd")
+    target = safe_return(rd, access.return_policy()) if rd else safe_next(source.next.data if source else request.args.get("next"))
     if access.current_session() is not None:
         return redirect(target, 303)
+    form.rd.data = target if rd else ""
+    form.next.data = "/" if rd else target
     if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
-        form.next.data = target
         return render_template("auth/login.html", form=form)
     started = login_service.attempt(
         form.password.data or "", access.client_ip(), request.user_agent.string, kind=sessions.BROWSER
     )
     limiter.report(started is not None)
     if started is None:
-        form.next.data = target
         return render_template("auth/login.html", form=form, error="Incorrect password."), 401
     response = redirect(target, 303)
     access.set_session_cookie(response, started.token, sessions.remaining_seconds(started.session))

@@ -166,16 +166,12 @@ def test_rd_to_another_site_goes_home(stack):
     assert signed_in.status_code == 303 and signed_in.headers["Location"] == "/"
 
 
-@pytest.fixture
-def caddy_only(stack):
-    if stack.proxy != "caddy":
-        pytest.skip("the 302/303 choice is forward-auth's (Caddy, Traefik); nginx redirects with its own status")
-    return stack
-
-
-def test_a_signed_out_form_post_is_sent_on_with_303(caddy_only):
-    answer = requests.post(caddy_only.app1 + "/save", data={"x": "1"}, headers=PAGE, allow_redirects=False)
-    assert answer.status_code == 303 and rd_of(answer.headers["Location"]) == caddy_only.app1 + "/save"
+def test_a_signed_out_form_post_is_sent_to_the_login(stack):
+    """forward-auth (Caddy, Traefik) answers 303 after a POST, so the browser follows with a GET;
+    nginx's example redirects with its own `return 302` (browsers turn a POST into GET for 302 too)."""
+    answer = requests.post(stack.app1 + "/save", data={"x": "1"}, headers=PAGE, allow_redirects=False)
+    assert answer.status_code == (303 if stack.proxy == "caddy" else 302)
+    assert rd_of(answer.headers["Location"]) == stack.app1 + "/save"
 
 
 def test_caddy_same_host_path_prefix(tmp_path, monkeypatch):
@@ -207,3 +203,18 @@ def test_caddy_same_host_path_prefix(tmp_path, monkeypatch):
         caddy.stop()
         server.stop()
         tool.stop()
+
+
+@pytest.mark.parametrize("env, named", [
+    ({"GATEHOUSE_COOKIE_DOMAIN": "example.org"}, "GATEHOUSE_COOKIE_DOMAIN"),
+    ({"GATEHOUSE_COOKIE_DOMAIN": "example.org", "GATEHOUSE_PUBLIC_URL": "http://auth.example.net"}, "GATEHOUSE_COOKIE_DOMAIN"),
+    ({"GATEHOUSE_PUBLIC_URL": "https://auth.example.org/portal"}, "GATEHOUSE_PUBLIC_URL"),
+    ({"GATEHOUSE_REMOTE_USER": "a b"}, "GATEHOUSE_REMOTE_USER"),
+])
+def test_wrong_combination_stops_start_up_with_one_line(tmp_path, env, named):
+    from tests.e2e.server import gatehouse, gatehouse_env
+
+    result = gatehouse(gatehouse_env(tmp_path / "instance", **env), "db", "upgrade")
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0] and "Traceback" not in result.stderr, result.stderr
