@@ -97,7 +97,7 @@ def test_default_is_used_for_refusals():
 def test_form_action_sources_are_exactly_the_allowed_hosts():
     assert DOMAIN.form_action_sources() == ("https://example.org:*", "https://*.example.org:*")
     assert DOMAIN_HTTP.form_action_sources() == ("http://example.org:*", "http://*.example.org:*")
-    assert PORTAL_ONLY.form_action_sources() == ("https://auth.example.org:*",)
+    assert PORTAL_ONLY.form_action_sources() == ()  # 'self' is the portal
     assert ReturnPolicy(cookie_domain=None, portal_host=None).form_action_sources() == ()
 
 

@@ -70,12 +70,13 @@ class ReturnPolicy:
         return bool(self.portal_host) and host == self.portal_host.lower()
 
     def form_action_sources(self) -> tuple[str, ...]:
-        """CSP `form-action` sources for exactly these hosts (any port, as cookies ignore ports)."""
+        """CSP `form-action` sources to add to 'self' for exactly these hosts (any port: cookies ignore ports).
+
+        Without a cookie domain the only allowed host is the portal's own, which 'self' covers.
+        """
         scheme = "http" if self.allow_http else "https"  # an http: source also matches https
         if self.cookie_domain:
             return (f"{scheme}://{self.cookie_domain}:*", f"{scheme}://*.{self.cookie_domain}:*")
-        if self.portal_host:
-            return (f"{scheme}://{self.portal_host}:*",)
         return ()
 
 
