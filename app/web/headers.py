@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
 
-from app import access
+from app.web import session as access
 
 CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 # Pages whose form may be redirected to a guarded tool on another host (`rd`): their
