@@ -1,10 +1,10 @@
-"""Security headers on every response (SPEC §9)."""
+"""Security headers on every response (docs/security.md, "Headers and limits")."""
 
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
 
-from app.web import session as access
+from app.web import forward
 
 CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 # Pages whose form may be redirected to a guarded tool on another host (`rd`): their
@@ -14,7 +14,7 @@ RETURNING_FORMS = {"auth.login"}
 
 def csp() -> str:
     if request.endpoint in RETURNING_FORMS:
-        sources = access.return_policy().form_action_sources()
+        sources = forward.return_policy().form_action_sources()
         if sources:
             return CSP + " " + " ".join(sources)
     return CSP
