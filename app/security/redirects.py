@@ -1,6 +1,6 @@
 """Where a login may send the browser next: a path on this site, or a guarded tool's URL.
 
-Two kinds of return address exist (docs/security.md, "Return addresses"):
+Two kinds of return address exist (docs/forward-auth.md, "Return addresses"):
 - `next=/path`: a local path on the portal itself;
 - `rd=https://tool.example.org/page`: an absolute URL on the cookie domain (or, without
   one, the portal's own host), used by forward auth for tools on other host names.
