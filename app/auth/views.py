@@ -7,9 +7,10 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from app.auth import pending
 from app.auth.forms import CodeForm, LoginForm, LogoutForm
 from app.extensions import limiter
-from app.security.redirects import safe_next
+from app.security.redirects import safe_next, safe_return
 from app.services import login as login_service
-from app.services import login_sessions, two_factor
+from app.services import two_factor
+from app.web import forward
 from app.web import session as web_session
 from app.web.client import client_ip
 
@@ -19,21 +20,24 @@ bp = Blueprint("auth", __name__)
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.guarded(issues_device=True)
 def login():
-    """Form; right password → new session and 303 to a local `next` (with a second factor on:
-    no session, a pending step in this browser and 303 to /login/code); wrong → 401."""
+    """Form; right password → new session and 303 to `rd` (an allowed URL) or a local `next`
+    (with a second factor on: no session, a pending step in this browser that keeps where to go,
+    and 303 to /login/code); wrong → 401."""
     form = LoginForm()
-    target = safe_next(form.next.data if request.method == "POST" else request.args.get("next"))
+    source = form if request.method == "POST" else None
+    rd = source.rd.data if source else request.args.get("rd")
+    target = safe_return(rd, forward.return_policy()) if rd else safe_next(source.next.data if source else request.args.get("next"))
     if web_session.current_session() is not None:
         return redirect(target, 303)
+    form.rd.data = target if rd else ""
+    form.next.data = "/" if rd else target
     if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
-        form.next.data = target
         return render_template("auth/login.html", form=form)
     outcome = login_service.password_step(form.password.data or "", client_ip(), request.user_agent.string)
     if outcome.code_owed:
-        pending.start(target)
+        pending.start(target)  # already checked: a local path, or an allowed return address
         return redirect(url_for("auth.login_code"), 303)
     if outcome.started is None:
-        form.next.data = target
         return render_template("auth/login.html", form=form, error="Incorrect password."), 401
     return web_session.start_browser_session(redirect(target, 303), outcome.started)
 
