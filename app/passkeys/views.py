@@ -6,8 +6,9 @@
 - `POST /two-factor/passkeys/<id>/delete` (signed in; form) → removed.
 - `POST /login/passkey/options` → request options (anyone: nothing is stored on the server).
 - `POST /login/passkey` (the assertion as JSON): a guarded check; → a browser session. It
-  completes the pending second step when there is one (then it goes to that step's `next`),
-  or signs in on its own (user verification makes it two factors in one).
+  completes the pending second step when there is one (then it goes where that step goes),
+  or signs in on its own (user verification makes it two factors in one) and goes to `rd`
+  or `next`, checked as the login form checks them.
 
 JSON answers are `{"next": url}` or `{"error", "message"}`; every POST carries the CSRF token
 (in the `X-CSRFToken` header for the JSON ones).
@@ -22,11 +23,12 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, reque
 from app.auth import pending
 from app.extensions import limiter
 from app.passkeys import challenges
-from app.security.redirects import safe_next
+from app.security.redirects import safe_next, safe_return
 from app.services import login as login_service
 from app.services import login_sessions, passkeys
 from app.services.passkeys import PasskeyRejected, RelyingParty
 from app.two_factor.forms import PasswordForm
+from app.web import forward
 from app.web import session as web_session
 from app.web.client import client_ip
 
@@ -108,7 +110,11 @@ def sign_in():
     if passkeys.sign_in_check(relying_party(), challenge, credential, client_ip()) is None:
         return _refused(401, "That passkey was not accepted. Try again, or use your password.")
     owed = pending.current()
-    target = owed.next if owed else safe_next(request.args.get("next"))
+    rd = request.args.get("rd")
+    if owed:
+        target = owed.next
+    else:
+        target = safe_return(rd, forward.return_policy()) if rd else safe_next(request.args.get("next"))
     pending.finish()
     started = login_service.start(client_ip(), request.user_agent.string, login_sessions.BROWSER)
     return web_session.start_browser_session(jsonify(next=target), started)
