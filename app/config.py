@@ -93,6 +93,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "LOGIN_BAN": ("10/900", _count_per_window),
     "LOGIN_GLOBAL": ("100/3600", _count_per_window),
     "LOG_FORMAT": ("json", _choice("json", "text")),
+    "ACTIVITY_DAYS": ("90", _int(1, 36500)),
 }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import DateTime, Index, Integer, String, Text, TypeDecorator, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -105,3 +105,34 @@ class LoginFailure(Base):
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_login_failures_failed_at", "failed_at"),)
+
+
+class SignInEvent(Base):
+    """One line of the sign-in activity (docs: README "Sign-in activity").
+
+    `ip` is None for what the command line did on the host. Refused attempts while blocked
+    are kept one row per address and minute (`at` = the minute, `count` = how many), and a
+    flood from more addresses than the activity keeps apart lands in one `ip="*"` row.
+    `session_id` names the session a sign-in started (no foreign key: sessions are purged
+    long before their events), so the home page can skip the current one.
+    """
+
+    __tablename__ = "signin_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(24))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(256))
+    detail: Mapped[str | None] = mapped_column(String(100))
+    session_id: Mapped[int | None] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (
+        Index("ix_signin_events_at", "at"),
+        Index("ix_signin_events_kind_at", "kind", "at"),
+        # One row per address and minute for refused attempts: a concurrent second insert fails
+        # and the writer adds to the first row instead.
+        Index("uq_signin_events_blocked", "ip", "at", unique=True,
+              sqlite_where=text("kind = 'blocked'"), postgresql_where=text("kind = 'blocked'")),
+    )

@@ -1,0 +1,40 @@
+"""Sign-in activity: one row per sign-in event (refused attempts aggregated per address and minute).
+
+Revision ID: 0006
+Revises: 0003 (other branches add 0004 and 0005; the chain is fixed when they merge)
+Create Date: 2026-11-28
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from app.models import UTCDateTime
+
+revision = "0006"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "signin_events",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("at", UTCDateTime(), nullable=False),
+        sa.Column("kind", sa.String(24), nullable=False),
+        sa.Column("ip", sa.String(45), nullable=True),
+        sa.Column("user_agent", sa.String(256), nullable=True),
+        sa.Column("detail", sa.String(100), nullable=True),
+        sa.Column("session_id", sa.Integer(), nullable=True),
+        sa.Column("count", sa.Integer(), nullable=False),
+    )
+    op.create_index("ix_signin_events_at", "signin_events", ["at"])
+    op.create_index("ix_signin_events_kind_at", "signin_events", ["kind", "at"])
+    op.create_index("uq_signin_events_blocked", "signin_events", ["ip", "at"], unique=True,
+                    sqlite_where=sa.text("kind = 'blocked'"), postgresql_where=sa.text("kind = 'blocked'"))
+
+
+def downgrade() -> None:
+    op.drop_index("uq_signin_events_blocked", table_name="signin_events")
+    op.drop_index("ix_signin_events_kind_at", table_name="signin_events")
+    op.drop_index("ix_signin_events_at", table_name="signin_events")
+    op.drop_table("signin_events")
