@@ -65,13 +65,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.account.views import bp as account_bp
+    from app.activity.views import bp as activity_bp
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.health.views import bp as health_bp
     from app.sessions.views import bp as sessions_bp
     from app.setup.views import bp as setup_bp
 
-    for blueprint in (auth_bp, account_bp, sessions_bp, setup_bp, health_bp, api_bp):
+    for blueprint in (auth_bp, account_bp, activity_bp, sessions_bp, setup_bp, health_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

@@ -8,7 +8,7 @@ from app.web import session as access
 from app.account.forms import PasswordForm
 from app.extensions import limiter
 from app.security.passwords import MIN_CHARACTERS, PasswordRejected
-from app.services import login_sessions, password_change
+from app.services import activity, login_sessions, password_change
 
 bp = Blueprint("account", __name__)
 
@@ -16,8 +16,9 @@ bp = Blueprint("account", __name__)
 @bp.get("/")
 @access.login_required
 def home():
-    """Signed-in state and when this session ends."""
-    return render_template("account/home.html", login_session=access.current_session())
+    """Signed-in state, when this session ends, and the sign-in before this one."""
+    current = access.current_session()
+    return render_template("account/home.html", login_session=current, recent=activity.summary(current.id))
 
 
 @bp.route("/password", methods=["GET", "POST"])
