@@ -20,6 +20,7 @@ from tests.test_ratelimit_state import (  # noqa: F401
     test_blocks_survive_a_restart, test_setup_code_guesses_are_limited,
     test_unblock_all_from_another_process_reaches_the_running_server,
     test_unblock_one_address_also_lets_it_past_the_global_budget,
+    test_unblock_says_whether_the_address_was_blocked,
 )
 from tests.conftest import PASSWORD
 from tests.ratelimit_helpers import Browser, retry_after, with_clock

@@ -33,7 +33,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from app.config import ConfigError
 from app.ratelimit import devices
-from app.ratelimit.policy import Policy
+from app.ratelimit.policy import Policy, faded
 from app.ratelimit.slots import ChecksBusy, CheckSlots
 from app.ratelimit.tracker import Attempt
 from app.security.client_ip import limit_key
@@ -117,12 +117,17 @@ class LoginLimiter:
         if success and request.endpoint in ISSUES_DEVICE:
             g.issue_device = True
 
-    def unblock(self, ip: str | None) -> None:
+    def unblock(self, ip: str | None) -> str:
         """Clear everything (`None`), or one address: its count and block go, and for the next
         15 minutes it also skips the global budget, so the admin can sign in from it during a
-        distributed attack and get a device cookie."""
+        distributed attack and get a device cookie. Returns what the address had: "blocked",
+        "counted" (failures, no block right now) or "nothing" (also for everything)."""
         state = self.state
-        state.limits.unblock("ip:" + limit_key(ip) if ip is not None else None, state.clock())
+        now = state.clock()
+        before = state.limits.unblock("ip:" + limit_key(ip) if ip is not None else None, now)
+        if before is None or faded(state.policy, before, now):
+            return "nothing"
+        return "blocked" if before.blocked_until > now else "counted" if before.failures else "nothing"
 
     @staticmethod
     def _free_slot(state: _State, attempt: Attempt) -> None:
