@@ -1,96 +1,32 @@
-"""The `gatehouse` command: a Flask CLI for the app (set-password, db upgrade, sessions, serve)."""
+"""The `gatehouse` command: a Flask CLI for the app (set-password, db upgrade, sessions, unblock, serve).
+
+`main` builds a plain click group with the commands on it, so `--help`/`-h` and a mistyped
+command never build the app; a command that needs it builds it through Flask's ScriptInfo
+(`with_appcontext`). `register(app)` also puts the commands on `app.cli`, for tests'
+`app.test_cli_runner()`.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+from pathlib import Path
 
 import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask import Flask
+from flask.cli import ScriptInfo
 
-from app.extensions import db
-from app.security.passwords import PasswordRejected
+from app.cli.database import db_group
+from app.cli.password import set_password
+from app.cli.serve import serve
+from app.cli.sessions import sessions_group
+from app.cli.unblock import unblock
 
-
-@click.command("set-password")
-@click.option("--stdin", "from_stdin", is_flag=True, help="Read the password as one line from standard input.")
-@with_appcontext
-def set_password(from_stdin: bool) -> None:
-    """Set or replace the master password and sign every session out.
-
-    Works while the server runs: the server reads the hash from the database at each
-    sign-in, so the new password counts at once.
-    """
-    from app.services import master_password
-
-    if from_stdin:
-        raw = sys.stdin.buffer.readline()
-        try:
-            password = raw.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8")
-        except UnicodeDecodeError:
-            raise click.ClickException("The password is not valid UTF-8 text.") from None
-        confirm = None
-    else:
-        password = click.prompt("New master password", hide_input=True)
-        confirm = click.prompt("Repeat the password", hide_input=True)
-    try:
-        master_password.replace(password, confirm)
-    except PasswordRejected as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo("Master password set; every session has been signed out.")
-
-
-@click.group("db")
-def db_group() -> None:
-    """Database schema commands (run `gatehouse db upgrade` after installing or updating)."""
-
-
-@db_group.command("upgrade")
-@with_appcontext
-def db_upgrade() -> None:
-    """Create or upgrade the database schema to the newest version (Alembic)."""
-    from app.database import upgrade
-
-    upgrade(db.engine)
-    click.echo("Database is up to date.")
-
-
-@click.command("serve", context_settings={"ignore_unknown_options": True})
-@click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
-@with_appcontext
-def serve(gunicorn_args: tuple[str, ...]) -> None:
-    """Serve the portal: gunicorn with the shipped gunicorn.conf.py, in the foreground.
-
-    Listens on GATEHOUSE_BIND (default 127.0.0.1:8000) with one worker; stop it with
-    Ctrl-C or SIGTERM (requests in flight finish first). Run `gatehouse db upgrade`
-    before the first start. Extra arguments go to gunicorn, e.g.
-    `gatehouse serve --access-logfile /var/log/gatehouse-access.log`.
-    """
-    from app.database import MIGRATIONS
-
-    root = MIGRATIONS.parent
-    # gunicorn runs from the code's folder: pin the data folder first, so a relative
-    # GATEHOUSE_INSTANCE_DIR means the same folder it meant for this command.
-    os.environ["GATEHOUSE_INSTANCE_DIR"] = str(current_app.config["GATEHOUSE_INSTANCE_DIR"])
-    os.chdir(root)
-    command = ["-m", "gunicorn", "-c", str(root / "gunicorn.conf.py"), *gunicorn_args, "wsgi:app"]
-    os.execvp(sys.executable, [sys.executable, *command])
-
-
-def register(app: Flask) -> None:
-    from app.cli.sessions import sessions_group
-    from app.cli.unblock import unblock
-
-    for command in (set_password, db_group, sessions_group, unblock, serve):
-        app.cli.add_command(command)
-
-
-def _create_app():
-    from app import create_app
-
-    return create_app()
-
+COMMANDS = (set_password, db_group, sessions_group, unblock, serve)
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+# These may start from nothing: they create the instance folder (and the database) on purpose.
+MAY_CREATE_INSTANCE = {"gatehouse db upgrade", "gatehouse serve"}
 
 HELP = """Gatehouse administration. Settings come from the GATEHOUSE_* environment
 variables (see README.md, "Settings"); use the same ones as the server, e.g.
@@ -100,7 +36,49 @@ GATEHOUSE_INSTANCE_DIR=/var/lib/gatehouse.
 First install:  gatehouse db upgrade && gatehouse set-password && gatehouse serve
 Who is in:      gatehouse sessions list
 Lock out all:   gatehouse sessions revoke --all   (or set a new password)
+Let one in:     gatehouse unblock 192.0.2.1
 """
+
+
+def register(app: Flask) -> None:
+    app.cli.context_settings.update(CONTEXT)
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _create_app() -> Flask:
+    """The app for a command, after refusing to invent a data folder in the wrong place."""
+    from app import create_app
+
+    _refuse_missing_instance(click.get_current_context().command_path)
+    app = create_app()
+    # A command answers on stdout; the app's info lines (JSON for the journal) would only be
+    # noise beside it. Warnings and errors still reach stderr.
+    logging.getLogger("gatehouse").setLevel(logging.WARNING)
+    return app
+
+
+def _refuse_missing_instance(command_path: str) -> None:
+    """Run from the wrong folder, a command would create a fresh ./instance (a new secret and
+    an empty SQLite file) and report on that instead of the real one. Refuse, and say where."""
+    if command_path in MAY_CREATE_INSTANCE:
+        return
+    if os.environ.get("GATEHOUSE_DATABASE_URL") and os.environ.get("GATEHOUSE_SECRET_KEY"):
+        return  # nothing would be written into the instance folder
+    instance = Path(os.environ.get("GATEHOUSE_INSTANCE_DIR") or "instance").resolve()
+    if not instance.is_dir():
+        raise click.ClickException(
+            f"no instance folder at {instance}. Run this where the server runs, or set "
+            "GATEHOUSE_INSTANCE_DIR to its data folder (e.g. GATEHOUSE_INSTANCE_DIR=/var/lib/gatehouse); "
+            "`gatehouse db upgrade` creates a new one."
+        )
+
+
+def cli() -> click.Group:
+    group = click.Group("gatehouse", help=HELP, context_settings=CONTEXT)
+    for command in COMMANDS:
+        group.add_command(command)
+    return group
 
 
 def main() -> None:
@@ -108,13 +86,9 @@ def main() -> None:
 
     from app.config import ConfigError
 
-    # No Flask development server (`run`) or app-discovery options: only Gatehouse's commands.
-    group = FlaskGroup(
-        create_app=_create_app, add_default_commands=False, add_version_option=False, load_dotenv=False, help=HELP
-    )
-    group.params = [param for param in group.params if param.name not in {"env_file", "app", "debug"}]
     try:
-        group(prog_name="gatehouse")
+        cli().main(prog_name="gatehouse", obj=ScriptInfo(create_app=_create_app, set_debug_flag=False),
+                   standalone_mode=True)
     except ConfigError as exc:
         sys.exit(f"gatehouse: {exc}")
     except SQLAlchemyError as exc:  # no traceback (or URL with its password) for a missing or old schema
