@@ -1,4 +1,4 @@
-"""`gatehouse serve`: gunicorn with the shipped configuration, in the foreground."""
+"""`gatehouse serve`: exec gunicorn with the shipped gunicorn.conf.py."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import sys
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+
+from app.database import MIGRATIONS
 
 
 @click.command("serve", context_settings={"ignore_unknown_options": True})
@@ -21,8 +23,6 @@ def serve(gunicorn_args: tuple[str, ...]) -> None:
     before the first start. Extra arguments go to gunicorn, e.g.
     `gatehouse serve --access-logfile /var/log/gatehouse-access.log`.
     """
-    from app.database import MIGRATIONS
-
     root = MIGRATIONS.parent
     # gunicorn runs from the code's folder: pin the data folder first, so a relative
     # GATEHOUSE_INSTANCE_DIR means the same folder it meant for this command.
