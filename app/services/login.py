@@ -5,27 +5,36 @@ from __future__ import annotations
 import logging
 
 from app.extensions import limiter
-from app.services import login_sessions, master_password
+from app.services import activity, login_sessions, master_password
 
 log = logging.getLogger("gatehouse.auth")
 
 
-def attempt(password: str, ip: str | None, user_agent: str | None, kind: str, label: str | None = None):
+def attempt(password: str, ip: str | None, user_agent: str | None, kind: str, label: str | None = None,
+            *, signs_in: bool = True):
     """A new session if `password` is the master password, else None (and a failure log line).
 
     The check is reported to the login limiter (it runs in one of the bounded check slots).
+    Both outcomes go to the sign-in activity; `signs_in=False` (a password change re-checking
+    the current password) leaves the success for the caller to record as what it is.
     """
     if not limiter.run_check(lambda: bool(password) and master_password.check(password)):
         log.warning("login failed from %s", ip, extra={"event": "login_failed", "client_ip": ip, "kind": kind})
+        activity.record(activity.FAILED_PASSWORD, ip, user_agent)
         return None
     started = login_sessions.create(kind, ip, user_agent, label)
     log.info(
         "login succeeded from %s", ip,
         extra={"event": "login_succeeded", "client_ip": ip, "kind": kind, "session_id": started.session.id},
     )
+    if signs_in:
+        detail = None if kind == login_sessions.BROWSER else f"API token {label}" if label else "API token"
+        activity.record(activity.SIGNED_IN, ip, user_agent, detail=detail, session_id=started.session.id)
     return started
 
 
-def logout(token: str, ip: str | None) -> None:
+def logout(token: str, ip: str | None, user_agent: str | None = None) -> None:
     session_id = login_sessions.revoke_token(token)
     log.info("logout from %s", ip, extra={"event": "logout", "client_ip": ip, "session_id": session_id})
+    if session_id is not None:
+        activity.record(activity.SIGNED_OUT, ip, user_agent, session_id=session_id)

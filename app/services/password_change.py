@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from app.security.passwords import check_new_password
-from app.services import login, login_sessions, master_password
+from app.services import activity, login, login_sessions, master_password
 
 log = logging.getLogger("gatehouse.auth")
 
@@ -23,7 +23,7 @@ def change(current: str, new: str, confirm: str, ip: str | None, user_agent: str
     a rule or differs from `confirm`; nothing changes then.
     """
     check_new_password(new, confirm)
-    started = login.attempt(current, ip, user_agent, kind=login_sessions.BROWSER)
+    started = login.attempt(current, ip, user_agent, kind=login_sessions.BROWSER, signs_in=False)
     if started is None:
         return None
     try:
@@ -32,4 +32,5 @@ def change(current: str, new: str, confirm: str, ip: str | None, user_agent: str
         login_sessions.revoke_token(started.token)  # no orphan session if storing the hash failed
         raise
     log.info("master password changed from %s", ip, extra={"event": "password_changed", "client_ip": ip})
+    activity.record(activity.PASSWORD_CHANGED, ip, user_agent, session_id=started.session.id)
     return started
