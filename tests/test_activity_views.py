@@ -153,3 +153,34 @@ def test_hostile_user_agent_is_shown_as_text(app):
     auth.login()
     body = client.get("/activity").get_data(as_text=True)
     assert "<script>alert" not in body
+
+
+def test_a_flood_of_refusals_costs_a_write_per_batch_not_per_request(make_app):
+    from sqlalchemy import event
+
+    from app.services import master_password
+
+    app = make_app(GATEHOUSE_LOGIN_BACKOFF=(600.0,))
+    with app.app_context():
+        master_password.set_first(PASSWORD)
+        engine = db.engine
+    stranger, stranger_auth = browser(app, "198.51.100.7")
+    stranger_auth.login("not the password at all")
+    writes = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "signin_events" in statement and not statement.lstrip().upper().startswith("SELECT"):
+            writes.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    token = csrf_token(stranger)
+    try:
+        for _ in range(300):
+            assert stranger.post("/login", data={"csrf_token": token, "password": "guess"}).status_code == 429
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    # The first refusal is written at once, then at most one batch per 5 s (the loop takes a few).
+    assert 1 <= len(writes) <= 6, writes
+    with app.app_context():
+        activity.flush()
+        assert sum(r.count for r in db.session.query(SignInEvent).filter_by(kind="blocked")) == 300
