@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Index, Integer, String, Text, TypeDecorator, UniqueConstraint, text
+from sqlalchemy import DateTime, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -111,7 +111,7 @@ class SignInEvent(Base):
     """One line of the sign-in activity (docs: README "Sign-in activity").
 
     `ip` is None for what the command line did on the host. Refused attempts while blocked
-    are kept one row per address and minute (`at` = the minute, `count` = how many), and a
+    are kept one row per address and `minute` (`count` = how many, `at` = the latest), and a
     flood from more addresses than the activity keeps apart lands in one `ip="*"` row.
     `session_id` names the session a sign-in started (no foreign key: sessions are purged
     long before their events), so the home page can skip the current one.
@@ -127,12 +127,12 @@ class SignInEvent(Base):
     detail: Mapped[str | None] = mapped_column(String(100))
     session_id: Mapped[int | None] = mapped_column(Integer)
     count: Mapped[int] = mapped_column(Integer, default=1)
+    minute: Mapped[datetime | None] = mapped_column(UTCDateTime)  # refusals only: the minute they fell in
 
     __table_args__ = (
         Index("ix_signin_events_at", "at"),
         Index("ix_signin_events_kind_at", "kind", "at"),
-        # One row per address and minute for refused attempts: a concurrent second insert fails
-        # and the writer adds to the first row instead.
-        Index("uq_signin_events_blocked", "ip", "at", unique=True,
-              sqlite_where=text("kind = 'blocked'"), postgresql_where=text("kind = 'blocked'")),
+        # One row per address and minute for refusals (other kinds have no minute, and NULLs
+        # never collide): a concurrent second insert fails and the writer adds to the first row.
+        UniqueConstraint("ip", "minute", name="uq_signin_events_ip_minute"),
     )

@@ -59,7 +59,8 @@ def test_a_flood_of_refusals_is_one_row_per_address_and_minute(app):
         blocked = rows(activity.BLOCKED)
         assert len(blocked) <= 2  # the flood may straddle a minute boundary
         assert sum(r.count for r in blocked) == 500
-        assert blocked[0].at.second == 0 and blocked[0].user_agent == "flooder/1.0"
+        assert blocked[0].minute.second == 0 and blocked[0].minute <= blocked[0].at < blocked[0].minute + timedelta(minutes=1)
+        assert blocked[0].user_agent == "flooder/1.0"
         # Only the first refusal was written at once; the rest waited for the batch.
         assert activity.recent()[0].label == "Refused while blocked"
 
@@ -72,6 +73,7 @@ def test_refusals_from_many_addresses_share_one_row_past_the_cap(app):
     taken = tally.take(minute + 40)
     assert len(taken) == 4
     assert taken[("*", minute)].count == 47 and taken[("*", minute)].user_agent is None
+    assert taken[("*", minute)].last == minute + 49 / 2  # the latest refusal: the time the page shows
     assert len(tally) == 0
 
 
@@ -95,6 +97,7 @@ def test_flush_adds_to_the_row_another_process_wrote(app):
         app.extensions["gatehouse.activity.blocked"] = mine
         blocked = rows(activity.BLOCKED)
         assert len(blocked) in (1, 2) and sum(r.count for r in blocked) == 4
+        assert all(r.at >= r.minute for r in blocked)
 
 
 def test_summary_names_the_previous_sign_in_and_counts_failures_since(app):

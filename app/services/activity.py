@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.extensions import db
@@ -67,15 +67,16 @@ def flush(now: float | None = None) -> int:
     for _attempt in range(2):  # a concurrent insert of the same minute: the second pass adds to it
         try:
             for (ip, minute), pending in taken.items():
-                at = datetime.fromtimestamp(minute, timezone.utc)
+                start, last = (datetime.fromtimestamp(t, timezone.utc) for t in (minute, pending.last))
                 added = db.session.execute(
                     update(SignInEvent)
-                    .where(SignInEvent.kind == BLOCKED, SignInEvent.ip == ip, SignInEvent.at == at)
-                    .values(count=SignInEvent.count + pending.count)
+                    .where(SignInEvent.ip == ip, SignInEvent.minute == start)
+                    .values(count=SignInEvent.count + pending.count,
+                            at=case((SignInEvent.at < last, last), else_=SignInEvent.at))
                 ).rowcount
                 if not added:
-                    db.session.add(SignInEvent(at=at, kind=BLOCKED, ip=ip, user_agent=pending.user_agent,
-                                               count=pending.count))
+                    db.session.add(SignInEvent(at=last, kind=BLOCKED, ip=ip, user_agent=pending.user_agent,
+                                               count=pending.count, minute=start))
                     db.session.flush()
             db.session.commit()
             return len(taken)

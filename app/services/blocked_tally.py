@@ -26,6 +26,7 @@ MANY = "*"  # the shared row for addresses beyond MAX_ADDRESSES in one minute
 class Pending:
     count: int
     user_agent: str | None  # the first one seen: a hint, not a record of each
+    last: float  # when the latest of them came
 
 
 class BlockedTally:
@@ -50,9 +51,10 @@ class BlockedTally:
                     address, user_agent = MANY, None
             entry = self._pending.get((address, minute))
             if entry is None:
-                self._pending[(address, minute)] = Pending(1, user_agent)
+                self._pending[(address, minute)] = Pending(1, user_agent, now)
             else:
                 entry.count += 1
+                entry.last = max(entry.last, now)
             # The first refusal after a quiet spell is written at once; then one write per FLUSH_SECONDS.
             return self._last_flush is None or now - self._last_flush >= self.flush_seconds
 

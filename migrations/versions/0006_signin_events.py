@@ -26,15 +26,14 @@ def upgrade() -> None:
         sa.Column("detail", sa.String(100), nullable=True),
         sa.Column("session_id", sa.Integer(), nullable=True),
         sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("minute", UTCDateTime(), nullable=True),
+        sa.UniqueConstraint("ip", "minute", name="uq_signin_events_ip_minute"),
     )
     op.create_index("ix_signin_events_at", "signin_events", ["at"])
     op.create_index("ix_signin_events_kind_at", "signin_events", ["kind", "at"])
-    op.create_index("uq_signin_events_blocked", "signin_events", ["ip", "at"], unique=True,
-                    sqlite_where=sa.text("kind = 'blocked'"), postgresql_where=sa.text("kind = 'blocked'"))
 
 
 def downgrade() -> None:
-    op.drop_index("uq_signin_events_blocked", table_name="signin_events")
     op.drop_index("ix_signin_events_kind_at", table_name="signin_events")
     op.drop_index("ix_signin_events_at", table_name="signin_events")
     op.drop_table("signin_events")
