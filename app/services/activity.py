@@ -1,9 +1,11 @@
 """Sign-in activity: who signed in, who failed, who was refused, and what changed.
 
-Events are written by the services that do the thing (sign-in, sign-out, revoke, password
-change, second-factor change) and, for failed checks and refusals, by the callbacks the app
-factory hands the login limiter. Failed checks cost a row each: the limiter's global budget
-bounds them. Refusals while blocked are tallied in memory (app/services/blocked_tally.py).
+Events are written by the code that does the thing: the services that check a secret
+(login, setup; a second-factor check records FAILED_CODE), sign-out, the revoke views and
+commands, password and second-factor changes. Failed checks cost a row each: the login
+limiter's backoff and global budget bound how many there can be. Attempts the limiter refuses
+while blocked reach `note_blocked` through the callback the app factory hands it, and are
+tallied in memory (app/services/blocked_tally.py).
 Recording never breaks the action it records: a database error is logged and swallowed.
 """
 
