@@ -1,4 +1,7 @@
-"""The `gatehouse` command: a Flask CLI for the app (set-password, db upgrade, sessions, unblock, serve).
+"""The `gatehouse` command: a Flask CLI for the app, one module per command group:
+
+set-password (password.py), db upgrade (database.py), sessions list|revoke (sessions.py),
+two-factor status|disable (two_factor.py), unblock (unblock.py), serve (serve.py).
 
 `main` builds a plain click group with the commands on it, so `--help`/`-h` and a mistyped
 command never build the app; a command that needs it builds it through Flask's ScriptInfo
@@ -21,9 +24,10 @@ from app.cli.database import db_group
 from app.cli.password import set_password
 from app.cli.serve import serve
 from app.cli.sessions import sessions_group
+from app.cli.two_factor import two_factor_group
 from app.cli.unblock import unblock
 
-COMMANDS = (set_password, db_group, sessions_group, unblock, serve)
+COMMANDS = (set_password, db_group, sessions_group, two_factor_group, unblock, serve)
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 # These may start from nothing: they create the instance folder (and the database) on purpose.
 MAY_CREATE_INSTANCE = {"gatehouse db upgrade", "gatehouse serve"}
@@ -37,6 +41,7 @@ First install:  gatehouse db upgrade && gatehouse set-password && gatehouse serv
 Who is in:      gatehouse sessions list
 Lock out all:   gatehouse sessions revoke --all   (or set a new password)
 Let one in:     gatehouse unblock 192.0.2.1
+Lost the phone: gatehouse two-factor disable
 """
 
 

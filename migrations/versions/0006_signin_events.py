@@ -1,7 +1,7 @@
 """Sign-in activity: one row per sign-in event (refused attempts aggregated per address and minute).
 
 Revision ID: 0006
-Revises: 0003 (other branches add 0004 and 0005; the chain is fixed when they merge)
+Revises: 0005 (written on 0003; chained after the second factor's 0005 when main was merged)
 Create Date: 2026-11-28
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.models import UTCDateTime
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
