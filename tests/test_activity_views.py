@@ -184,3 +184,35 @@ def test_a_flood_of_refusals_costs_a_write_per_batch_not_per_request(make_app):
     with app.app_context():
         activity.flush()
         assert sum(r.count for r in db.session.query(SignInEvent).filter_by(kind="blocked")) == 300
+
+
+def test_second_factor_events(app, monkeypatch):
+    """Turning codes on and off, a wrong code at /login/code, and the sign-in that used a code."""
+    from tests.support.ratelimit import with_clock
+    from tests.support.two_factor import NOW, code_clock, code_for, enable_codes, wrong_code
+
+    secret, _recovery = enable_codes(app)  # through the service with no address: command-line-like
+    clock = code_clock(monkeypatch, NOW + 30)
+    limiter_clock = with_clock(app)
+    client, auth = browser(app, "192.0.2.9")
+    auth.login()
+    answer = client.post("/login/code", data={"csrf_token": csrf_token(client, "/login"),
+                                              "code": wrong_code(secret, clock.now)})
+    assert answer.status_code == 401
+    limiter_clock.advance(1)  # past the backoff of that wrong code
+    answer = client.post("/login/code", data={"csrf_token": csrf_token(client, "/login"),
+                                              "code": code_for(secret, clock.now)})
+    assert answer.status_code == 303
+    with app.app_context():
+        events = activity.recent()[::-1]
+        from app.services import two_factor
+
+        two_factor.disable_and_sign_out()
+        last = activity.recent()[0]
+    assert [(e.kind, e.ip, e.detail) for e in events] == [
+        ("second_factor_changed", None, "authenticator codes turned on"),
+        ("failed_code", "192.0.2.9", None),
+        ("signed_in", "192.0.2.9", "with a code"),
+    ]
+    assert (last.kind, last.address, last.detail) == ("second_factor_changed", "command line",
+                                                      "turned off, 1 session signed out")

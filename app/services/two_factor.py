@@ -200,5 +200,5 @@ def disable_and_sign_out() -> int:
     """Break-glass from the host: second factor off and every session ended. Returns how many ended."""
     turn_off()
     ended = login_sessions.revoke_all()
-    activity.record(activity.SECOND_FACTOR_CHANGED, None, None, detail=f"turned off, {ended} sessions signed out")
+    activity.record(activity.SECOND_FACTOR_CHANGED, None, None, detail=f"turned off, {ended} session{'s' if ended != 1 else ''} signed out")
     return ended
