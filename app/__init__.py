@@ -62,13 +62,14 @@ def register_extensions(app: Flask) -> None:
     """Bind the extensions and the request helpers, passing each what it needs from the services
     (an extension never imports a service)."""
     from app.extensions import csrf, db, limiter, session_cache
-    from app.services import login_sessions, master_password
+    from app.services import activity, login_sessions, master_password
     from app.web import client, session, setup_gate
 
     db.init_app(app)
     client.init_app(app)
     setup_gate.init_app(app, password_is_set=master_password.is_set)
-    limiter.init_app(app, db=db, password_epoch=master_password.epoch)  # before CSRF: a refused guess costs no form parsing
+    # Before CSRF: a refused guess costs no form parsing. Refusals feed the sign-in activity (batched).
+    limiter.init_app(app, db=db, password_epoch=master_password.epoch, on_refused=activity.note_blocked)
     csrf.init_app(app)
     session_cache.init_app(app)
     session.init_app(app, validate=login_sessions.validate)
@@ -76,6 +77,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.account.views import bp as account_bp
+    from app.activity.views import bp as activity_bp
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.health.views import bp as health_bp
@@ -84,7 +86,8 @@ def register_blueprints(app: Flask) -> None:
     from app.setup.views import bp as setup_bp
     from app.two_factor.views import bp as two_factor_bp
 
-    for blueprint in (auth_bp, account_bp, sessions_bp, setup_bp, two_factor_bp, passkeys_bp, health_bp, api_bp):
+    for blueprint in (auth_bp, account_bp, activity_bp, sessions_bp, setup_bp, two_factor_bp, passkeys_bp, health_bp,
+                      api_bp):
         app.register_blueprint(blueprint)
 
 
@@ -104,10 +107,11 @@ def register_jobs(app: Flask) -> None:
     """The purge tasks the instance-lease holder runs in the background (app/runtime/jobs.py)."""
     from app.extensions import limiter
     from app.runtime.jobs import add_task
-    from app.services import login_sessions
+    from app.services import activity, login_sessions
 
     add_task(app, "purge sessions", login_sessions.purge)
     add_task(app, "purge login limits", limiter.prune)
+    add_task(app, "purge sign-in activity", activity.purge)  # older than GATEHOUSE_ACTIVITY_DAYS
 
 
 def register_commands(app: Flask) -> None:

@@ -127,6 +127,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "LOGIN_BAN": ("10/900", _count_per_window),
     "LOGIN_GLOBAL": ("100/3600", _count_per_window),
     "LOG_FORMAT": ("json", _choice("json", "text")),
+    "ACTIVITY_DAYS": ("90", _int(1, 36500)),
     "PUBLIC_URL": ("", _public_url),
     "COOKIE_DOMAIN": ("", _cookie_domain),
     "REMOTE_USER": ("admin", _remote_user),

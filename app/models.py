@@ -128,6 +128,37 @@ class Passkey(Base):
     __table_args__ = (UniqueConstraint("credential_id", name="uq_passkeys_credential_id"),)
 
 
+class SignInEvent(Base):
+    """One line of the sign-in activity (docs: README "Sign-in activity").
+
+    `ip` is None for what the command line did on the host. Refused attempts while blocked
+    are kept one row per address and `minute` (`count` = how many, `at` = the latest), and a
+    flood from more addresses than the activity keeps apart lands in one `ip="*"` row.
+    `session_id` names the session a sign-in started (no foreign key: sessions are purged
+    long before their events), so the home page can skip the current one.
+    """
+
+    __tablename__ = "signin_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(24))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(256))
+    detail: Mapped[str | None] = mapped_column(String(100))
+    session_id: Mapped[int | None] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    minute: Mapped[datetime | None] = mapped_column(UTCDateTime)  # refusals only: the minute they fell in
+
+    __table_args__ = (
+        Index("ix_signin_events_at", "at"),
+        Index("ix_signin_events_kind_at", "kind", "at"),
+        # One row per address and minute for refusals (other kinds have no minute, and NULLs
+        # never collide): a concurrent second insert fails and the writer adds to the first row.
+        UniqueConstraint("ip", "minute", name="uq_signin_events_ip_minute"),
+    )
+
+
 class TotpSecret(Base):
     """The authenticator-app secret, sealed (app/security/totp.py). At most one active row
     (`confirmed_at` set) and one pending row (begun by `session_id`, not yet confirmed)."""

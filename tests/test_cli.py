@@ -1,7 +1,12 @@
 import pytest
+from alembic.script import ScriptDirectory
+
+from app.database import alembic_config
 
 from app.services import login_sessions, master_password
 from tests.conftest import PASSWORD, stored_hash
+
+HEAD = ScriptDirectory.from_config(alembic_config(None)).get_current_head()
 
 NEW = "the replacement master password"
 
@@ -53,9 +58,50 @@ def test_db_upgrade_creates_schema(make_app, tmp_path):
 
     app = make_app(GATEHOUSE_DATABASE_URL=f"sqlite:///{tmp_path}/empty.db")
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0 and "up to date" in result.output
+    assert result.exit_code == 0
+    assert result.output == f"Created the database schema (revision {HEAD}) in sqlite:///{tmp_path}/empty.db.\n"
+    again = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert again.output == f"The database is already up to date (revision {HEAD}).\n"
     with app.app_context():
         from app.extensions import db
 
         names = set(inspect(db.engine).get_table_names())
     assert {"login_sessions", "settings", "alembic_version"} <= names
+
+
+def test_db_upgrade_from_an_older_revision_says_from_what(make_app, tmp_path):
+    from app.database import make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+    upgrade(engine, "0001")
+    engine.dispose()
+    app = make_app(GATEHOUSE_DATABASE_URL=f"sqlite:///{tmp_path}/old.db")
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.output == f"Upgraded the database from revision 0001 to {HEAD}.\n"
+
+
+def test_prompted_password_too_short_is_refused_at_the_first_prompt(fresh_app):
+    result = fresh_app.test_cli_runner().invoke(args=["set-password"], input=f"short\n{NEW}\n{NEW}\n")
+    assert result.exit_code == 0, result.output
+    first, rest = result.output.split("Repeat the password", 1)
+    assert "at least 15 characters" in first  # said before the second prompt, then asked again
+    assert first.count("New master password") == 2 and "at least 15" not in rest
+    with fresh_app.app_context():
+        assert master_password.check(NEW)
+
+
+def test_set_password_is_kept_in_the_activity(app):
+    from app.services import activity
+
+    assert app.test_cli_runner().invoke(args=["set-password", "--stdin"], input=NEW + "\n").exit_code == 0
+    with app.app_context():
+        [event] = activity.recent()
+    assert (event.kind, event.address) == ("password_changed", "command line")
+
+
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_help_with_h_on_every_level(app, flag):
+    runner = app.test_cli_runner()
+    for args in ([], ["sessions"], ["sessions", "list"], ["set-password"], ["db", "upgrade"]):
+        result = runner.invoke(args=[*args, flag])
+        assert result.exit_code == 0 and result.output.startswith("Usage:"), (args, result.output)

@@ -1,13 +1,14 @@
 """`gatehouse sessions list|revoke` through the Flask CLI runner on a real database."""
 
-from datetime import timedelta
+import json
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
 from app.extensions import db
 from app.models import LoginSession, utcnow
-from app.services import login_sessions
+from app.services import activity, login_sessions
 
 
 def start(app, kind=login_sessions.BROWSER, label=None, user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"):
@@ -74,3 +75,44 @@ def test_an_idle_browser_session_is_not_listed(app, runner):
         db.session.execute(update(LoginSession).where(LoginSession.id == idle.session.id).values(last_seen_at=old))
         db.session.commit()
     assert runner.invoke(args=["sessions", "list"]).output == "No active sessions.\n"
+
+
+def test_list_aligns_ipv6_addresses(app, runner):
+    with app.app_context():
+        login_sessions.create(login_sessions.BROWSER, "2001:db8:ffff:ffff:ffff:ffff:ffff:1234", None)
+        login_sessions.create(login_sessions.API, "192.0.2.7", "curl/8.5.0", "backup")
+    lines = runner.invoke(args=["sessions", "list"]).output.splitlines()
+    assert len(lines) == 3
+    # Every column after the IP starts at the same place on every line.
+    starts = {line.index(word) for line, word in zip(lines, ["LABEL / BROWSER", "backup", "Unknown"])}
+    assert len(starts) == 1, lines
+    ip_starts = {line.index(word) for line, word in zip(lines, ["IP", "192.0.2.7", "2001:db8:"])}
+    assert len(ip_starts) == 1, lines
+
+
+def test_list_json(app, runner):
+    started = start(app, label=None)
+    result = runner.invoke(args=["sessions", "list", "--json"])
+    assert result.exit_code == 0
+    [entry] = json.loads(result.output)
+    assert entry["id"] == started.session.id and entry["kind"] == "browser" and entry["ip"] == "192.0.2.7"
+    assert entry["browser"] == "Firefox 140 on Linux" and entry["label"] is None
+    assert datetime.fromisoformat(entry["expires_at"]).tzinfo is not None
+    assert started.token not in result.output
+    with app.app_context():
+        login_sessions.revoke_all()
+    assert json.loads(runner.invoke(args=["sessions", "list", "--json"]).output) == []
+
+
+def test_revoke_is_kept_in_the_activity_not_logged(app, runner, capfd):
+    started = start(app)
+    result = runner.invoke(args=["sessions", "revoke", str(started.session.id)])
+    assert result.exit_code == 0
+    assert runner.invoke(args=["sessions", "revoke", "--all"]).exit_code == 0
+    with app.app_context():
+        events = activity.recent()
+    assert [(e.kind, e.address, e.detail) for e in events] == [
+        ("session_revoked", "command line", "all sessions (0)"),
+        ("session_revoked", "command line", f"session {started.session.id}"),
+    ]
+    assert '"event"' not in capfd.readouterr().err

@@ -158,3 +158,11 @@ def test_options_answer_json_and_store_nothing_for_strangers(app):
     options = anonymous.post("/login/passkey/options", headers={"X-CSRFToken": token})
     assert options.status_code == 200 and json.loads(options.data)["rpId"] == RP_ID
     assert anonymous.post("/login/passkey/options").status_code == 400  # no CSRF token
+
+
+def test_passkey_events_are_in_the_activity(app, client, enrolled, key):
+    assert passkey_sign_in(enrolled, key, origin="https://evil.test").status_code == 401
+    with_clock(app).advance(60)
+    assert passkey_sign_in(enrolled, key).status_code == 200
+    page = client.get("/activity").get_data(as_text=True)
+    assert "passkey added: Laptop" in page and "Wrong code" in page and page.count("passkey") >= 3

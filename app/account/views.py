@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from app.account.forms import PasswordForm
 from app.extensions import limiter
 from app.security.passwords import MIN_CHARACTERS, PasswordRejected
-from app.services import password_change
+from app.services import activity, password_change
 from app.web import session as web_session
 from app.web.client import client_ip
 
@@ -17,8 +17,9 @@ bp = Blueprint("account", __name__)
 @bp.get("/")
 @web_session.login_required
 def home():
-    """Signed-in state and when this session ends."""
-    return render_template("account/home.html", login_session=web_session.current_session())
+    """Signed-in state, when this session ends, and the sign-in before this one."""
+    current = web_session.current_session()
+    return render_template("account/home.html", login_session=current, recent=activity.summary(current.id))
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -107,7 +107,7 @@ def logout():
         abort(415, "A cookie-authenticated POST must be Content-Type: application/json.")
     presented = web_session.presented_token()
     if presented:
-        login_service.logout(presented, client_ip())
+        login_service.logout(presented, client_ip(), request.user_agent.string)
     response = jsonify(message="Logged out successfully.")
     return web_session.end_browser_session(response)
 

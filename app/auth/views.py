@@ -75,7 +75,7 @@ def logout():
         return render_template("auth/logout.html", form=form, signed_in=web_session.current_session() is not None)
     token = web_session.presented_token()
     if token:
-        login_service.logout(token, client_ip())
+        login_service.logout(token, client_ip(), request.user_agent.string)
     response = web_session.end_browser_session(make_response(redirect(url_for("auth.login"), 303)))
     # "cache" only: "cookies" would also wipe the device cookie that guards against lockout.
     response.headers["Clear-Site-Data"] = '"cache"'

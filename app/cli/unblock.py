@@ -26,7 +26,16 @@ def unblock(ip: str | None, everything: bool) -> None:
     if ip is not None and address is None:
         raise click.BadParameter(f"{ip!r} is not an IP address", param_hint="IP")
     try:
-        limiter.unblock(str(address) if address else None)
+        had = limiter.unblock(str(address) if address else None)
     except ServiceUnavailable:  # the shared limiter's Redis is unreachable
         raise click.ClickException("cannot reach Redis (GATEHOUSE_REDIS_URL); nothing was unblocked") from None
-    click.echo("Every sign-in block has been cleared." if everything else f"Sign-in from {address} is unblocked for 15 minutes.")
+    if everything:
+        click.echo("Every sign-in block has been cleared.")
+        return
+    said = {
+        "blocked": f"Sign-in from {address} is unblocked.",
+        "counted": f"{address} was not blocked; its failed attempts are forgotten.",
+        "nothing": f"{address} was not blocked and had no failed attempts (check the address: "
+                   "behind a proxy it is the one in X-Forwarded-For, see GATEHOUSE_TRUSTED_PROXIES).",
+    }[had]
+    click.echo(f"{said} For the next 15 minutes it also skips the global budget.")

@@ -65,7 +65,7 @@ def register_options():
     name = (request.form.get("name") or "").strip()
     if not name:
         return _refused(400, "Give the passkey a name, such as the device it lives on.")
-    if not passkeys.password_for_registration(form.password.data or "", client_ip()):
+    if not passkeys.password_for_registration(form.password.data or "", client_ip(), request.user_agent.string):
         return _refused(403, "The current password is incorrect.")
     challenge = challenges.issue(REGISTER, name=name[: passkeys.MAX_NAME + 1])
     return current_app.response_class(passkeys.registration_options(relying_party(), challenge),
@@ -79,9 +79,10 @@ def register():
     if challenge is None:
         return _refused(400, "Start again: enter your password and a name first.")
     try:
-        passkeys.register(relying_party(), challenge, _credential(), stored.get("name", ""))
+        row = passkeys.register(relying_party(), challenge, _credential(), stored.get("name", ""))
     except PasskeyRejected as exc:
         return _refused(400, str(exc))
+    passkeys.added(row.name, client_ip(), request.user_agent.string)
     flash("The passkey has been added.")
     return jsonify(next=url_for("two_factor.index"))
 
@@ -91,6 +92,7 @@ def register():
 def delete(passkey_id: int):
     if passkey_id > 2**63 - 1 or not passkeys.delete_one(passkey_id):
         abort(404, "No passkey has that id.")
+    passkeys.removed(client_ip(), request.user_agent.string)
     flash("The passkey has been removed; it no longer signs in.")
     return redirect(url_for("two_factor.index"), 303)
 
@@ -107,7 +109,7 @@ def sign_in_options():
 def sign_in():
     credential = _credential()
     challenge, _stored = challenges.take(SIGN_IN)
-    if passkeys.sign_in_check(relying_party(), challenge, credential, client_ip()) is None:
+    if passkeys.sign_in_check(relying_party(), challenge, credential, client_ip(), request.user_agent.string) is None:
         return _refused(401, "That passkey was not accepted. Try again, or use your password.")
     owed = pending.current()
     rd = request.args.get("rd")
@@ -116,5 +118,5 @@ def sign_in():
     else:
         target = safe_return(rd, forward.return_policy()) if rd else safe_next(request.args.get("next"))
     pending.finish()
-    started = login_service.start(client_ip(), request.user_agent.string, login_sessions.BROWSER)
+    started = login_service.start(client_ip(), request.user_agent.string, login_sessions.BROWSER, detail="passkey")
     return web_session.start_browser_session(jsonify(next=target), started)

@@ -24,7 +24,8 @@ one worker, in Redis when state is shared (then a Redis outage refuses checks wi
 Retry-After rather than let one through unlimited). The check slots stay per process.
 
 What the limiter needs from the rest of the app is passed in by `create_app`: the database
-(for the in-process store) and the password epoch that device cookies are tied to.
+(for the in-process store), the password epoch that device cookies are tied to, and
+`on_refused`, told of every attempt refused while blocked (the sign-in activity).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from werkzeug.exceptions import TooManyRequests
 from app.config import ConfigError
 from app.ratelimit import devices
 from app.ratelimit.limits import Limits, build_limits
-from app.ratelimit.policy import Policy
+from app.ratelimit.policy import Policy, faded
 from app.ratelimit.slots import ChecksBusy, CheckSlots
 from app.ratelimit.store import DatabaseStore
 from app.ratelimit.tracker import Attempt
@@ -63,13 +64,15 @@ class Guard:
 
 class _State:
     def __init__(self, policy: Policy, limits: Limits, store: DatabaseStore, threads: int,
-                 cookies: devices.DeviceCookies, password_epoch: Callable[[], str | None]):
+                 cookies: devices.DeviceCookies, password_epoch: Callable[[], str | None],
+                 on_refused: Callable[[str | None, str | None], None] | None):
         self.policy = policy
         self.limits = limits  # in-process (LocalLimits) or shared (RedisLimits)
         self.store = store
         self.slots = CheckSlots(threads)  # per process: they bound this process's threads
         self.cookies = cookies
         self.password_epoch = password_epoch
+        self.on_refused = on_refused  # told of each attempt refused while blocked: (address, user agent)
         self.clock = time.time  # tests replace it to move time
 
 
@@ -78,7 +81,8 @@ class LoginLimiter:
         if app is not None:
             self.init_app(app, **wiring)
 
-    def init_app(self, app: Flask, db: Database, password_epoch: Callable[[], str | None]) -> None:
+    def init_app(self, app: Flask, db: Database, password_epoch: Callable[[], str | None],
+                 on_refused: Callable[[str | None, str | None], None] | None = None) -> None:
         max_clients = app.config.get("GATEHOUSE_LOGIN_MAX_CLIENTS", MAX_CLIENTS)
         if not isinstance(max_clients, int) or max_clients < 1:
             raise ConfigError("GATEHOUSE_LOGIN_MAX_CLIENTS is invalid: must be at least 1")
@@ -86,7 +90,7 @@ class LoginLimiter:
         policy, store = Policy.from_config(app.config), DatabaseStore(lambda: db.engine)
         app.extensions["gatehouse.limiter"] = _State(
             policy, build_limits(app.config, policy, max_clients, store), store, app.config["GATEHOUSE_THREADS"],
-            devices.DeviceCookies(app.config["GATEHOUSE_SECRET_KEY"], previous), password_epoch,
+            devices.DeviceCookies(app.config["GATEHOUSE_SECRET_KEY"], previous), password_epoch, on_refused,
         )
         app.before_request(self._judge)
         app.after_request(self._issue_device)
@@ -117,6 +121,8 @@ class LoginLimiter:
         nonce = state.cookies.read(request.cookies.get(devices.cookie_name()), self._epoch(state))
         attempt, wait = state.limits.judge(ip_key, f"device:{nonce}" if nonce else None, state.clock())
         if wait:
+            if state.on_refused is not None:  # the sign-in activity: it must stay cheap (it batches)
+                state.on_refused(client_ip(), request.user_agent.string)
             unit = "second" if wait == 1 else "seconds"
             raise TooManyRequests(f"Too many failed attempts; try again in {wait} {unit}.", retry_after=wait)
         g.login_attempt = attempt
@@ -165,12 +171,17 @@ class LoginLimiter:
             g.password_epoch = state.password_epoch()
         return g.password_epoch
 
-    def unblock(self, ip: str | None) -> None:
+    def unblock(self, ip: str | None) -> str:
         """Clear everything (`None`), or one address: its count and block go, and for the next
         15 minutes it also skips the global budget, so the admin can sign in from it during a
-        distributed attack and get a device cookie."""
+        distributed attack and get a device cookie. Returns what the address had: "blocked",
+        "counted" (failures, no block right now) or "nothing" (also for everything)."""
         state = self.state
-        state.limits.unblock("ip:" + limit_key(ip) if ip is not None else None, state.clock())
+        now = state.clock()
+        before = state.limits.unblock("ip:" + limit_key(ip) if ip is not None else None, now)
+        if before is None or faded(state.policy, before, now):
+            return "nothing"
+        return "blocked" if before.blocked_until > now else "counted" if before.failures else "nothing"
 
     def prune(self, now) -> None:
         """Background task: drop stored records that faded and failures out of the window."""

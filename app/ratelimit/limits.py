@@ -36,8 +36,9 @@ class Limits(Protocol):
     def release(self, attempt: Attempt) -> None:
         """Drop the reservation of an attempt that never reported (nothing is counted)."""
 
-    def unblock(self, ip_key: str | None, now: float) -> None:
-        """Forget everything (`None`), or one address's block, exempting it from the global budget."""
+    def unblock(self, ip_key: str | None, now: float) -> Record | None:
+        """Forget everything (`None`), or one address's block, exempting it from the global budget.
+        Returns what the address had before (None: nothing, or everything was cleared)."""
 
 
 def build_limits(config: Mapping[str, Any], policy: Policy, max_clients: int, store: DatabaseStore) -> Limits:
@@ -78,11 +79,12 @@ class LocalLimits:
         with self.lock:
             self.tracker.unreserve(attempt)
 
-    def unblock(self, ip_key: str | None, now: float) -> None:
-        record = Record(exempt_until=now + self.policy.fade_seconds)
+    def unblock(self, ip_key: str | None, now: float) -> Record | None:
+        record, before = Record(exempt_until=now + self.policy.fade_seconds), None
         if ip_key is None:
             self.store.clear(None)
         else:
+            before = self.store.get(ip_key)
             self.store.save({ip_key: record}, None, self.policy.global_window)
         generation = self.store.bump_generation()
         with self.lock:
@@ -91,6 +93,7 @@ class LocalLimits:
             else:
                 self.tracker.put(ip_key, record)
             self.generation = generation
+        return before
 
     def _refresh(self, now: float) -> None:
         """Reload from the store at start and after another process changed it."""

@@ -26,7 +26,7 @@ from werkzeug.exceptions import ServiceUnavailable
 
 from app.cache.outage import Outage
 from app.ratelimit import redis_scripts
-from app.ratelimit.policy import Policy, wait_seconds
+from app.ratelimit.policy import Policy, Record, wait_seconds
 from app.ratelimit.tracker import Attempt
 
 RESERVE_MS = 30_000  # gunicorn's timeout: a check in flight never holds its client's place longer
@@ -82,20 +82,26 @@ class RedisLimits:
         keys = [self._keys(attempt.keys[0])[1], self._pending]
         self.outage.run(lambda: self._release(keys=keys, args=[0, 0, attempt.id]), None)  # else its TTL frees it
 
-    def unblock(self, ip_key: str | None, now: float) -> None:
-        """For `gatehouse unblock`: takes effect on every worker at once (no refresh needed)."""
+    def unblock(self, ip_key: str | None, now: float) -> Record | None:
+        """For `gatehouse unblock`: takes effect on every worker at once (no refresh needed).
+        Returns the address's record before (None: it had none, or everything was cleared)."""
         try:
             if ip_key is None:
                 found = list(self.client.scan_iter(match=self.prefix + "*", count=500))
                 for start in range(0, len(found), 500):
                     self.client.delete(*found[start:start + 500])
-                return
+                return None
             record, until = self._keys(ip_key)[0], now + self.policy.fade_seconds
             with self.client.pipeline(transaction=True) as pipe:
+                pipe.hgetall(record)
                 pipe.delete(record)
                 pipe.hset(record, mapping={"f": 0, "l": 0, "u": 0, "x": repr(until)})
                 pipe.expire(record, self.policy.fade_seconds)
-                pipe.execute()
+                before = pipe.execute()[0]
         except (redis.RedisError, OSError):
             raise LimiterUnavailable() from None
+        if not before:
+            return None
+        field = lambda name: float(before.get(name.encode(), before.get(name, 0)) or 0)  # noqa: E731
+        return Record(int(field("f")), field("l"), field("u"), field("x"))
 

@@ -27,6 +27,7 @@ class LimitStore(Protocol):
     def prune(self, now: float, fade_seconds: int, window: int) -> None: ...
     def save(self, changes: dict[str, Record | None], failure_at: float | None, window: int) -> None: ...
     def clear(self, key: str | None) -> None: ...
+    def get(self, key: str) -> Record | None: ...
     def generation(self) -> str: ...
     def bump_generation(self) -> str: ...
 
@@ -83,6 +84,15 @@ class DatabaseStore:
             if failure_at is not None:
                 conn.execute(insert(LoginFailure.__table__).values(failed_at=_dt(failure_at)))
                 conn.execute(delete(LoginFailure.__table__).where(LoginFailure.failed_at <= _dt(failure_at - window)))
+
+    def get(self, key: str) -> Record | None:
+        """One client's stored record (for `gatehouse unblock` to say what it lifted)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(LoginLimit.__table__).where(LoginLimit.key == key)).first()
+        if row is None:
+            return None
+        return Record(row.failures, row.last_failure_at.timestamp(), row.blocked_until.timestamp(),
+                      row.exempt_until.timestamp())
 
     def clear(self, key: str | None) -> None:
         with self.engine.begin() as conn:

@@ -7,6 +7,7 @@ Every way to a new session is here, and each asks for the second factor when it 
 - `sign_in` (the API): password and code in one request.
 `check_password` + `start` are for a browser that already holds a full session (the
 password change's fresh cookie). Each check is a guarded check for the login limiter.
+Failures and sign-ins also go to the sign-in activity (app/services/activity.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 from dataclasses import dataclass
 
 from app.extensions import limiter
-from app.services import login_sessions, master_password, two_factor
+from app.services import activity, login_sessions, master_password, two_factor
 
 log = logging.getLogger("gatehouse.auth")
 
@@ -29,33 +30,41 @@ class Outcome:
     code_owed: bool = False  # the password was right; the second step follows (form only)
 
 
-def _failed(ip: str | None, kind: str, step: str) -> None:
+def _failed(ip: str | None, kind: str, step: str, user_agent: str | None = None) -> None:
     # One line per failed check, the same message for password and code (the fail2ban filter).
     log.warning("login failed from %s", ip, extra={"event": "login_failed", "client_ip": ip, "kind": kind, "step": step})
+    activity.record(activity.FAILED_PASSWORD if step == "password" else activity.FAILED_CODE, ip, user_agent)
 
 
-def check_password(password: str, ip: str | None, kind: str, *, final: bool = True) -> bool:
+def check_password(password: str, ip: str | None, kind: str, *, final: bool = True,
+                   user_agent: str | None = None) -> bool:
     """The master password as this request's guarded check; a failure is logged."""
     if limiter.run_check(lambda: bool(password) and master_password.check(password), final=final):
         return True
-    _failed(ip, kind, "password")
+    _failed(ip, kind, "password", user_agent)
     return False
 
 
-def start(ip: str | None, user_agent: str | None, kind: str, label: str | None = None) -> login_sessions.NewSession:
-    """A new session for a client that has passed every check."""
+def start(ip: str | None, user_agent: str | None, kind: str, label: str | None = None, *,
+          signs_in: bool = True, detail: str | None = None) -> login_sessions.NewSession:
+    """A new session for a client that has passed every check. `signs_in=False`: a password
+    change's fresh cookie, which the activity records as the change, not as a sign-in."""
     started = login_sessions.create(kind, ip, user_agent, label)
     log.info(
         "login succeeded from %s", ip,
         extra={"event": "login_succeeded", "client_ip": ip, "kind": kind, "session_id": started.session.id},
     )
+    if signs_in:
+        if kind != login_sessions.BROWSER:
+            detail = f"API token {label}" if label else "API token"
+        activity.record(activity.SIGNED_IN, ip, user_agent, detail=detail, session_id=started.session.id)
     return started
 
 
 def password_step(password: str, ip: str | None, user_agent: str | None) -> Outcome:
     """The form's password: a browser session, or (codes on) a code owed, or refused."""
     owed = two_factor.required()
-    if not check_password(password, ip, login_sessions.BROWSER, final=not owed):
+    if not check_password(password, ip, login_sessions.BROWSER, final=not owed, user_agent=user_agent):
         return Outcome(refused=WRONG_PASSWORD)
     if owed:
         log.info("password accepted from %s; a code is owed", ip, extra={"event": "login_code_owed", "client_ip": ip})
@@ -66,9 +75,9 @@ def password_step(password: str, ip: str | None, user_agent: str | None) -> Outc
 def code_step(code: str, ip: str | None, user_agent: str | None) -> login_sessions.NewSession | None:
     """The code owed after `password_step`: a browser session, or None (logged as a failure)."""
     if not two_factor.verify(code):
-        _failed(ip, login_sessions.BROWSER, "code")
+        _failed(ip, login_sessions.BROWSER, "code", user_agent)
         return None
-    return start(ip, user_agent, login_sessions.BROWSER)
+    return start(ip, user_agent, login_sessions.BROWSER, detail="with a code")
 
 
 def sign_in(password: str, code: str | None, ip: str | None, user_agent: str | None, kind: str,
@@ -86,11 +95,13 @@ def sign_in(password: str, code: str | None, ip: str | None, user_agent: str | N
         return not refused
 
     if not limiter.run_check(check):
-        _failed(ip, kind, "password" if refused[0] == WRONG_PASSWORD else "code")
+        _failed(ip, kind, "password" if refused[0] == WRONG_PASSWORD else "code", user_agent)
         return Outcome(refused=refused[0])
     return Outcome(started=start(ip, user_agent, kind, label))
 
 
-def logout(token: str, ip: str | None) -> None:
+def logout(token: str, ip: str | None, user_agent: str | None = None) -> None:
     session_id = login_sessions.revoke_token(token)
     log.info("logout from %s", ip, extra={"event": "logout", "client_ip": ip, "session_id": session_id})
+    if session_id is not None:
+        activity.record(activity.SIGNED_OUT, ip, user_agent, session_id=session_id)

@@ -35,7 +35,7 @@ from webauthn.helpers.structs import (
 
 from app.extensions import db, limiter
 from app.models import Passkey, utcnow
-from app.services import master_password
+from app.services import activity, master_password
 
 auth_log = logging.getLogger("gatehouse.auth")  # the failure line fail2ban reads (app/services/login.py)
 
@@ -124,6 +124,14 @@ def register(rp: RelyingParty, challenge: Challenge, credential: str, name: str)
     return row
 
 
+def added(name: str, ip: str | None, user_agent: str | None) -> None:
+    activity.record(activity.SECOND_FACTOR_CHANGED, ip, user_agent, detail=f"passkey added: {name}"[:100])
+
+
+def removed(ip: str | None, user_agent: str | None) -> None:
+    activity.record(activity.SECOND_FACTOR_CHANGED, ip, user_agent, detail="passkey removed")
+
+
 def authenticate(rp: RelyingParty, challenge: Challenge, credential: str) -> Passkey | None:
     """The passkey that signed this challenge, updated (counter, last use), or None.
 
@@ -183,15 +191,22 @@ def _check_size(credential: str) -> None:
 
 # --- the guarded checks of a request (reported to the login limiter, logged like a sign-in) ---
 
-def password_for_registration(password: str, ip: str | None) -> bool:
+def _failed(ip: str | None, user_agent: str | None, step: str) -> None:
+    auth_log.warning("login failed from %s", ip, extra={"event": "login_failed", "client_ip": ip, "step": step})
+    activity.record(activity.FAILED_PASSWORD if step == "password" else activity.FAILED_CODE, ip, user_agent,
+                    detail="passkey" if step == "passkey" else None)
+
+
+def password_for_registration(password: str, ip: str | None, user_agent: str | None = None) -> bool:
     """The current password before a passkey is added: a guarded check like any other."""
     if limiter.run_check(lambda: bool(password) and master_password.check(password)):
         return True
-    auth_log.warning("login failed from %s", ip, extra={"event": "login_failed", "client_ip": ip, "step": "password"})
+    _failed(ip, user_agent, "password")
     return False
 
 
-def sign_in_check(rp: RelyingParty, challenge: Challenge | None, credential: str, ip: str | None) -> Passkey | None:
+def sign_in_check(rp: RelyingParty, challenge: Challenge | None, credential: str, ip: str | None,
+                  user_agent: str | None = None) -> Passkey | None:
     """A passkey assertion as this request's guarded check: a failure counts and is logged."""
     found: list[Passkey] = []
 
@@ -203,5 +218,5 @@ def sign_in_check(rp: RelyingParty, challenge: Challenge | None, credential: str
 
     if limiter.run_check(check):
         return found[0]
-    auth_log.warning("login failed from %s", ip, extra={"event": "login_failed", "client_ip": ip, "step": "passkey"})
+    _failed(ip, user_agent, "passkey")
     return None

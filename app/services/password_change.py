@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from app.security.passwords import check_new_password
-from app.services import login, login_sessions, master_password
+from app.services import activity, login, login_sessions, master_password
 
 log = logging.getLogger("gatehouse.auth")
 
@@ -25,13 +25,14 @@ def change(current: str, new: str, confirm: str, ip: str | None, user_agent: str
     a rule or differs from `confirm`; nothing changes then.
     """
     check_new_password(new, confirm)
-    if not login.check_password(current, ip, login_sessions.BROWSER):
+    if not login.check_password(current, ip, login_sessions.BROWSER, user_agent=user_agent):
         return None
-    started = login.start(ip, user_agent, login_sessions.BROWSER)
+    started = login.start(ip, user_agent, login_sessions.BROWSER, signs_in=False)
     try:
         master_password.replace(new, confirm, keep_session_id=started.session.id)
     except Exception:
         login_sessions.revoke_token(started.token)  # no orphan session if storing the hash failed
         raise
     log.info("master password changed from %s", ip, extra={"event": "password_changed", "client_ip": ip})
+    activity.record(activity.PASSWORD_CHANGED, ip, user_agent, session_id=started.session.id)
     return started

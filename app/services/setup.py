@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app.config import ensure_instance_dir, write_private_file
 from app.extensions import limiter
-from app.services import master_password
+from app.services import activity, master_password
 
 log = logging.getLogger("gatehouse.setup")
 CODE_FILE = "setup-code"
@@ -48,15 +48,18 @@ def code_matches(instance_dir: Path, code: str) -> bool:
     return bool(expected) and hmac.compare_digest(expected.encode(), code.strip().encode("utf-8", "replace"))
 
 
-def complete(instance_dir: Path, code: str, password: str, confirm: str) -> bool:
+def complete(instance_dir: Path, code: str, password: str, confirm: str,
+             ip: str | None = None, user_agent: str | None = None) -> bool:
     """Set the first password if `code` is right. False for a wrong code or a finished setup.
 
     Raises PasswordRejected (nothing stored, the code stays valid) for a bad password.
     """
     if not limiter.run_check(lambda: code_matches(instance_dir, code)):
+        activity.record(activity.FAILED_CODE, ip, user_agent, detail="setup code")
         return False
     if not master_password.set_first(password, confirm):
         return False
     code_path(instance_dir).unlink(missing_ok=True)
     log.info("setup completed", extra={"event": "setup_completed"})
+    activity.record(activity.PASSWORD_CHANGED, ip, user_agent, detail="first setup")
     return True

@@ -22,7 +22,7 @@ from sqlalchemy import delete, or_, select, update
 from app.extensions import db, limiter, session_cache
 from app.models import TotpSecret, utcnow
 from app.security import totp
-from app.services import login_sessions, master_password, recovery_codes
+from app.services import activity, login_sessions, master_password, recovery_codes
 
 log = logging.getLogger("gatehouse.two_factor")
 auth_log = logging.getLogger("gatehouse.auth")  # the failure line fail2ban reads (app/services/login.py)
@@ -64,6 +64,9 @@ def _guarded(check, ip: str | None = None, step: str = "code"):
     result = results[-1] if results else None
     if not result:
         auth_log.warning("login failed from %s", ip, extra={"event": "login_failed", "client_ip": ip, "step": step})
+        if ip is not None:  # a page's form (the sign-in's code step records its own failure)
+            activity.record(activity.FAILED_PASSWORD if step == "password" else activity.FAILED_CODE, ip, None,
+                            detail="two-factor page")
     return result
 
 
@@ -101,7 +104,10 @@ def provisioning_uri(secret: str) -> str:
 def confirm(session_id: int, code: str, now: float | None = None, ip: str | None = None) -> list[str] | None:
     """Turn codes on if `code` matches this session's pending secret: the new recovery codes
     (shown once), and every other session is signed out. None for a wrong or stale code."""
-    return _guarded(lambda: _confirm(session_id, code, now), ip)
+    codes = _guarded(lambda: _confirm(session_id, code, now), ip)
+    if codes:
+        activity.record(activity.SECOND_FACTOR_CHANGED, ip, None, detail="authenticator codes turned on")
+    return codes
 
 
 def _confirm(session_id: int, code: str, now: float | None) -> list[str] | None:
@@ -127,6 +133,7 @@ def regenerate_recovery_codes(password: str, ip: str | None = None) -> list[str]
     codes = recovery_codes.replace()
     db.session.commit()
     log.info("recovery codes replaced", extra={"event": "recovery_codes_replaced"})
+    activity.record(activity.SECOND_FACTOR_CHANGED, ip, None, detail="new recovery codes")
     return codes
 
 
@@ -172,7 +179,9 @@ def disable(password: str, code: str, now: float | None = None, ip: str | None =
     """Turn the second factor off if the password and a code (or recovery code) are right."""
     if not _guarded(lambda: master_password.check(password) and check_code(code, now), ip, "password or code"):
         return False
-    return turn_off()
+    was_on = turn_off()
+    activity.record(activity.SECOND_FACTOR_CHANGED, ip, None, detail="turned off")
+    return was_on
 
 
 def turn_off() -> bool:
@@ -190,4 +199,6 @@ def turn_off() -> bool:
 def disable_and_sign_out() -> int:
     """Break-glass from the host: second factor off and every session ended. Returns how many ended."""
     turn_off()
-    return login_sessions.revoke_all()
+    ended = login_sessions.revoke_all()
+    activity.record(activity.SECOND_FACTOR_CHANGED, None, None, detail=f"turned off, {ended} session{'s' if ended != 1 else ''} signed out")
+    return ended

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from app.services import login_sessions
+from app.services import activity, login_sessions
 from app.web import session as web_session
 from app.web.client import client_ip
 from app.sessions.forms import RevokeForm
@@ -33,7 +33,10 @@ def revoke(session_id: int):
     """End one session. :raise 404: no live session has that id. Ending one's own signs out."""
     if session_id > MAX_ID or not login_sessions.revoke(session_id):
         abort(404, "No live session has that id.")
-    if session_id == web_session.current_session().id:
+    own = session_id == web_session.current_session().id
+    activity.record(activity.SESSION_REVOKED, client_ip(), request.user_agent.string,
+                    detail="this session" if own else f"session {session_id}", session_id=session_id)
+    if own:
         return web_session.end_browser_session(redirect(url_for("auth.login"), 303))
     flash("The session has been signed out.")
     return redirect(url_for("sessions.index"), 303)
@@ -44,5 +47,8 @@ def revoke(session_id: int):
 def revoke_others():
     """End every session but the one making this request."""
     count = login_sessions.revoke_others(web_session.current_session().id)
+    if count:
+        activity.record(activity.SESSION_REVOKED, client_ip(), request.user_agent.string,
+                        detail=f"{count} other session{'s' if count != 1 else ''}")
     flash(f"Signed out {count} other session{'s' if count != 1 else ''}.")
     return redirect(url_for("sessions.index"), 303)

@@ -8,6 +8,7 @@ from app.extensions import limiter
 from app.security.passwords import MIN_CHARACTERS, PasswordRejected
 from app.services import setup as setup_service
 from app.setup.forms import SetupForm
+from app.web.client import client_ip
 from app.web.setup_gate import setup_done
 
 bp = Blueprint("setup", __name__)
@@ -25,7 +26,8 @@ def setup():
         code_file = setup_service.ensure_code(instance_dir)
         return render_template("setup/setup.html", form=form, code_file=code_file, min_chars=MIN_CHARACTERS)
     try:
-        done = setup_service.complete(instance_dir, form.code.data or "", form.password.data or "", form.confirm.data or "")
+        done = setup_service.complete(instance_dir, form.code.data or "", form.password.data or "", form.confirm.data or "",
+                                      client_ip(), request.user_agent.string)
     except PasswordRejected as exc:
         return _again(form, str(exc), 400)
     if not done:

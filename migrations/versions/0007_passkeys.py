@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.models import UTCDateTime
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

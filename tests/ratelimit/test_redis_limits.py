@@ -83,7 +83,9 @@ def test_every_key_expires(limits):
 def test_success_clears_the_count_and_unblock_exempts_one_address(limits):
     failure(limits)
     assert limits.judge(IP, None, START + 0.1)[1] == 1
-    limits.unblock(IP, START + 0.1)
+    before = limits.unblock(IP, START + 0.1)
+    assert before.failures == 1 and before.blocked_until > START + 0.1  # what `gatehouse unblock` reports
+    assert limits.unblock("ip:192.0.2.250", START + 0.1) is None
     attempt, wait = limits.judge(IP, None, START + 0.1)
     assert wait == 0 and not attempt.counts_global  # exempt from the budget for 15 minutes
     assert limits.settle(attempt, True, START + 0.2) == 0

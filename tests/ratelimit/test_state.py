@@ -95,6 +95,24 @@ def test_unblock_one_address_also_lets_it_past_the_global_budget(app):
     assert Browser(app).login(PASSWORD, ip="192.0.2.2").status_code == 429  # everyone else still waits
 
 
+def test_unblock_says_whether_the_address_was_blocked(app):
+    clock = with_clock(app)
+    runner = app.test_cli_runner()
+    never = runner.invoke(args=["unblock", "192.0.2.9"])
+    assert never.exit_code == 0 and "192.0.2.9 was not blocked and had no failed attempts" in never.output
+    assert "unblocked" not in never.output
+    browser = Browser(app)
+    browser.login(ip="192.0.2.8")
+    clock.advance(1)  # the 0.5 s backoff is over; the failure still counts
+    counted = runner.invoke(args=["unblock", "192.0.2.8"])
+    assert "192.0.2.8 was not blocked; its failed attempts are forgotten" in counted.output
+    fail_spaced(browser, clock, 10, ip="192.0.2.7")
+    assert browser.login(PASSWORD, ip="192.0.2.7").status_code == 429
+    lifted = runner.invoke(args=["unblock", "192.0.2.7"])
+    assert lifted.exit_code == 0 and "Sign-in from 192.0.2.7 is unblocked." in lifted.output
+    assert browser.login(PASSWORD, ip="192.0.2.7").status_code == 303
+
+
 def test_unblock_all_from_another_process_reaches_the_running_server(make_app):
     server = with_password(make_app())
     clock = with_clock(server)

@@ -1,0 +1,1 @@
+"""The activity page: sign-ins, failed and refused attempts, and changes, newest first."""

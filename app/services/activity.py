@@ -1,0 +1,163 @@
+"""Sign-in activity: who signed in, who failed, who was refused, and what changed.
+
+Events are written by the code that does the thing: the services that check a secret
+(login, setup; a second-factor check records FAILED_CODE), sign-out, the revoke views and
+commands, password and second-factor changes. Failed checks cost a row each: the login
+limiter's backoff and global budget bound how many there can be. Attempts the limiter refuses
+while blocked reach `note_blocked` through the callback the app factory hands it, and are
+tallied in memory (app/services/blocked_tally.py).
+Recording never breaks the action it records: a database error is logged and swallowed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from app.extensions import db
+from app.models import SignInEvent, utcnow
+from app.services.blocked_tally import MANY, BlockedTally
+from app.services.user_agents import short_name
+
+log = logging.getLogger("gatehouse.activity")
+
+SIGNED_IN, SIGNED_OUT, SESSION_REVOKED = "signed_in", "signed_out", "session_revoked"
+FAILED_PASSWORD, FAILED_CODE, BLOCKED = "failed_password", "failed_code", "blocked"
+PASSWORD_CHANGED, SECOND_FACTOR_CHANGED = "password_changed", "second_factor_changed"
+LABELS = {
+    SIGNED_IN: "Signed in", FAILED_PASSWORD: "Wrong password", FAILED_CODE: "Wrong code",
+    BLOCKED: "Refused while blocked", SIGNED_OUT: "Signed out", SESSION_REVOKED: "Session revoked",
+    PASSWORD_CHANGED: "Password changed", SECOND_FACTOR_CHANGED: "Second factor changed",
+}
+FAILED = (FAILED_PASSWORD, FAILED_CODE)
+PAGE_SIZE = 200
+_TALLY = "gatehouse.activity.blocked"
+
+
+def record(kind: str, ip: str | None, user_agent: str | None, *, detail: str | None = None,
+           session_id: int | None = None) -> None:
+    """Store one event now. `ip=None` means the command line on the host."""
+    if kind not in LABELS:
+        raise ValueError(f"unknown activity kind {kind!r}")
+    try:
+        db.session.add(SignInEvent(at=utcnow(), kind=kind, ip=ip, user_agent=_cut(user_agent, 256),
+                                   detail=_cut(detail, 100), session_id=session_id, count=1))
+        db.session.commit()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        log.error("could not record %s: %s", kind, type(exc).__name__, extra={"event": "activity_error"})
+
+
+def note_blocked(ip: str | None, user_agent: str | None) -> None:
+    """Count one attempt refused while blocked; writes the tally when a write is due."""
+    now = utcnow().timestamp()
+    if _tally().add(ip, _cut(user_agent, 256), now):
+        flush(now)
+
+
+def flush(now: float | None = None) -> int:
+    """Write this process's tallied refusals: one row per address and minute, added to an
+    existing row for the same minute. Returns how many rows were touched."""
+    taken = _tally().take(now if now is not None else utcnow().timestamp())
+    if not taken:
+        return 0
+    for _attempt in range(2):  # a concurrent insert of the same minute: the second pass adds to it
+        try:
+            for (ip, minute), pending in taken.items():
+                start, last = (datetime.fromtimestamp(t, timezone.utc) for t in (minute, pending.last))
+                added = db.session.execute(
+                    update(SignInEvent)
+                    .where(SignInEvent.ip == ip, SignInEvent.minute == start)
+                    .values(count=SignInEvent.count + pending.count,
+                            at=case((SignInEvent.at < last, last), else_=SignInEvent.at))
+                ).rowcount
+                if not added:
+                    db.session.add(SignInEvent(at=last, kind=BLOCKED, ip=ip, user_agent=pending.user_agent,
+                                               count=pending.count, minute=start))
+                    db.session.flush()
+            db.session.commit()
+            return len(taken)
+        except IntegrityError:
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session.rollback()
+            break
+    log.error("could not record %s refused attempts", sum(p.count for p in taken.values()),
+              extra={"event": "activity_error"})
+    return 0
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    kind: str
+    label: str
+    ip: str | None
+    browser: str | None
+    detail: str | None
+    count: int
+
+    @property
+    def address(self) -> str:
+        return {None: "command line", MANY: "many addresses"}.get(self.ip, self.ip)
+
+
+def recent(limit: int = PAGE_SIZE) -> list[Event]:
+    """The latest events, newest first (this process's tallied refusals written first)."""
+    flush()
+    rows = db.session.scalars(select(SignInEvent).order_by(SignInEvent.at.desc(), SignInEvent.id.desc()).limit(limit))
+    return [Event(r.at, r.kind, LABELS.get(r.kind, r.kind), r.ip, short_name(r.user_agent) if r.user_agent else None,
+                  r.detail, r.count) for r in rows]
+
+
+@dataclass(frozen=True)
+class Summary:
+    previous: Event | None  # the latest sign-in other than the one that started this session
+    failed: int  # failed password and code checks since then (ever, without one)
+    blocked: int  # attempts refused while blocked since then
+
+
+def summary(current_session_id: int | None) -> Summary:
+    """What the home page says about earlier activity."""
+    flush()
+    row = db.session.scalars(
+        select(SignInEvent)
+        .where(SignInEvent.kind == SIGNED_IN,
+               (SignInEvent.session_id != current_session_id) | SignInEvent.session_id.is_(None))
+        .order_by(SignInEvent.at.desc(), SignInEvent.id.desc()).limit(1)
+    ).first()
+    since = [SignInEvent.at > row.at] if row is not None else []
+
+    def total(*kinds: str) -> int:
+        return db.session.scalar(select(func.coalesce(func.sum(SignInEvent.count), 0))
+                                 .where(SignInEvent.kind.in_(kinds), *since))
+
+    previous = None if row is None else Event(row.at, row.kind, LABELS[SIGNED_IN], row.ip,
+                                              short_name(row.user_agent) if row.user_agent else None, row.detail, 1)
+    return Summary(previous, total(*FAILED), total(BLOCKED))
+
+
+def purge(now: datetime) -> int:
+    """Delete events older than GATEHOUSE_ACTIVITY_DAYS (after writing the tally)."""
+    flush(now.timestamp())
+    cutoff = now - timedelta(days=current_app.config["GATEHOUSE_ACTIVITY_DAYS"])
+    result = db.session.execute(delete(SignInEvent).where(SignInEvent.at < cutoff),
+                                execution_options={"synchronize_session": False})
+    db.session.commit()
+    return result.rowcount
+
+
+def _tally() -> BlockedTally:
+    """This app's tally of refusals, made on first use (one per process and app)."""
+    tally = current_app.extensions.get(_TALLY)
+    return tally if tally is not None else current_app.extensions.setdefault(_TALLY, BlockedTally())
+
+
+def _cut(text: str | None, limit: int) -> str | None:
+    """Printable characters only (the value is client-controlled), at most `limit` of them."""
+    return "".join(ch for ch in text[: limit * 2] if ch.isprintable())[:limit] or None if text else None
