@@ -158,9 +158,18 @@ def verdict(ratio: float, target: float | None) -> str:
     return f"target >= {target:.1f}: {'PASS' if ratio >= target else f'MISS by {target - ratio:.2f}'}"
 
 
-def report(rows_: list[Row], args) -> None:
+def machine() -> str:
+    """Cores, CPU model, Python and the load average: what a reader needs to weigh the figures."""
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), "unknown CPU")
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{os.cpu_count()} cores ({model}), Python {sys.version.split()[0]}, load average {load}"
+
+
+def report(rows_: list[Row], args, before: str) -> None:
     print(f"whole stack vs bare Flask: {args.rounds} rounds x {args.seconds}s per side, wrk -t{args.threads}"
           f" -c{args.connections}, by turns; each server 1 gthread worker, shipped threads")
+    print(f"  machine: {before}; at the end: load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for row in rows_:
         if row.skip:
             print(f"  {row.name}: SKIPPED ({row.skip})")
@@ -186,6 +195,7 @@ def main() -> None:
     parser.add_argument("--no-cpu", action="store_true", help="skip the in-process CPU row")
     args = parser.parse_args()
     table = rows()
+    before = machine()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         gatehouse = Server(folder / "instance", GATEHOUSE_BCRYPT_ROUNDS="12")
@@ -205,7 +215,7 @@ def main() -> None:
             gatehouse.stop()
             for peer in peers.values():
                 peer.stop()
-    report(table, args)
+    report(table, args, before)
     if not args.no_cpu:
         from bench.profile_hot_path import cpu_rows
 
