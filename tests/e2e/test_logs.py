@@ -105,8 +105,8 @@ def test_successful_forward_auth_checks_are_not_access_logged(server):
 
 
 def test_access_clock_matches_the_app_timestamps():
-    """The access line's cached-second clock writes what app.logs.JSONFormatter writes."""
-    from app.gunicorn_logging import _Clock
+    """The access line's cached-second clock writes what app.runtime.logs.JSONFormatter writes."""
+    from app.runtime.gunicorn_logging import _Clock
 
     clock = _Clock()
     for created in (0.0, 1_700_000_000.0, 1_700_000_000.999, 1_700_000_001.5004, 1_800_000_123.0419):

@@ -27,7 +27,7 @@ import time
 
 from gunicorn.glogging import Logger
 
-from app.logs import JSONFormatter
+from app.runtime.logs import JSONFormatter
 
 # Answers the proxy logs itself: not logged when they succeed (see the policy above).
 QUIET_WHEN_OK = frozenset({"/api/v1/auth/verify", "/api/v1/auth/forward-auth"})
