@@ -1,4 +1,4 @@
-"""Security headers on every response.
+"""Security headers on every response (docs/security.md, "Headers and limits").
 
 The header list is built once at start (it depends only on settings) and added by a thin
 WSGI wrapper around the app, after Flask has built the response: per request that is one
