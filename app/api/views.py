@@ -112,7 +112,19 @@ def verify():
         original = request.headers.get("X-Forwarded-Uri") or request.headers.get("X-Original-URI")
         headers["X-Gatehouse-Login"] = url_for("auth.login", next=safe_next(original))
         return body, status, headers
+    return verified()
+
+
+def verified():
+    """The answer to a forward-auth check with a live session: the view's, and app/api/fast_path.py's.
+
+    It must not depend on the request: the fast path builds it once and sends it again.
+    """
     return "", 204
+
+
+# What app/api/fast_path.py may answer before Flask's dispatch: path -> the view's success answer.
+FAST_ANSWERS = {"/api/v1/auth/verify": verified}
 
 
 @bp.get("/openapi.json")
