@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.wrk import run, sign_in  # noqa: E402
 from tests.e2e.server import Server  # noqa: E402
-from tests.redis_support import RedisServer  # noqa: E402
+from tests.support.redis import RedisServer  # noqa: E402
 
 PASSWORD = "benchmark master password"
 
