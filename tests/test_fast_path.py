@@ -104,15 +104,27 @@ def test_untrusted_forwarded_for_still_warned_once(app, credentials, caplog):
     assert len(warnings) == 1 and warnings[0].client_ip == "127.0.0.1"
 
 
-def test_an_error_falls_back_to_the_full_path(app, credentials):
-    """A check that fails (here: the sessions table is gone) is run again by Flask, which answers as always."""
+def test_an_error_falls_back_to_the_full_path(make_app, migrated_template, tmp_path):
+    """A check that fails (here: the sessions table is gone) is run again by Flask, which answers as always.
+
+    On a SQLite file of this test's own: the shared PostgreSQL test database must keep its tables.
+    """
+    import shutil
+
     from sqlalchemy import text
 
     from app.extensions import db, session_cache
+    from app.services import master_password
 
+    own = tmp_path / "own.db"
+    shutil.copy(migrated_template, own)
+    app = make_app(GATEHOUSE_DATABASE_URL=f"sqlite:///{own}")
+    with app.app_context():
+        master_password.set_first(PASSWORD)
+    token = app.test_client().post("/api/v1/auth/token", json={"password": PASSWORD}).get_json()["token"]
     with app.app_context():
         session_cache.backend.clear()  # the next check must read the database
         db.session.execute(text("DROP TABLE login_sessions"))
         db.session.commit()
-    status, _h, body, dispatched = call(app.wsgi_app, app, headers=credentials["bearer"])
+    status, _h, body, dispatched = call(app.wsgi_app, app, headers={"Authorization": f"Bearer {token}"})
     assert status[0] == "5" and dispatched and b"Traceback" not in body
