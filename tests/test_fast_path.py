@@ -16,6 +16,7 @@ from app.web.headers import SecurityHeaders
 from tests.conftest import PASSWORD
 
 VERIFY = "/api/v1/auth/verify"
+FORWARD_AUTH = "/api/v1/auth/forward-auth"
 
 
 def full_path(app):
@@ -49,14 +50,26 @@ def credentials(client):
     return {"cookie": {"Cookie": f"gatehouse_session={cookie}"}, "bearer": {"Authorization": f"Bearer {token}"}}
 
 
+FORWARDED = {"X-Forwarded-Method": "GET", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "grafana.example.org",
+             "X-Forwarded-Uri": "/d/home", "Accept": "text/html"}
+
+
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
 @pytest.mark.parametrize("kind", ["cookie", "bearer"])
-def test_fast_answer_is_the_full_paths_answer(app, credentials, kind, method):
-    fast = call(app.wsgi_app, app, method, headers=credentials[kind])
-    full = call(full_path(app), app, method, headers=credentials[kind])
+@pytest.mark.parametrize("path, status", [(VERIFY, "204 NO CONTENT"), (FORWARD_AUTH, "200 OK")])
+def test_fast_answer_is_the_full_paths_answer(app, credentials, kind, method, path, status):
+    headers = {**credentials[kind], **FORWARDED}
+    fast = call(app.wsgi_app, app, method, path, headers=headers)
+    full = call(full_path(app), app, method, path, headers=headers)
     assert fast[3] is False and full[3] is True  # the fast path answered; the full path went through Flask
-    assert fast[:3] == full[:3] and fast[0] == "204 NO CONTENT"
+    assert fast[:3] == full[:3] and fast[0] == status
+    assert ("Remote-User", app.config["GATEHOUSE_REMOTE_USER"]) in fast[1]
     assert ("Cache-Control", "no-store") in fast[1] and ("X-Frame-Options", "DENY") in fast[1]
+
+
+def test_forward_auth_refusal_goes_through_flask(app):
+    status, headers, _body, dispatched = call(app.wsgi_app, app, path=FORWARD_AUTH, headers=FORWARDED)
+    assert status.startswith("302") and dispatched and any(name == "Location" for name, _ in headers)
 
 
 @pytest.mark.parametrize("headers", [

@@ -4,21 +4,35 @@ The header list is built once at start (it depends only on settings) and added b
 WSGI wrapper around the app, after Flask has built the response: per request that is one
 list filter and one concatenation, where an `after_request` hook setting five headers on
 werkzeug's `Headers` cost about as much as the whole auth check (docs/performance.md).
-The wrapper sees every response Flask sends, error pages included; a header of the same
-name set by a view is replaced, as before.
+The wrapper sees every response the app sends, error pages and the forward-auth fast path
+included. A header of the same name set by a view is replaced, except the
+Content-Security-Policy: the login form sets its own (below), every other response gets `CSP`.
 """
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response, request
+
+from app.web import forward
 
 CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+# Pages whose form may be redirected to a guarded tool on another host (`rd`): their
+# form-action lists exactly the hosts a return address may name (docs/forward-auth.md).
+RETURNING_FORMS = {"auth.login"}
+
+
+def returning_form_csp(response: Response) -> Response:
+    """The login form's CSP: `CSP` plus the hosts a return address may name (this request's policy)."""
+    if request.endpoint in RETURNING_FORMS:
+        sources = forward.return_policy().form_action_sources()
+        if sources:
+            response.headers["Content-Security-Policy"] = CSP + " " + " ".join(sources)
+    return response
 
 
 def security_headers(secure: bool, static: bool) -> list[tuple[str, str]]:
-    """The headers for one kind of response: `static` files keep Flask's own caching."""
+    """The headers for one kind of response, CSP aside: `static` files keep Flask's own caching."""
     headers = [
-        ("Content-Security-Policy", CSP),
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "same-origin"),
         ("X-Frame-Options", "DENY"),
@@ -49,10 +63,13 @@ class SecurityHeaders:
             kept = [h for h in headers if h[0].lower() not in names]
             if static:  # keep the static file's own Cache-Control
                 kept += [h for h in headers if h[0].lower() == "cache-control"]
+            if not any(h[0].lower() == "content-security-policy" for h in kept):
+                kept.append(("Content-Security-Policy", CSP))
             return start_response(status, kept + added, exc_info)
 
         return self.wsgi_app(environ, start)
 
 
 def register(app: Flask) -> None:
+    app.after_request(returning_form_csp)
     app.wsgi_app = SecurityHeaders(app.wsgi_app, app.config["GATEHOUSE_COOKIE_SECURE"], app.static_url_path or "/static")
