@@ -13,7 +13,7 @@ import segno
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from app.extensions import limiter
-from app.services import two_factor
+from app.services import passkeys, two_factor
 from app.two_factor.forms import ConfirmForm, DisableForm, PasswordForm
 from app.web.client import client_ip
 from app.web.session import current_session, login_required
@@ -33,7 +33,8 @@ def _page(error: str | None = None, status: int = 200):
     secret = None if state.totp_on else two_factor.pending_secret(current_session().id)
     forms = {"begin_form": PasswordForm(), "confirm_form": ConfirmForm(), "regenerate_form": PasswordForm(),
              "disable_form": DisableForm()}
-    return render_template("two_factor/index.html", status=state, pending_secret=secret, error=error, **forms), status
+    return render_template("two_factor/index.html", status=state, pending_secret=secret, error=error,
+                           passkeys=passkeys.listing(), passkey_form=PasswordForm(), **forms), status
 
 
 @bp.post("/totp/begin")
