@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export GATEHOUSE_INSTANCE_DIR ?= $(CURDIR)/instance
 
-.PHONY: run test bench soak clean
+.PHONY: run test bench profile soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,16 +33,20 @@ $(VENV)/.installed-bench: $(VENV)/.installed-test
 	touch $@
 
 # Benchmarks and the soak: never part of `make test` (timings on shared machines are noisy).
+# stack_vs_bare: Gatehouse as shipped against a bare Flask app and Flask-Login, ratios with targets
+# (docs/performance.md); `make profile`: pyinstrument's call tree of /verify and / in process.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 bench: $(VENV)/.installed-bench
 	@command -v wrk >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk)
 	@command -v redis-server >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server)
-	$(BIN)/python bench/auth_overhead.py
-	$(BIN)/python bench/profile_hot_path.py
+	$(BIN)/python bench/stack_vs_bare.py
 	$(BIN)/python bench/db_scale.py
 	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/login_flood.py
 	$(BIN)/python bench/scale_out.py
+
+profile: $(VENV)/.installed-bench
+	$(BIN)/python bench/profile_hot_path.py --profile
 
 # Ten minutes of mixed traffic; `make soak SOAK_SECONDS=120` for a shorter run.
 SOAK_SECONDS ?= 600

@@ -89,6 +89,9 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, account_bp, activity_bp, sessions_bp, setup_bp, two_factor_bp, passkeys_bp, health_bp,
                       api_bp):
         app.register_blueprint(blueprint)
+    from app.api.fast_path import install
+
+    install(app)  # forward-auth checks with a live session skip Flask's dispatch (docs/performance.md)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.support import add_sessions, bench_app, token_for  # noqa: E402
-from app.services import sessions  # noqa: E402
+from app.services import login_sessions  # noqa: E402
 
 
 def time_validations(app, tokens: list[str]) -> float:

@@ -24,7 +24,7 @@ from app.ratelimit.extension import MAX_CLIENTS  # noqa: E402
 from app.ratelimit.policy import Policy  # noqa: E402
 from app.ratelimit.tracker import Tracker  # noqa: E402
 from app.security.client_ip import limit_key  # noqa: E402
-from app.services import sessions  # noqa: E402
+from app.services import login_sessions  # noqa: E402
 
 LIMITER_TARGET_MIB = 64
 

@@ -1,48 +1,69 @@
-"""Profile the hot path once: `/` and `/api/v1/auth/verify` for a cached session, in process.
+"""In-process CPU per request: Gatehouse's routes against the bare Flask app, in one process.
 
-Drives the WSGI app directly (no server, no sockets) so the profile shows the app, and
-prints the CPU cost per request of each route against its bare twin from bench/bare.py:
-the difference is what the auth check costs. `--profile` prints pyinstrument's call tree
-(`pip install -e '.[bench]'`); py-spy on the running gunicorn works as well:
-`py-spy record -o profile.svg --pid WORKER_PID` during `bench/auth_overhead.py`.
+Both apps are called as WSGI apps in a loop (no server, no sockets, no access log), by
+turns, and timed with `time.process_time()` (CPU of this process: other programs on a
+shared machine count less than in wall time). Gatehouse is signed in through its own
+forms (test client), so nothing here depends on its internal modules. Each row prints the
+bare route's CPU over Gatehouse's: >= 1.0 means Gatehouse's route costs no more than the
+bare one. `--profile` prints pyinstrument's call tree for `/api/v1/auth/verify` and `/`
+(`pip install -e '.[bench]'`).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import event
 from werkzeug.test import EnvironBuilder
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from app.web import session as access  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.services import master_password, sessions  # noqa: E402
-from bench.bare import add_bare_routes  # noqa: E402
-from bench.support import bench_app  # noqa: E402
+from tests.e2e.server import gatehouse, gatehouse_env  # noqa: E402
 
-ROUTES = {"/": "/bench/bare", "/api/v1/auth/verify": "/bench/bare-204"}
+PASSWORD = "benchmark master password"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+# (name, Gatehouse path, credential, bare path, target of bare CPU / Gatehouse CPU or None)
+ROWS = [
+    ("/api/v1/auth/verify, cookie vs bare 204", "/api/v1/auth/verify", "cookie", "/204", 1.0),
+    ("/api/v1/auth/verify, bearer vs bare 204", "/api/v1/auth/verify", "bearer", "/204", 1.0),
+    ("/api/v1/auth/forward-auth, cookie vs bare 204", "/api/v1/auth/forward-auth", "cookie", "/204", 1.0),
+    ("authenticated / vs bare page", "/", "cookie", "/page", None),
+    ("GET /login (first visit) vs bare page", "/login", "none", "/page", None),
+    ("/healthz vs bare 204", "/healthz", "none", "/204", None),
+]
+FORWARDED = {"X-Forwarded-Method": "GET", "X-Forwarded-Proto": "http", "X-Forwarded-Host": "127.0.0.1",
+             "X-Forwarded-Uri": "/grafana/d/home"}
 
 
 def signed_in_app(folder: Path):
-    """A migrated app with the bare routes, a master password and one browser session."""
-    app = bench_app(folder, GATEHOUSE_BCRYPT_ROUNDS=4, GATEHOUSE_COOKIE_SECURE=False)
-    add_bare_routes(app)
-    with app.app_context():
-        master_password.set_first("benchmark master password")
-        token = login_sessions.create(login_sessions.BROWSER, "127.0.0.1", "bench").token
-        cookie = f"{access.cookie_name()}={access.signer().sign(token)}"
-    return app, cookie
+    """Gatehouse on a fresh SQLite instance, and header sets: session cookie, bearer token, none."""
+    (folder / "instance").mkdir()
+    env = gatehouse_env(folder / "instance", GATEHOUSE_LOG_FORMAT="json", GATEHOUSE_SECRET_KEY="bench-" + "k" * 40)
+    for args, stdin in ((("db", "upgrade"), None), (("set-password", "--stdin"), PASSWORD + "\n")):
+        result = gatehouse(env, *args, stdin=stdin)
+        assert result.returncode == 0, result.stderr
+    os.environ.update(env)
+    from app import create_app
+
+    app = create_app()
+    client = app.test_client()
+    token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
+    assert client.post("/login", data={"csrf_token": token, "password": PASSWORD}).status_code == 303
+    cookie = next(c for c in client._cookies.values() if c.key.endswith("gatehouse_session"))
+    bearer = app.test_client().post("/api/v1/auth/token", json={"password": PASSWORD}).get_json()["token"]
+    credentials = {"cookie": {"Cookie": f"{cookie.key}={cookie.value}"}, "bearer": {"Authorization": f"Bearer {bearer}"},
+                   "none": {}}
+    return app, credentials
 
 
-def caller(app, path: str, cookie: str):
-    """A function serving one request for `path` (fresh copy of a prepared environ each time)."""
-    environ = EnvironBuilder(path=path, headers={"Cookie": cookie}, environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_environ()
+def caller(app, path: str, headers: dict[str, str]):
+    """A function serving one request for `path` (a fresh copy of a prepared environ each time)."""
+    environ = EnvironBuilder(path=path, headers=headers, environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_environ()
     statuses = []
 
     def start_response(status, _headers, _exc=None):
@@ -56,62 +77,55 @@ def caller(app, path: str, cookie: str):
     return call
 
 
-def work_per_request(app, call, requests: int) -> str:
-    """SQL statements run and templates compiled while serving `requests` (both should be 0)."""
-    counts = {"sql": 0, "compiled": 0}
-    with app.app_context():
-        engine = db.engine
-
-    def statement(*_args, **_kwargs):
-        counts["sql"] += 1
-
-    compile_template = app.jinja_env.compile
-
-    def compiled(*args, **kwargs):
-        counts["compiled"] += 1
-        return compile_template(*args, **kwargs)
-
-    event.listen(engine, "before_cursor_execute", statement)
-    app.jinja_env.compile = compiled
-    try:
-        for _ in range(requests):
-            call()
-    finally:
-        event.remove(engine, "before_cursor_execute", statement)
-        del app.jinja_env.compile
-    return f"{counts['sql']} SQL statements, {counts['compiled']} templates compiled in {requests} requests"
-
-
 def cost(call, requests: int) -> float:
-    """CPU seconds per request (process time: other programs on a shared machine count less)."""
+    """CPU seconds per request."""
     started = time.process_time()
     for _ in range(requests):
         call()
     return (time.process_time() - started) / requests
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--profile", action="store_true", help="print pyinstrument's call tree for each route")
-    args = parser.parse_args()
+def cpu_rows(requests: int = 2000, rounds: int = 5, profile: bool = False) -> None:
+    from bench.peers.bare import app as bare
+
     with tempfile.TemporaryDirectory() as folder:
-        app, cookie = signed_in_app(Path(folder))
-        for guarded, bare in ROUTES.items():
-            g, b = caller(app, guarded, cookie), caller(app, bare, cookie)
-            assert g()[:3] in ("200", "204") and b()[:3] in ("200", "204"), "not signed in"
-            pairs = [(cost(g, args.requests), cost(b, args.requests)) for _ in range(args.rounds)]
+        app, credentials = signed_in_app(Path(folder))
+        print(f"in-process CPU per request (one process, WSGI calls, {rounds} rounds x {requests} requests by turns):")
+        for name, path, credential, bare_path, target in ROWS:
+            extra = FORWARDED if "forward-auth" in path else {}
+            g, b = caller(app, path, {**credentials[credential], **extra}), caller(bare, bare_path, {})
+            status = g()
+            if status.startswith("404"):
+                print(f"  {name}: SKIPPED ({path} answers 404: not in this build yet)")
+                continue
+            if status[:3] not in ("200", "204"):
+                print(f"  {name}: SKIPPED ({path} answered {status}, not 2xx, with this credential)")
+                continue
+            assert b()[:3] in ("200", "204"), bare_path
+            for _ in range(200):  # warm up: caches, lazily built objects
+                g(), b()
+            pairs = []
+            for n in range(rounds):
+                if n % 2 == 0:
+                    pairs.append((cost(g, requests), cost(b, requests)))
+                else:
+                    bare_cost = cost(b, requests)
+                    pairs.append((cost(g, requests), bare_cost))
             g_us = statistics.median(p[0] for p in pairs) * 1e6
             b_us = statistics.median(p[1] for p in pairs) * 1e6
-            print(f"{guarded}: {g_us:.0f} us CPU per request, {bare}: {b_us:.0f} us;"
-                  f" auth costs {g_us - b_us:.0f} us; ratio (bare/guarded) {b_us / g_us:.2f};"
-                  f" {work_per_request(app, g, 500)}")
-            if args.profile:
-                profile(g, args.requests)
+            ratio = statistics.median(p[1] / p[0] for p in pairs)
+            if target is None:
+                verdict = "(reference)"
+            else:
+                verdict = f"target bare/Gatehouse >= {target:.1f}: {'PASS' if ratio >= target else 'MISS'}"
+            print(f"  {name}: {g_us:.0f} vs {b_us:.0f} us, bare/Gatehouse {ratio:.2f}  {verdict}")
+        if profile:
+            for path in ("/api/v1/auth/verify", "/"):
+                print(f"\npyinstrument, {path} with a session cookie, {requests} requests:")
+                run_profile(caller(app, path, credentials["cookie"]), requests)
 
 
-def profile(call, requests: int) -> None:
+def run_profile(call, requests: int) -> None:
     from pyinstrument import Profiler
 
     profiler = Profiler(interval=0.0001)
@@ -119,6 +133,15 @@ def profile(call, requests: int) -> None:
         for _ in range(requests):
             call()
     print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="print pyinstrument's call tree for /verify and /")
+    args = parser.parse_args()
+    cpu_rows(args.requests, args.rounds, args.profile)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.auth_overhead import PASSWORD, sign_in, wrk  # noqa: E402
+from bench.wrk import run, sign_in  # noqa: E402
 from tests.e2e.server import Server  # noqa: E402
 from tests.support.redis import RedisServer  # noqa: E402
+
+PASSWORD = "benchmark master password"
 
 
 def serve(folder: Path, workers: int, **env: str) -> Server:
@@ -52,13 +54,13 @@ def main() -> None:
             servers.append(serve(Path(one_dir), 1, GATEHOUSE_CACHE="memory"))
             servers.append(serve(Path(two_dir), 2, GATEHOUSE_CACHE="redis", GATEHOUSE_REDIS_URL=redis_server.url))
             one, two = servers
-            cookies = [sign_in(s.url) for s in servers]
+            cookies = [{"Cookie": sign_in(s.url, PASSWORD)} for s in servers]
             for server, cookie in zip(servers, cookies):  # warm up: caches filled, every worker busy once
-                wrk(server.url + "/", 1, cookie, args.connections)
+                run(server.url + "/", cookie, 1, connections=args.connections)
             rates = []
             for _ in range(args.rounds):
-                rates.append((wrk(one.url + "/", args.seconds, cookies[0], args.connections),
-                              wrk(two.url + "/", args.seconds, cookies[1], args.connections)))
+                rates.append((run(one.url + "/", cookies[0], args.seconds, connections=args.connections)[0],
+                              run(two.url + "/", cookies[1], args.seconds, connections=args.connections)[0]))
     finally:
         for server in servers:
             server.stop()

@@ -36,6 +36,19 @@ def test_security_headers_on_every_response(client):
         assert "Strict-Transport-Security" not in headers  # cookies are not Secure in this app
 
 
+def test_security_headers_once_each_and_hsts_when_secure(make_app):
+    """Headers are added once per response (a repeated header could be read either way), HSTS only when Secure."""
+    secure = make_app(GATEHOUSE_COOKIE_SECURE=True).test_client()
+    for path, method in [("/healthz", "GET"), ("/login", "GET"), ("/healthz", "POST"), ("/static/css/gatehouse.css", "GET")]:
+        response = secure.open(path, method=method)
+        for name in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options",
+                     "Strict-Transport-Security"):
+            assert len(response.headers.getlist(name)) == 1, (path, method, name)
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+        assert len(response.headers.getlist("Cache-Control")) <= 1
+    assert secure.post("/healthz").status_code == 405
+
+
 def test_no_store_on_pages_not_on_static(client, auth):
     auth.login()
     assert client.get("/").headers["Cache-Control"] == "no-store"

@@ -117,6 +117,16 @@ def _forward_answer(endpoint: str):
     credential_sent = "Authorization" in request.headers or web_session.cookie_name() in request.cookies
     answer = forward_auth.decide(endpoint, web_session.current_session() is not None, request.headers,
                                  forward.settings(), scheme=request.scheme, credential_sent=credential_sent)
+    return _respond(answer)
+
+
+def verified(endpoint: str):
+    """The answer for a live session: the same decision with `valid=True`, which depends on the
+    settings only, so app/api/fast_path.py builds it once (app context, no request) and reuses it."""
+    return _respond(forward_auth.decide(endpoint, True, {}, forward.settings()))
+
+
+def _respond(answer: forward_auth.Answer):
     if answer.body is not None:
         response = jsonify(answer.body)
     else:
@@ -142,6 +152,13 @@ def forward_auth_answer():
     """Traefik ForwardAuth / Caddy forward_auth: 200 + Remote-User; a page load is redirected to
     the login page (302, 303 after a non-GET); XHR and scripts get 401 JSON."""
     return _forward_answer(forward_auth.FORWARD_AUTH)
+
+
+# What app/api/fast_path.py may answer before Flask's dispatch: path -> the view's success answer.
+FAST_ANSWERS = {
+    "/api/v1/auth/verify": lambda: verified(forward_auth.VERIFY),
+    "/api/v1/auth/forward-auth": lambda: verified(forward_auth.FORWARD_AUTH),
+}
 
 
 @bp.get("/openapi.json")

@@ -28,16 +28,25 @@ def _notice_forwarded() -> None:
         client_ip()
 
 
+def notice_forwarded_in(environ: dict) -> None:
+    """`_notice_forwarded` for a bare WSGI environ (app context, no request): app/api/fast_path.py."""
+    forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+    if forwarded is not None and not current_app.extensions[_WARNED]:
+        _resolve(environ.get("REMOTE_ADDR"), [forwarded])
+
+
 def client_ip() -> str | None:
     if "client_ip" not in g:
-        resolved = rules.resolve(
-            request.remote_addr, request.headers.getlist("X-Forwarded-For"), current_app.config["GATEHOUSE_TRUSTED_PROXIES"]
-        )
-        if resolved.ignored_forwarded and not current_app.extensions[_WARNED]:
-            current_app.extensions[_WARNED] = True
-            log.warning(
-                "ignoring X-Forwarded-For from %s: not in GATEHOUSE_TRUSTED_PROXIES (warned once)", resolved.ip,
-                extra={"event": "untrusted_forwarded_for", "client_ip": resolved.ip},
-            )
-        g.client_ip = resolved.ip
+        g.client_ip = _resolve(request.remote_addr, request.headers.getlist("X-Forwarded-For"))
     return g.client_ip
+
+
+def _resolve(peer: str | None, forwarded: list[str]) -> str | None:
+    resolved = rules.resolve(peer, forwarded, current_app.config["GATEHOUSE_TRUSTED_PROXIES"])
+    if resolved.ignored_forwarded and not current_app.extensions[_WARNED]:
+        current_app.extensions[_WARNED] = True
+        log.warning(
+            "ignoring X-Forwarded-For from %s: not in GATEHOUSE_TRUSTED_PROXIES (warned once)", resolved.ip,
+            extra={"event": "untrusted_forwarded_for", "client_ip": resolved.ip},
+        )
+    return resolved.ip

@@ -11,6 +11,7 @@ from functools import wraps
 from typing import Any, Callable
 
 from flask import Flask, Response, current_app, g, redirect, request, url_for
+from werkzeug.http import parse_cookie
 
 from app.cache import CachedSession
 from app.models import utcnow
@@ -51,17 +52,21 @@ def cookie_name() -> str:
     return _state().cookie_name
 
 
-def presented_token() -> str | None:
+def _token(state: _State, authorization: str | None, cookie: str | None) -> str | None:
     """The raw token from `Authorization: Bearer` if that header is sent, else from the cookie.
 
     An Authorization header that is not a valid bearer token never falls back to the cookie.
     """
-    state = _state()  # once: every proxy lookup costs on the hot path
-    header = request.headers.get("Authorization")
-    if header is not None:
-        scheme, _, value = header.partition(" ")
+    if authorization is not None:
+        scheme, _, value = authorization.partition(" ")
         return state.signer.unsign(value.strip()) if scheme.lower() == "bearer" else None
-    return state.signer.unsign(request.cookies.get(state.cookie_name))
+    return state.signer.unsign(cookie)
+
+
+def presented_token() -> str | None:
+    """The raw token this request presents (rules: `_token`)."""
+    state = _state()  # once: every proxy lookup costs on the hot path
+    return _token(state, request.headers.get("Authorization"), request.cookies.get(state.cookie_name))
 
 
 def current_session() -> CachedSession | None:
@@ -70,6 +75,18 @@ def current_session() -> CachedSession | None:
         token = presented_token()
         found = g.login_session = _state().validate(token) if token else None
     return found
+
+
+def session_in_environ(environ: dict) -> CachedSession | None:
+    """`current_session()` for a bare WSGI environ (app context, no request): app/api/fast_path.py.
+
+    The same token rules and the same validation; the headers are read as werkzeug's request
+    reads them (`HTTP_AUTHORIZATION`, the cookie header parsed by werkzeug's parser).
+    """
+    state = _state()
+    cookie = parse_cookie(environ.get("HTTP_COOKIE")).get(state.cookie_name)
+    token = _token(state, environ.get("HTTP_AUTHORIZATION"), cookie)
+    return state.validate(token) if token else None
 
 
 def login_required(view):

@@ -2,6 +2,7 @@
 
 import json
 import time
+from datetime import datetime, timezone
 
 import pytest
 import requests
@@ -75,3 +76,39 @@ def test_logs_carry_events_and_never_a_secret(tmp_path, fmt):
         {k: r[k] for k in ("method", "path", "status")} for r in requests_seen
     ]
     assert all(r["peer_ip"] == "127.0.0.1" and "?" not in r["path"] for r in requests_seen)
+
+
+def test_successful_forward_auth_checks_are_not_access_logged(server):
+    """The logging policy (app/gunicorn_logging.py): a 2xx check is the proxy's to log; a refusal is logged."""
+    browser = requests.Session()
+    token = form(browser, server.url, "/login")
+    assert browser.post(server.url + "/login", data={"csrf_token": token, "password": PASSWORD},
+                        allow_redirects=False).status_code == 303
+    mark = len(server.output())
+    for _ in range(3):
+        assert browser.get(server.url + "/api/v1/auth/verify").status_code == 204
+    assert requests.get(server.url + "/api/v1/auth/verify").status_code == 401
+    assert browser.get(server.url + "/").status_code == 200
+    deadline = time.monotonic() + 10
+    while '"path": "/", "status": 200' not in server.output()[mark:] and time.monotonic() < deadline:
+        time.sleep(0.1)  # the access line is written after the response
+    lines = [json.loads(line) for line in server.output()[mark:].splitlines() if line.startswith("{")]
+    seen = [(e["path"], e["status"]) for e in lines if e.get("event") == "request"]
+    assert ("/api/v1/auth/verify", 401) in seen and ("/", 200) in seen
+    assert ("/api/v1/auth/verify", 204) not in seen
+    home = next(e for e in lines if e.get("event") == "request" and e["path"] == "/")
+    assert list(home) == ["ts", "level", "logger", "message", "event", "peer_ip", "method", "path", "status",
+                          "bytes", "seconds", "pid"]
+    assert home["message"] == "GET / 200" and home["level"] == "info" and home["logger"] == "gunicorn.access"
+    assert home["peer_ip"] == "127.0.0.1" and home["bytes"] > 0 and float(home["seconds"]) >= 0
+    assert home["ts"] == datetime.fromisoformat(home["ts"]).isoformat(timespec="milliseconds")
+
+
+def test_access_clock_matches_the_app_timestamps():
+    """The access line's cached-second clock writes what app.runtime.logs.JSONFormatter writes."""
+    from app.runtime.gunicorn_logging import _Clock
+
+    clock = _Clock()
+    for created in (0.0, 1_700_000_000.0, 1_700_000_000.999, 1_700_000_001.5004, 1_800_000_123.0419):
+        expected = datetime.fromtimestamp(created, timezone.utc).isoformat(timespec="milliseconds")
+        assert clock.iso(created) == expected

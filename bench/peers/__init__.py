@@ -1,0 +1,1 @@
+"""Peer apps that `make bench` measures Gatehouse against (not part of Gatehouse)."""
