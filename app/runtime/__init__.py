@@ -1,0 +1,1 @@
+"""What a serving process starts and stops beside the app: metrics, and (after the layout move) workers, lease, jobs."""
