@@ -1,0 +1,116 @@
+"""The private metrics listener in gunicorn's master, fed by every worker (GATEHOUSE_METRICS_BIND).
+
+gunicorn.conf.py calls these from its hooks:
+
+- `prepare` (on_starting, before any worker forks): a fresh PROMETHEUS_MULTIPROC_DIR, so each
+  worker's prometheus_client keeps its values in files there. prometheus_client reads the
+  variable when it is first imported, so nothing here imports it before the variable is set.
+- `start` (when_ready): the HTTP listener (prometheus_client's own), adding up every
+  worker's files at each scrape: counters survive a worker's restart, gauges of dead
+  workers drop out.
+- `worker_gone` (child_exit, in the master: it also runs for a worker killed by SIGKILL),
+  `close_in_worker` (post_fork) and `cleanup` (on_exit).
+
+With one worker this is the same path, so one and several workers answer alike.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Mapping
+
+from app.config import host_port
+
+ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@dataclass
+class Listener:
+    bind: str
+    directory: Path
+    created: bool  # our own temporary folder: removed on exit
+    server: Any = None
+
+
+def prepare(environ: Mapping[str, str]) -> Listener | None:
+    """None when GATEHOUSE_METRICS_BIND is unset (metrics off); else set up the folder and the variable."""
+    bind = (environ.get("GATEHOUSE_METRICS_BIND") or "").strip()
+    if not bind:
+        return None
+    try:
+        host_port(bind)
+    except ValueError as exc:
+        raise RuntimeError(f"GATEHOUSE_METRICS_BIND={bind!r} is invalid: {exc}") from None
+    given = os.environ.get(ENV)
+    if given:  # the admin's folder: keep it, but start from zero (stale files would add up)
+        directory, created = Path(given), False
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+    else:
+        directory, created = Path(tempfile.mkdtemp(prefix="gatehouse-metrics-")), True
+    os.environ[ENV] = str(directory)
+    return Listener(bind, directory, created)
+
+
+def start(listener: Listener, public: list[Any] = ()) -> None:
+    """Listen on the metrics address; RuntimeError (gunicorn prints it, exits 1) if it cannot."""
+    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    host, port = host_port(listener.bind)
+    if any(isinstance(address, tuple) and address[1] == port for address in public):
+        raise RuntimeError(f"GATEHOUSE_METRICS_BIND={listener.bind!r} shares the public bind's port: metrics are private")
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=str(listener.directory))
+    registry.register(BuildInfo())
+    try:
+        listener.server, _thread = start_http_server(port, addr=host, registry=registry)
+    except OSError as exc:
+        raise RuntimeError(f"GATEHOUSE_METRICS_BIND={listener.bind!r}: cannot listen there ({exc.strerror})") from None
+
+
+def close_in_worker(listener: Listener | None) -> None:
+    """A forked worker inherits the master's listening socket; it never serves it, so close its copy."""
+    if listener is not None and listener.server is not None:
+        listener.server.socket.close()
+
+
+def worker_gone(listener: Listener | None, pid: int) -> None:
+    """Drop a dead worker's live gauges (its counters stay: totals never go back)."""
+    if listener is not None:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid, str(listener.directory))
+
+
+def cleanup(listener: Listener | None) -> None:
+    if listener is None:
+        return
+    if listener.server is not None:
+        listener.server.shutdown()
+    if listener.created:
+        shutil.rmtree(listener.directory, ignore_errors=True)
+
+
+def version() -> str:
+    try:
+        return metadata.version("gatehouse")
+    except metadata.PackageNotFoundError:  # running from a checkout that was never installed
+        return "unknown"
+
+
+class BuildInfo:
+    """`gatehouse_build_info{version}`: the version, told only on this private listener."""
+
+    def collect(self):
+        from prometheus_client.core import GaugeMetricFamily
+
+        family = GaugeMetricFamily("gatehouse_build_info", "The running Gatehouse version.", labels=["version"])
+        family.add_metric([version()], 1)
+        yield family
