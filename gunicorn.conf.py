@@ -1,13 +1,15 @@
 """gunicorn settings for Gatehouse: one gthread worker (see SPEC §7), graceful 25 s stop.
 
 The hooks below refuse a second worker with process-local state (in the master, where
-the worker count is final), name this instance for the lease, and let a stopping worker
-shut down in order: background job, lease, database.
+the worker count is final), name this instance for the lease, let a stopping worker
+shut down in order (background job, lease, database), and run the private metrics
+listener in the master when GATEHOUSE_METRICS_BIND is set (app/runtime/metrics_listener.py).
 """
 
 import os
 import socket
 
+from app.runtime import metrics_listener
 from app.workers import check_workers, state_is_shared
 
 bind = os.environ.get("GATEHOUSE_BIND", "127.0.0.1:8000")
@@ -41,6 +43,27 @@ def nworkers_changed(server, new_value, old_value):
 def on_starting(server):
     # Workers inherit this: a restarted worker is the same instance and keeps the lease.
     os.environ["GATEHOUSE_INSTANCE_ID"] = f"{socket.gethostname()}:{os.getpid()}"
+    # Before any worker imports prometheus_client: it reads PROMETHEUS_MULTIPROC_DIR once.
+    metrics_listener.prepare(os.environ)
+
+
+def when_ready(server):
+    bind = metrics_listener.start(server.cfg.address)
+    if bind:
+        server.log.info("metrics for Prometheus on http://%s/metrics", bind)
+
+
+def post_fork(server, worker):
+    metrics_listener.close_in_worker()
+
+
+def child_exit(server, worker):
+    # In the master, for every worker that ended, even one killed by SIGKILL (worker_exit would not run).
+    metrics_listener.worker_gone(worker.pid)
+
+
+def on_exit(server):
+    metrics_listener.cleanup()
 
 
 def worker_exit(server, worker):

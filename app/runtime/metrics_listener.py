@@ -11,7 +11,8 @@ gunicorn.conf.py calls these from its hooks:
 - `worker_gone` (child_exit, in the master: it also runs for a worker killed by SIGKILL),
   `close_in_worker` (post_fork) and `cleanup` (on_exit).
 
-With one worker this is the same path, so one and several workers answer alike.
+With one worker this is the same path, so one and several workers answer alike. The state
+lives in this module, not in gunicorn.conf.py, whose globals a reload (SIGHUP) runs afresh.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ class Listener:
     server: Any = None
 
 
+_listener: Listener | None = None
+
+
 def prepare(environ: Mapping[str, str]) -> Listener | None:
     """None when GATEHOUSE_METRICS_BIND is unset (metrics off); else set up the folder and the variable."""
     bind = (environ.get("GATEHOUSE_METRICS_BIND") or "").strip()
@@ -46,7 +50,7 @@ def prepare(environ: Mapping[str, str]) -> Listener | None:
         host_port(bind)
     except ValueError as exc:
         raise RuntimeError(f"GATEHOUSE_METRICS_BIND={bind!r} is invalid: {exc}") from None
-    given = os.environ.get(ENV)
+    given = environ.get(ENV)
     if given:  # the admin's folder: keep it, but start from zero (stale files would add up)
         directory, created = Path(given), False
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -55,11 +59,17 @@ def prepare(environ: Mapping[str, str]) -> Listener | None:
     else:
         directory, created = Path(tempfile.mkdtemp(prefix="gatehouse-metrics-")), True
     os.environ[ENV] = str(directory)
-    return Listener(bind, directory, created)
+    global _listener
+    _listener = Listener(bind, directory, created)
+    return _listener
 
 
-def start(listener: Listener, public: list[Any] = ()) -> None:
-    """Listen on the metrics address; RuntimeError (gunicorn prints it, exits 1) if it cannot."""
+def start(public: list[Any] = ()) -> str | None:
+    """Listen on the metrics address (None: metrics are off); RuntimeError (gunicorn prints it, exits 1)
+    if it cannot, or if it would share a port with `public`, gunicorn's own addresses."""
+    listener = _listener
+    if listener is None:
+        return None
     from prometheus_client import CollectorRegistry, start_http_server
     from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -73,23 +83,26 @@ def start(listener: Listener, public: list[Any] = ()) -> None:
         listener.server, _thread = start_http_server(port, addr=host, registry=registry)
     except OSError as exc:
         raise RuntimeError(f"GATEHOUSE_METRICS_BIND={listener.bind!r}: cannot listen there ({exc.strerror})") from None
+    return listener.bind
 
 
-def close_in_worker(listener: Listener | None) -> None:
+def close_in_worker() -> None:
     """A forked worker inherits the master's listening socket; it never serves it, so close its copy."""
-    if listener is not None and listener.server is not None:
-        listener.server.socket.close()
+    if _listener is not None and _listener.server is not None:
+        _listener.server.socket.close()
 
 
-def worker_gone(listener: Listener | None, pid: int) -> None:
+def worker_gone(pid: int) -> None:
     """Drop a dead worker's live gauges (its counters stay: totals never go back)."""
-    if listener is not None:
+    if _listener is not None:
         from prometheus_client import multiprocess
 
-        multiprocess.mark_process_dead(pid, str(listener.directory))
+        multiprocess.mark_process_dead(pid, str(_listener.directory))
 
 
-def cleanup(listener: Listener | None) -> None:
+def cleanup() -> None:
+    global _listener
+    listener, _listener = _listener, None
     if listener is None:
         return
     if listener.server is not None:
