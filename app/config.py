@@ -75,7 +75,7 @@ def host_port(raw: str) -> tuple[str, int]:
     host, sep, port = raw.strip().rpartition(":")
     host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError("must be HOST:PORT, e.g. 127.0.0.1:9100 or [::1]:9100")
+        raise ValueError("must be HOST:PORT, e.g. 127.0.0.1:9480 or [::1]:9480")
     return host, int(port)
 
 
