@@ -1,1 +1,4 @@
-"""What a serving process starts and stops beside the app: metrics, and (after the layout move) workers, lease, jobs."""
+"""How Gatehouse runs as a server: the worker check, the instance lease, start and stop of a
+serving process, the background job, log formats, and the metrics with their private listener.
+Wired from `create_app`, `wsgi.py` and `gunicorn.conf.py`.
+"""
