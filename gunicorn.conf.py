@@ -1,15 +1,17 @@
-"""gunicorn settings for Gatehouse: one gthread worker (see SPEC §7), graceful 25 s stop.
+"""gunicorn settings for Gatehouse: one gthread worker (docs/design.md, "One worker, one
+instance"), graceful 25 s stop.
 
 The hooks below refuse a second worker with process-local state (in the master, where
-the worker count is final), name this instance for the lease, let a stopping worker
-shut down in order (background job, lease, database), and run the private metrics
-listener in the master when GATEHOUSE_METRICS_BIND is set (app/runtime/metrics_listener.py).
+the worker count is final), name this instance for the lease, start serving once a worker
+has loaded the app, let a stopping worker shut down in order (background job, lease,
+database), and run the private metrics listener in the master when GATEHOUSE_METRICS_BIND
+is set (app/runtime/metrics_listener.py). Hooks import the app's modules inside the
+function: the master never loads the app.
 """
 
 import os
 import socket
 
-from app.runtime import metrics_listener
 from app.runtime.workers import check_workers, state_is_shared
 
 bind = os.environ.get("GATEHOUSE_BIND", "127.0.0.1:8000")
@@ -44,26 +46,44 @@ def on_starting(server):
     # Workers inherit this: a restarted worker is the same instance and keeps the lease.
     os.environ["GATEHOUSE_INSTANCE_ID"] = f"{socket.gethostname()}:{os.getpid()}"
     # Before any worker imports prometheus_client: it reads PROMETHEUS_MULTIPROC_DIR once.
+    from app.runtime import metrics_listener
+
     metrics_listener.prepare(os.environ)
 
 
 def when_ready(server):
+    from app.runtime import metrics_listener
+
     bind = metrics_listener.start(server.cfg.address)
     if bind:
         server.log.info("metrics for Prometheus on http://%s/metrics", bind)
 
 
 def post_fork(server, worker):
+    from app.runtime import metrics_listener
+
     metrics_listener.close_in_worker()
 
 
 def child_exit(server, worker):
     # In the master, for every worker that ended, even one killed by SIGKILL (worker_exit would not run).
+    from app.runtime import metrics_listener
+
     metrics_listener.worker_gone(worker.pid)
 
 
 def on_exit(server):
+    from app.runtime import metrics_listener
+
     metrics_listener.cleanup()
+
+
+def post_worker_init(worker):
+    """The worker has loaded wsgi.py: take the instance lease and start the background job
+    (app/runtime/lifecycle.py). A refusal is a boot error: gunicorn halts instead of retrying."""
+    from app.runtime.lifecycle import start_serving
+
+    start_serving(worker.wsgi)
 
 
 def worker_exit(server, worker):
