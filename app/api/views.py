@@ -15,6 +15,7 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from app.api.body import BadBody, Field, parse
 from app.api.openapi import LABEL_MAX, document
 from app.extensions import csrf, limiter
+from app.runtime import metrics
 from app.security.passwords import MAX_BYTES
 from app.security.redirects import safe_next
 from app.services import login as login_service
@@ -108,10 +109,12 @@ def verify():
     cannot encode a query string itself. Only a local path is ever put there.
     """
     if web_session.current_session() is None:
+        metrics.VERIFY_DENIED.inc()
         body, status, headers = _unauthorized("No valid session.")
         original = request.headers.get("X-Forwarded-Uri") or request.headers.get("X-Original-URI")
         headers["X-Gatehouse-Login"] = url_for("auth.login", next=safe_next(original))
         return body, status, headers
+    metrics.VERIFY_ALLOWED.inc()
     return "", 204
 
 

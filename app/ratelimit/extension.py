@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from flask import Flask, Response, current_app, g, request
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
 from app.config import ConfigError
 from app.ratelimit import devices
@@ -44,6 +44,7 @@ from app.ratelimit.policy import Policy
 from app.ratelimit.slots import ChecksBusy, CheckSlots
 from app.ratelimit.store import DatabaseStore
 from app.ratelimit.tracker import Attempt
+from app.runtime import metrics
 from app.security.client_ip import limit_key
 from app.web.client import client_ip
 
@@ -115,8 +116,13 @@ class LoginLimiter:
         state = self.state
         ip_key = "ip:" + limit_key(client_ip())
         nonce = state.cookies.read(request.cookies.get(devices.cookie_name()), self._epoch(state))
-        attempt, wait = state.limits.judge(ip_key, f"device:{nonce}" if nonce else None, state.clock())
+        try:
+            attempt, wait = state.limits.judge(ip_key, f"device:{nonce}" if nonce else None, state.clock())
+        except ServiceUnavailable:  # the shared store is away: refused like a full house
+            metrics.LOGIN_BUSY.inc()
+            raise
         if wait:
+            metrics.LOGIN_BLOCKED.inc()
             unit = "second" if wait == 1 else "seconds"
             raise TooManyRequests(f"Too many failed attempts; try again in {wait} {unit}.", retry_after=wait)
         g.login_attempt = attempt
@@ -133,11 +139,15 @@ class LoginLimiter:
             return check()
         state = self.state
         if not state.slots.acquire(attempt.trusted):
+            metrics.LOGIN_BUSY.inc()
             raise ChecksBusy()
+        metrics.CHECKS_IN_FLIGHT.inc()
         try:
             ok = bool(check())
         finally:
+            metrics.CHECKS_IN_FLIGHT.dec()
             state.slots.release(attempt.trusted)
+        (metrics.LOGIN_SUCCESS if ok else metrics.LOGIN_FAILURE).inc()
         self._report(state, g.pop("login_attempt"), ok)
         return ok
 
@@ -163,6 +173,11 @@ class LoginLimiter:
         distributed attack and get a device cookie."""
         state = self.state
         state.limits.unblock("ip:" + limit_key(ip) if ip is not None else None, state.clock())
+
+    def clients(self) -> int:
+        """How many clients (addresses, devices) the limiter holds a record for (gatehouse_limiter_clients)."""
+        state = self.state
+        return state.limits.clients(state.clock())
 
     def prune(self, now) -> None:
         """Background task: drop stored records that faded and failures out of the window."""

@@ -75,6 +75,7 @@ def start(public: list[Any] = ()) -> str | None:
 
     host, port = host_port(listener.bind)
     if any(isinstance(address, tuple) and address[1] == port for address in public):
+        cleanup()
         raise RuntimeError(f"GATEHOUSE_METRICS_BIND={listener.bind!r} shares the public bind's port: metrics are private")
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=str(listener.directory))
@@ -82,6 +83,7 @@ def start(public: list[Any] = ()) -> str | None:
     try:
         listener.server, _thread = start_http_server(port, addr=host, registry=registry)
     except OSError as exc:
+        cleanup()  # gunicorn exits without its on_exit hook
         raise RuntimeError(f"GATEHOUSE_METRICS_BIND={listener.bind!r}: cannot listen there ({exc.strerror})") from None
     return listener.bind
 

@@ -108,11 +108,11 @@ def test_a_metrics_address_that_is_taken_stops_start_up_with_one_clear_line(tmp_
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        server.env["GATEHOUSE_METRICS_BIND"] = f"127.0.0.1:{taken.getsockname()[1]}"
+        bind = server.env["GATEHOUSE_METRICS_BIND"] = f"127.0.0.1:{taken.getsockname()[1]}"
         server.prepare(PASSWORD)
         server.start(wait=False)
         assert server.wait_exit() == 1
-    assert f"Error: GATEHOUSE_METRICS_BIND='127.0.0.1:{taken.getsockname()[1]}': cannot listen there" in server.output()
+    assert f"Error: GATEHOUSE_METRICS_BIND='{bind}': cannot listen there (Address already in use)" in server.output()
     assert "Traceback" not in server.output()
 
 
