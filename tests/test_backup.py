@@ -51,3 +51,26 @@ def test_postgresql_is_sent_to_pg_dump_without_its_url(app, tmp_path):
         backup(db.engine, tmp_path / "b.db")
     message = str(info.value)
     assert "pg_dump" in message and "://" not in message and not (tmp_path / "b.db").exists()
+
+
+def test_cli_backup_writes_a_private_copy(app, tmp_path):
+    if not is_sqlite(app):
+        pytest.skip("SQLite only")
+    target = tmp_path / "nightly.db"
+    result = app.test_cli_runner().invoke(args=["backup", str(target)])
+    assert result.exit_code == 0 and f"Backup written to {target}" in result.output
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT count(*) FROM settings").fetchone()[0] >= 1  # the master password's hash
+
+
+def test_cli_backup_of_postgresql_points_to_pg_dump_and_fails(app, tmp_path):
+    if is_sqlite(app):
+        pytest.skip("PostgreSQL only (--db postgresql)")
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b.db")])
+    assert result.exit_code == 1 and "pg_dump" in result.output and "Traceback" not in result.output
+
+
+def test_cli_backup_refuses_a_folder_with_one_line(app, tmp_path):
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path)])
+    assert result.exit_code == 1 and result.output.count("\n") == 1

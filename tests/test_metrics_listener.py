@@ -11,6 +11,7 @@ import pytest
 import prometheus_client  # noqa: F401  (first: before any test sets PROMETHEUS_MULTIPROC_DIR)
 
 from app.runtime import metrics_listener
+from app.version import version
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +63,7 @@ def test_serves_the_version_and_refuses_a_taken_port():
     import requests
 
     body = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
-    assert f'gatehouse_build_info{{version="{metrics_listener.version()}"}} 1.0' in body
+    assert f'gatehouse_build_info{{version="{version()}"}} 1.0' in body
     second = metrics_listener.Listener(f"127.0.0.1:{port}", metrics_listener._listener.directory, created=False)
     metrics_listener._listener, first = second, metrics_listener._listener
     try:

@@ -1,18 +1,19 @@
 """The `gatehouse` command: a Flask CLI for the app, one module per command group.
 
-set-password (password.py), db upgrade (database.py), sessions list|revoke (sessions.py),
-unblock (unblock.py), serve (serve.py).
+set-password (password.py), db upgrade and backup (database.py), sessions list|revoke
+(sessions.py), unblock (unblock.py), serve (serve.py); `--version` here.
 """
 
 from __future__ import annotations
 
 import sys
 
+import click
 from flask import Flask
 from flask.cli import FlaskGroup
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.cli.database import db_group
+from app.cli.database import backup, db_group
 from app.cli.password import set_password
 from app.cli.serve import serve
 from app.cli.sessions import sessions_group
@@ -21,7 +22,7 @@ from app.config import ConfigError
 
 
 def register(app: Flask) -> None:
-    for command in (set_password, db_group, sessions_group, unblock, serve):
+    for command in (set_password, db_group, backup, sessions_group, unblock, serve):
         app.cli.add_command(command)
 
 
@@ -42,12 +43,22 @@ Lock out all:   gatehouse sessions revoke --all   (or set a new password)
 """
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from app.version import version
+
+        click.echo(f"gatehouse {version()}")
+        ctx.exit()
+
+
 def main() -> None:
     # No Flask development server (`run`) or app-discovery options: only Gatehouse's commands.
     group = FlaskGroup(
         create_app=_create_app, add_default_commands=False, add_version_option=False, load_dotenv=False, help=HELP
     )
     group.params = [param for param in group.params if param.name not in {"env_file", "app", "debug"}]
+    group.params.append(click.Option(["--version"], is_flag=True, expose_value=False, is_eager=True,
+                                     callback=_print_version, help="Print the Gatehouse version and exit."))
     try:
         group(prog_name="gatehouse")
     except ConfigError as exc:

@@ -21,11 +21,11 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping
 
 from app.config import host_port
+from app.version import version
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -111,13 +111,6 @@ def cleanup() -> None:
         listener.server.shutdown()
     if listener.created:
         shutil.rmtree(listener.directory, ignore_errors=True)
-
-
-def version() -> str:
-    try:
-        return metadata.version("gatehouse")
-    except metadata.PackageNotFoundError:  # running from a checkout that was never installed
-        return "unknown"
 
 
 class BuildInfo:

@@ -47,7 +47,8 @@ def _sqlite_file(engine: Engine) -> Path:
         database = engine.url.database or "DBNAME"  # the name only: never the URL, which may hold a password
         raise BackupError(
             f"gatehouse backup copies SQLite databases; this one is {engine.dialect.name}. "
-            f"Use its own tool, e.g. `pg_dump --format=custom --file=PATH {database}` (README: Backup and restore)."
+            f"Use its own tool, e.g. `pg_dump --format=custom --file=PATH {database}` "
+            "(docs/operations.md, 'Backup and restore')."
         )
     if not engine.url.database or engine.url.database == ":memory:":
         raise BackupError("the database lives in memory: there is no file to copy")
