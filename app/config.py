@@ -158,7 +158,8 @@ def _check_metrics_bind(settings: dict[str, Any]) -> None:
     metrics = settings["GATEHOUSE_METRICS_BIND"]
     if metrics and host_port(metrics)[1] == _port_of(settings["GATEHOUSE_BIND"]):
         raise ConfigError(
-            f"GATEHOUSE_METRICS_BIND={metrics!r} is invalid: it must not share GATEHOUSE_BIND's port (metrics are private)"
+            f"GATEHOUSE_METRICS_BIND={metrics!r} is invalid: "
+            "it must not share GATEHOUSE_BIND's port (metrics are private)"
         )
 
 
@@ -199,7 +200,10 @@ def load_or_create_secret(path: Path) -> str:
 # Secrets from files (docs/operations.md, "Secrets in files"): Docker's `_FILE` convention and
 # systemd's LoadCredential=, so the key never sits in the environment (`systemctl show`, /proc).
 SECRET_FILE_MAX_BYTES = 4096
-CREDENTIALS = {"GATEHOUSE_SECRET_KEY": "gatehouse-secret-key", "GATEHOUSE_SECRET_KEY_PREVIOUS": "gatehouse-secret-key-previous"}
+CREDENTIALS = {
+    "GATEHOUSE_SECRET_KEY": "gatehouse-secret-key",
+    "GATEHOUSE_SECRET_KEY_PREVIOUS": "gatehouse-secret-key-previous",
+}
 
 
 def secrets_from_files(environ: Mapping[str, str], skip: Collection[str] = ()) -> dict[str, str]:

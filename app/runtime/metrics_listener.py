@@ -76,7 +76,9 @@ def start(public: list[Any] = ()) -> str | None:
     host, port = host_port(listener.bind)
     if any(isinstance(address, tuple) and address[1] == port for address in public):
         cleanup()
-        raise RuntimeError(f"GATEHOUSE_METRICS_BIND={listener.bind!r} shares the public bind's port: metrics are private")
+        raise RuntimeError(
+            f"GATEHOUSE_METRICS_BIND={listener.bind!r} shares the public bind's port: metrics are private"
+        )
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=str(listener.directory))
     registry.register(BuildInfo())
