@@ -25,6 +25,10 @@ Retry-After rather than let one through unlimited). The check slots stay per pro
 
 What the limiter needs from the rest of the app is passed in by `create_app`: the database
 (for the in-process store) and the password epoch that device cookies are tied to.
+
+Every outcome is counted for the metrics (app/runtime/metrics.py, one `inc()` each):
+gatehouse_logins_total{result} success, failure, blocked (the 429 above), busy (a 503), and
+gatehouse_password_checks_in_flight around the check itself.
 """
 
 from __future__ import annotations
