@@ -74,3 +74,20 @@ def test_an_idle_browser_session_is_not_listed(app, runner):
         db.session.execute(update(LoginSession).where(LoginSession.id == idle.session.id).values(last_seen_at=old))
         db.session.commit()
     assert runner.invoke(args=["sessions", "list"]).output == "No active sessions.\n"
+
+
+def test_list_as_json_for_scripts(app, runner):
+    import json
+    from datetime import datetime
+
+    assert json.loads(runner.invoke(args=["sessions", "list", "--json"]).output) == []
+    browser = start(app)
+    script = start(app, login_sessions.API, label="backup script")
+    result = runner.invoke(args=["sessions", "list", "--json"])
+    assert result.exit_code == 0
+    listed = json.loads(result.output)
+    assert [(s["id"], s["kind"], s["label"]) for s in listed] == [
+        (script.session.id, "api", "backup script"), (browser.session.id, "browser", None)]
+    assert listed[1]["browser"].startswith("Firefox 140") and listed[1]["ip"] == "192.0.2.7"
+    assert datetime.fromisoformat(listed[0]["expires_at"]) > datetime.fromisoformat(listed[0]["created_at"])
+    assert browser.token not in result.output and script.token not in result.output

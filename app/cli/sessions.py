@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import click
@@ -40,13 +41,17 @@ def sessions_group() -> None:
 
 
 @sessions_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array, for scripts (times in ISO 8601, UTC).")
 @with_appcontext
-def list_sessions() -> None:
+def list_sessions(as_json: bool) -> None:
     """Show every active session: id, kind, times (UTC), IP and label or browser.
 
-    The id is what `gatehouse sessions revoke ID` takes.
+    The id is what `gatehouse sessions revoke ID` takes. No token is ever shown.
     """
     rows = login_sessions.active(utcnow())
+    if as_json:
+        click.echo(json.dumps([_as_dict(row) for row in rows], indent=2))
+        return
     if not rows:
         click.echo("No active sessions.")
         return
@@ -57,6 +62,14 @@ def list_sessions() -> None:
             row.id, row.kind, _when(row.created_at), _when(row.last_seen_at), _when(row.expires_at), row.ip or "-",
             detail[:60],
         ))
+
+
+def _as_dict(row) -> dict:
+    return {
+        "id": row.id, "kind": row.kind, "label": row.label, "browser": row.browser, "ip": row.ip,
+        "created_at": row.created_at.isoformat(), "last_seen_at": row.last_seen_at.isoformat(),
+        "expires_at": row.expires_at.isoformat(),
+    }
 
 
 @sessions_group.command("revoke")
