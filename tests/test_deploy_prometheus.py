@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_external
+from tests.support.external import require_external
 
 PROMETHEUS = Path(__file__).resolve().parents[1] / "deploy" / "prometheus"
 
