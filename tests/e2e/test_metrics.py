@@ -95,7 +95,7 @@ def test_one_worker_counts_known_traffic_and_the_public_bind_has_no_metrics(tmp_
         assert after[("gatehouse_limiter_clients", "")] == 3  # the three addresses with a failure
     finally:
         assert server.stop() == 0
-    assert "metrics for Prometheus on" in server.output()
+    assert "metrics for Prometheus on" in server.output() and "metrics_not_started" not in server.output()
 
 
 def test_metrics_are_off_by_default(server):
