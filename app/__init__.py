@@ -81,8 +81,9 @@ def register_blueprints(app: Flask) -> None:
     from app.health.views import bp as health_bp
     from app.sessions.views import bp as sessions_bp
     from app.setup.views import bp as setup_bp
+    from app.two_factor.views import bp as two_factor_bp
 
-    for blueprint in (auth_bp, account_bp, sessions_bp, setup_bp, health_bp, api_bp):
+    for blueprint in (auth_bp, account_bp, sessions_bp, setup_bp, two_factor_bp, health_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

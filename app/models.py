@@ -105,3 +105,30 @@ class LoginFailure(Base):
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_login_failures_failed_at", "failed_at"),)
+
+
+class TotpSecret(Base):
+    """The authenticator-app secret, sealed (app/security/totp.py). At most one active row
+    (`confirmed_at` set) and one pending row (begun by `session_id`, not yet confirmed)."""
+
+    __tablename__ = "totp_secrets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sealed_secret: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    session_id: Mapped[int | None] = mapped_column(Integer)  # who began a pending enrolment
+    last_step: Mapped[int | None] = mapped_column(Integer)  # newest accepted time step: no replay
+
+
+class RecoveryCode(Base):
+    """One single-use recovery code; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("code_hash", name="uq_recovery_codes_code_hash"),)

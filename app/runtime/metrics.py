@@ -26,7 +26,8 @@ LOGIN_FAILURE = LOGINS.labels(result="failure")
 LOGIN_BLOCKED = LOGINS.labels(result="blocked")
 LOGIN_BUSY = LOGINS.labels(result="busy")
 
-VERIFY = Counter("gatehouse_verify", "Forward-auth answers: allowed (204) or denied (401).", ["result"])
+VERIFY = Counter("gatehouse_verify", "Forward-auth answers: allowed (2xx) or denied (401, or a redirect to sign in).",
+                 ["result"])
 VERIFY_ALLOWED = VERIFY.labels(result="allowed")
 VERIFY_DENIED = VERIFY.labels(result="denied")
 
