@@ -108,3 +108,19 @@ def test_gauges_are_sampled_only_while_metrics_are_on(make_app):
         login_sessions.create("browser", "192.0.2.7", None)
     gauges.sample(off)  # metrics off: nothing read, nothing changed
     assert value("gatehouse_sessions_active") == 1
+
+
+
+def test_a_sign_in_with_a_second_factor_counts_once_at_its_code(app, client, monkeypatch):
+    from tests.support.two_factor import NOW, code_clock, code_for, enable_codes
+
+    secret, _recovery = enable_codes(app)
+    code_clock(monkeypatch, NOW + 30)  # the enrolling code (at NOW) is spent
+    before = logins()
+    password = client.post("/login", data={"csrf_token": csrf_token(client), "password": PASSWORD})
+    assert password.status_code == 303 and password.location == "/login/code"
+    assert logins() == before  # the right password alone does not sign in yet
+    code = client.post("/login/code", data={"csrf_token": csrf_token(client, "/login"), "code": code_for(secret, NOW + 30)})
+    assert code.status_code == 303 and code.location == "/"
+    after = logins()
+    assert {k: after[k] - before[k] for k in after} == {"success": 1, "failure": 0, "blocked": 0, "busy": 0}
