@@ -120,7 +120,8 @@ def test_a_sign_in_with_a_second_factor_counts_once_at_its_code(app, client, mon
     password = client.post("/login", data={"csrf_token": csrf_token(client), "password": PASSWORD})
     assert password.status_code == 303 and password.location == "/login/code"
     assert logins() == before  # the right password alone does not sign in yet
-    code = client.post("/login/code", data={"csrf_token": csrf_token(client, "/login"), "code": code_for(secret, NOW + 30)})
+    token = csrf_token(client, "/login")
+    code = client.post("/login/code", data={"csrf_token": token, "code": code_for(secret, NOW + 30)})
     assert code.status_code == 303 and code.location == "/"
     after = logins()
     assert {k: after[k] - before[k] for k in after} == {"success": 1, "failure": 0, "blocked": 0, "busy": 0}
