@@ -3,8 +3,10 @@ instance"), graceful 25 s stop.
 
 The hooks below refuse a second worker with process-local state (in the master, where
 the worker count is final), name this instance for the lease, start serving once a worker
-has loaded the app, and let a stopping worker shut down in order: background job, lease,
-database. Hooks import the app's modules inside the function: the master never loads the app.
+has loaded the app, let a stopping worker shut down in order (background job, lease,
+database), and run the private metrics listener in the master when GATEHOUSE_METRICS_BIND
+is set (app/runtime/metrics_listener.py). Hooks import the app's modules inside the
+function: the master never loads the app.
 """
 
 import os
@@ -43,6 +45,37 @@ def nworkers_changed(server, new_value, old_value):
 def on_starting(server):
     # Workers inherit this: a restarted worker is the same instance and keeps the lease.
     os.environ["GATEHOUSE_INSTANCE_ID"] = f"{socket.gethostname()}:{os.getpid()}"
+    # Before any worker imports prometheus_client: it reads PROMETHEUS_MULTIPROC_DIR once.
+    from app.runtime import metrics_listener
+
+    metrics_listener.prepare(os.environ)
+
+
+def when_ready(server):
+    from app.runtime import metrics_listener
+
+    bind = metrics_listener.start(server.cfg.address)
+    if bind:
+        server.log.info("metrics for Prometheus on http://%s/metrics", bind)
+
+
+def post_fork(server, worker):
+    from app.runtime import metrics_listener
+
+    metrics_listener.close_in_worker()
+
+
+def child_exit(server, worker):
+    # In the master, for every worker that ended, even one killed by SIGKILL (worker_exit would not run).
+    from app.runtime import metrics_listener
+
+    metrics_listener.worker_gone(worker.pid)
+
+
+def on_exit(server):
+    from app.runtime import metrics_listener
+
+    metrics_listener.cleanup()
 
 
 def post_worker_init(worker):

@@ -107,14 +107,19 @@ def register_headers(app: Flask) -> None:
 
 
 def register_jobs(app: Flask) -> None:
-    """The purge tasks the instance-lease holder runs in the background (app/runtime/jobs.py)."""
+    """The purge tasks the instance-lease holder runs in the background (app/runtime/jobs.py),
+    and the gauges it samples while metrics are on (app/runtime/gauges.py)."""
     from app.extensions import limiter
+    from app.runtime import metrics
+    from app.runtime.gauges import add_gauge
     from app.runtime.jobs import add_task
     from app.services import activity, login_sessions
 
     add_task(app, "purge sessions", login_sessions.purge)
     add_task(app, "purge login limits", limiter.prune)
     add_task(app, "purge sign-in activity", activity.purge)  # older than GATEHOUSE_ACTIVITY_DAYS
+    add_gauge(app, metrics.SESSIONS_ACTIVE, login_sessions.count_active)
+    add_gauge(app, metrics.LIMITER_CLIENTS, limiter.clients)
 
 
 def register_commands(app: Flask) -> None:

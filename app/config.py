@@ -11,7 +11,7 @@ import os
 import re
 import secrets
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Collection, Mapping
 from urllib.parse import urlsplit
 
 from app.security.redirects import is_domain_name
@@ -74,6 +74,21 @@ def _text(raw: str) -> str:
     return raw
 
 
+def host_port(raw: str) -> tuple[str, int]:
+    """`HOST:PORT` (IPv6 in brackets: `[::1]:9100`) as (host, port); ValueError says what is wrong."""
+    host, sep, port = raw.strip().rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("must be HOST:PORT, e.g. 127.0.0.1:9480 or [::1]:9480")
+    return host, int(port)
+
+
+def _optional_bind(raw: str) -> str:
+    if raw.strip():
+        host_port(raw)
+    return raw.strip()
+
+
 def _public_url(raw: str) -> str:
     """`scheme://host[:port]` as browsers reach the portal; a trailing `/` is dropped."""
     if not raw:
@@ -128,6 +143,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "LOGIN_GLOBAL": ("100/3600", _count_per_window),
     "LOG_FORMAT": ("json", _choice("json", "text")),
     "ACTIVITY_DAYS": ("90", _int(1, 36500)),
+    "METRICS_BIND": ("", _optional_bind),
     "PUBLIC_URL": ("", _public_url),
     "COOKIE_DOMAIN": ("", _cookie_domain),
     "REMOTE_USER": ("admin", _remote_user),
@@ -142,6 +158,7 @@ def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[s
     """
     environ = os.environ if environ is None else environ
     overrides = dict(overrides or {})
+    overridden = set(overrides)
     settings: dict[str, Any] = {}
     for name, (default, parse) in SETTINGS.items():
         key = PREFIX + name
@@ -153,6 +170,7 @@ def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[s
             settings[key] = parse(raw)
         except ValueError as exc:
             raise ConfigError(f"{key}={raw!r} is invalid: {exc}") from None
+    settings.update(secrets_from_files(environ, skip=overridden))
     settings.update(overrides)
     _derive(settings)
     return settings
@@ -171,6 +189,24 @@ def _derive(settings: dict[str, Any]) -> None:
         settings["GATEHOUSE_SECRET_KEY"] = load_or_create_secret(instance / "secret_key")
     elif len(settings["GATEHOUSE_SECRET_KEY"]) < 32:
         raise ConfigError("GATEHOUSE_SECRET_KEY is invalid: must be at least 32 characters")
+    _check_metrics_bind(settings)
+
+
+def _check_metrics_bind(settings: dict[str, Any]) -> None:
+    """The metrics listener is private: never on the portal's own address."""
+    metrics = settings["GATEHOUSE_METRICS_BIND"]
+    if metrics and host_port(metrics)[1] == _port_of(settings["GATEHOUSE_BIND"]):
+        raise ConfigError(
+            f"GATEHOUSE_METRICS_BIND={metrics!r} is invalid: "
+            "it must not share GATEHOUSE_BIND's port (metrics are private)"
+        )
+
+
+def _port_of(bind: str) -> int | None:
+    try:
+        return host_port(bind)[1]
+    except ValueError:  # a unix socket or something gunicorn reads its own way
+        return None
 
 
 def _check_forward_auth(settings: dict[str, Any]) -> None:
@@ -212,3 +248,55 @@ def load_or_create_secret(path: Path) -> str:
         secret = secrets.token_urlsafe(48)
         write_private_file(path, secret + "\n")
     return secret
+
+
+# Secrets from files (docs/operations.md, "Secrets in files"): Docker's `_FILE` convention and
+# systemd's LoadCredential=, so the key never sits in the environment (`systemctl show`, /proc).
+SECRET_FILE_MAX_BYTES = 4096
+CREDENTIALS = {
+    "GATEHOUSE_SECRET_KEY": "gatehouse-secret-key",
+    "GATEHOUSE_SECRET_KEY_PREVIOUS": "gatehouse-secret-key-previous",
+}
+
+
+def secrets_from_files(environ: Mapping[str, str], skip: Collection[str] = ()) -> dict[str, str]:
+    """The secret keys given as files: `<NAME>_FILE`, else `$CREDENTIALS_DIRECTORY/<credential>`.
+
+    A key set in two places (the variable, its `_FILE`, a credential) is refused rather than
+    guessed between; names in `skip` (typed overrides) are left alone.
+    """
+    found: dict[str, str] = {}
+    for key, credential in CREDENTIALS.items():
+        if key in skip:
+            continue
+        sources = [f"{key}_FILE"] if environ.get(f"{key}_FILE") else []
+        credentials = environ.get("CREDENTIALS_DIRECTORY")
+        if credentials and (Path(credentials) / credential).exists():
+            sources.append(f"$CREDENTIALS_DIRECTORY/{credential}")
+        if len(sources) + bool(environ.get(key)) > 1:
+            named = ([key] if environ.get(key) else []) + sources
+            raise ConfigError(f"{key} is set in more than one place ({', '.join(named)}): keep one")
+        if sources:
+            path = Path(environ[f"{key}_FILE"]) if sources[0].endswith("_FILE") else Path(credentials) / credential
+            found[key] = read_secret_file(sources[0], path)
+    return found
+
+
+def read_secret_file(name: str, path: Path) -> str:
+    """The one line of text in `path`, checked like the variable; ConfigError names `name`, never the secret."""
+    where = f"{name} ({path})"
+    try:
+        with open(path, "rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if mode & 0o004:
+                raise ConfigError(f"{where} is readable by every user (mode {mode & 0o777:04o}): chmod o-rwx it")
+            raw = handle.read(SECRET_FILE_MAX_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{where} cannot be read: {exc.strerror}") from None
+    try:
+        lines = raw.decode("utf-8").strip().splitlines()
+    except UnicodeDecodeError:
+        lines = []
+    if len(raw) > SECRET_FILE_MAX_BYTES or len(lines) != 1 or len(lines[0].strip()) < 32:
+        raise ConfigError(f"{where} is invalid: must hold one line of at least 32 characters")
+    return lines[0].strip()

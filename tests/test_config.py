@@ -70,6 +70,19 @@ def test_trusted_proxies_parse_addresses_and_networks(tmp_path):
     assert [str(n) for n in nets] == ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]
 
 
+@pytest.mark.parametrize("value", ["9100", "127.0.0.1", "127.0.0.1:http", "[::1]:70000", "host:0"])
+def test_metrics_bind_must_be_host_and_port(tmp_path, value):
+    with pytest.raises(ConfigError, match="GATEHOUSE_METRICS_BIND=.* must be HOST:PORT"):
+        load_settings(env(tmp_path, METRICS_BIND=value))
+
+
+def test_metrics_are_off_by_default_and_never_on_the_public_port(tmp_path):
+    assert load_settings(env(tmp_path))["GATEHOUSE_METRICS_BIND"] == ""
+    assert load_settings(env(tmp_path, METRICS_BIND="[::1]:9100"))["GATEHOUSE_METRICS_BIND"] == "[::1]:9100"
+    with pytest.raises(ConfigError, match="must not share GATEHOUSE_BIND's port"):
+        load_settings(env(tmp_path, BIND="0.0.0.0:8000", METRICS_BIND="127.0.0.1:8000"))
+
+
 # --- forward auth: public URL, cookie domain, Remote-User -----------------------------
 
 

@@ -49,3 +49,14 @@ def test_unmigrated_database_says_what_to_run(make_app, tmp_path):
     app = make_app(GATEHOUSE_DATABASE_URL=f"sqlite:///{tmp_path}/empty.db")
     with pytest.raises(StartupError, match="run `gatehouse db upgrade`"):
         start_serving(app)
+
+
+def test_a_metrics_bind_without_the_gunicorn_hooks_is_reported(make_app, monkeypatch, caplog):
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    app = make_app(GATEHOUSE_METRICS_BIND="127.0.0.1:9480")
+    start_serving(app)
+    try:
+        warned = [r for r in caplog.records if getattr(r, "event", None) == "metrics_not_started"]
+        assert len(warned) == 1 and "gunicorn.conf.py" in warned[0].getMessage()
+    finally:
+        stop_serving(app)

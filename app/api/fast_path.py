@@ -24,6 +24,7 @@ import logging
 from flask import Flask
 
 from app.api.views import FAST_ANSWERS
+from app.runtime import metrics
 from app.web.client import notice_forwarded_in
 from app.web.session import session_in_environ
 from app.web.setup_gate import setup_done
@@ -42,6 +43,7 @@ class ForwardAuthFastPath:
             answer = self._answer(path, environ)
             if answer is not None:
                 status, headers = answer
+                metrics.VERIFY_ALLOWED.inc()
                 start_response(status, list(headers))
                 return []
         return self.wsgi_app(environ, start_response)

@@ -16,6 +16,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from app.api.body import BadBody, Field, parse
 from app.api.openapi import LABEL_MAX, document
 from app.extensions import csrf, limiter
+from app.runtime import metrics
 from app.security.passwords import MAX_BYTES
 from app.security import forward_auth
 from app.security.totp import MAX_INPUT as CODE_MAX
@@ -117,12 +118,14 @@ def _forward_answer(endpoint: str):
     credential_sent = "Authorization" in request.headers or web_session.cookie_name() in request.cookies
     answer = forward_auth.decide(endpoint, web_session.current_session() is not None, request.headers,
                                  forward.settings(), scheme=request.scheme, credential_sent=credential_sent)
+    (metrics.VERIFY_ALLOWED if answer.status < 300 else metrics.VERIFY_DENIED).inc()
     return _respond(answer)
 
 
 def verified(endpoint: str):
     """The answer for a live session: the same decision with `valid=True`, which depends on the
-    settings only, so app/api/fast_path.py builds it once (app context, no request) and reuses it."""
+    settings only, so app/api/fast_path.py builds it once (app context, no request) and reuses it
+    (it counts each answer for the metrics itself)."""
     return _respond(forward_auth.decide(endpoint, True, {}, forward.settings()))
 
 

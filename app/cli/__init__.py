@@ -1,7 +1,8 @@
 """The `gatehouse` command: a Flask CLI for the app, one module per command group:
 
-set-password (password.py), db upgrade (database.py), sessions list|revoke (sessions.py),
-two-factor status|disable (two_factor.py), unblock (unblock.py), serve (serve.py).
+set-password (password.py), db upgrade and backup (database.py), sessions list|revoke
+(sessions.py), two-factor status|disable (two_factor.py), unblock (unblock.py), serve
+(serve.py); `--version` here.
 
 `main` builds a plain click group with the commands on it, so `--help`/`-h` and a mistyped
 command never build the app; a command that needs it builds it through Flask's ScriptInfo
@@ -20,14 +21,14 @@ import click
 from flask import Flask
 from flask.cli import ScriptInfo
 
-from app.cli.database import db_group
+from app.cli.database import backup, db_group
 from app.cli.password import set_password
 from app.cli.serve import serve
 from app.cli.sessions import sessions_group
 from app.cli.two_factor import two_factor_group
 from app.cli.unblock import unblock
 
-COMMANDS = (set_password, db_group, sessions_group, two_factor_group, unblock, serve)
+COMMANDS = (set_password, db_group, backup, sessions_group, two_factor_group, unblock, serve)
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 # These may start from nothing: they create the instance folder (and the database) on purpose.
 MAY_CREATE_INSTANCE = {"gatehouse db upgrade", "gatehouse serve"}
@@ -79,8 +80,18 @@ def _refuse_missing_instance(command_path: str) -> None:
         )
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from app.version import version
+
+        click.echo(f"gatehouse {version()}")
+        ctx.exit()
+
+
 def cli() -> click.Group:
-    group = click.Group("gatehouse", help=HELP, context_settings=CONTEXT)
+    group = click.Group("gatehouse", help=HELP, context_settings=CONTEXT, params=[click.Option(
+        ["--version"], is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+        help="Print the Gatehouse version and exit.")])
     for command in COMMANDS:
         group.add_command(command)
     return group

@@ -1,10 +1,18 @@
-"""`gatehouse db upgrade`: create or upgrade the schema, and say which of the two it did."""
+"""`gatehouse db upgrade` (create or upgrade the schema, and say which of the two it did) and
+`gatehouse backup PATH`."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from alembic.migration import MigrationContext
 from flask.cli import with_appcontext
+
+from app.database import upgrade
+from app.extensions import db
+from app.services.backup import BackupError
+from app.services.backup import backup as copy_database
 
 
 @click.group("db")
@@ -16,9 +24,6 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the newest version (Alembic)."""
-    from app.database import upgrade
-    from app.extensions import db
-
     where = db.engine.url.render_as_string(hide_password=True)
     before = _revision(db.engine)
     upgrade(db.engine)
@@ -34,3 +39,18 @@ def db_upgrade() -> None:
 def _revision(engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
+@with_appcontext
+def backup(path: Path) -> None:
+    """Write a consistent copy of the SQLite database to PATH (mode 0600), also while the server
+    runs; an existing file there is replaced once the copy is complete. For PostgreSQL use
+    pg_dump. Restore, upgrades and moving hosts: docs/operations.md.
+    """
+    try:
+        written = copy_database(db.engine, path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backup written to {written} ({written.stat().st_size} bytes).")

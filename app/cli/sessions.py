@@ -42,7 +42,7 @@ def sessions_group() -> None:
 def list_sessions(as_json: bool) -> None:
     """Show every active session: id, kind, times (UTC), IP and label or browser.
 
-    The id is what `gatehouse sessions revoke ID` takes.
+    The id is what `gatehouse sessions revoke ID` takes. No token is ever shown.
     """
     rows = login_sessions.active(utcnow())
     if as_json:

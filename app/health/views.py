@@ -19,7 +19,12 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """200 when the database answers, 503 otherwise."""
+    """200 when the database answers, 503 otherwise.
+
+    No version in the body, for anyone: behind a reverse proxy every caller looks local, so
+    "loopback only" would tell the internet too. `gatehouse --version` and the private
+    metrics listener's `gatehouse_build_info` tell it (docs/operations.md, "Metrics").
+    """
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:

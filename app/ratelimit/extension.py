@@ -26,6 +26,10 @@ Retry-After rather than let one through unlimited). The check slots stay per pro
 What the limiter needs from the rest of the app is passed in by `create_app`: the database
 (for the in-process store), the password epoch that device cookies are tied to, and
 `on_refused`, told of every attempt refused while blocked (the sign-in activity).
+
+Every outcome is counted for the metrics (app/runtime/metrics.py, one `inc()` each):
+gatehouse_logins_total{result} success, failure, blocked (the 429 above), busy (a 503), and
+gatehouse_password_checks_in_flight around the check itself.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from flask import Flask, Response, current_app, g, request
-from werkzeug.exceptions import TooManyRequests
+from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
 from app.config import ConfigError
 from app.ratelimit import devices
@@ -45,6 +49,7 @@ from app.ratelimit.policy import Policy, faded
 from app.ratelimit.slots import ChecksBusy, CheckSlots
 from app.ratelimit.store import DatabaseStore
 from app.ratelimit.tracker import Attempt
+from app.runtime import metrics
 from app.security.client_ip import limit_key
 from app.web.client import client_ip
 
@@ -119,8 +124,13 @@ class LoginLimiter:
         state = self.state
         ip_key = "ip:" + limit_key(client_ip())
         nonce = state.cookies.read(request.cookies.get(devices.cookie_name()), self._epoch(state))
-        attempt, wait = state.limits.judge(ip_key, f"device:{nonce}" if nonce else None, state.clock())
+        try:
+            attempt, wait = state.limits.judge(ip_key, f"device:{nonce}" if nonce else None, state.clock())
+        except ServiceUnavailable:  # the shared store is away: refused like a full house
+            metrics.LOGIN_BUSY.inc()
+            raise
         if wait:
+            metrics.LOGIN_BLOCKED.inc()
             if state.on_refused is not None:  # the sign-in activity: it must stay cheap (it batches)
                 state.on_refused(client_ip(), request.user_agent.string)
             unit = "second" if wait == 1 else "seconds"
@@ -144,14 +154,18 @@ class LoginLimiter:
             return check()
         state = self.state
         if not state.slots.acquire(attempt.trusted):
+            metrics.LOGIN_BUSY.inc()
             raise ChecksBusy()
+        metrics.CHECKS_IN_FLIGHT.inc()
         try:
             ok = bool(check())
         finally:
+            metrics.CHECKS_IN_FLIGHT.dec()
             state.slots.release(attempt.trusted)
         if ok and not final:
             state.limits.release(g.pop("login_attempt"))
             return ok
+        (metrics.LOGIN_SUCCESS if ok else metrics.LOGIN_FAILURE).inc()
         self._report(state, g.pop("login_attempt"), ok)
         return ok
 
@@ -182,6 +196,11 @@ class LoginLimiter:
         if before is None or faded(state.policy, before, now):
             return "nothing"
         return "blocked" if before.blocked_until > now else "counted" if before.failures else "nothing"
+
+    def clients(self) -> int:
+        """How many clients (addresses, devices) the limiter holds a record for (gatehouse_limiter_clients)."""
+        state = self.state
+        return state.limits.clients(state.clock())
 
     def prune(self, now) -> None:
         """Background task: drop stored records that faded and failures out of the window."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Mapping, Protocol
 
-from app.ratelimit.policy import Policy, Record, wait_seconds
+from app.ratelimit.policy import Policy, Record, faded, wait_seconds
 from app.ratelimit.store import DatabaseStore
 from app.ratelimit.tracker import Attempt, Tracker
 from app.redis_client import client_from_config
@@ -39,6 +39,9 @@ class Limits(Protocol):
     def unblock(self, ip_key: str | None, now: float) -> Record | None:
         """Forget everything (`None`), or one address's block, exempting it from the global budget.
         Returns what the address had before (None: nothing, or everything was cleared)."""
+
+    def clients(self, now: float) -> int:
+        """How many clients (addresses, devices) have a record that has not faded (for the metrics)."""
 
 
 def build_limits(config: Mapping[str, Any], policy: Policy, max_clients: int, store: DatabaseStore) -> Limits:
@@ -78,6 +81,10 @@ class LocalLimits:
     def release(self, attempt: Attempt) -> None:
         with self.lock:
             self.tracker.unreserve(attempt)
+
+    def clients(self, now: float) -> int:
+        with self.lock:  # at most max_clients records, a few times a minute
+            return sum(1 for record in self.tracker.records.values() if not faded(self.policy, record, now))
 
     def unblock(self, ip_key: str | None, now: float) -> Record | None:
         record, before = Record(exempt_until=now + self.policy.fade_seconds), None

@@ -82,6 +82,13 @@ class RedisLimits:
         keys = [self._keys(attempt.keys[0])[1], self._pending]
         self.outage.run(lambda: self._release(keys=keys, args=[0, 0, attempt.id]), None)  # else its TTL frees it
 
+    def clients(self, now: float) -> int:
+        """Records expire when they fade, so the count is their keys'. SCAN walks the whole
+        keyspace in small steps (never blocking Redis); the metrics sampler calls this every few
+        seconds from one process only."""
+        pattern = _glob_escape(self.prefix) + "rec:*"
+        return sum(1 for _ in self.client.scan_iter(match=pattern, count=1000))
+
     def unblock(self, ip_key: str | None, now: float) -> Record | None:
         """For `gatehouse unblock`: takes effect on every worker at once (no refresh needed).
         Returns the address's record before (None: it had none, or everything was cleared)."""
@@ -105,3 +112,7 @@ class RedisLimits:
         field = lambda name: float(before.get(name.encode(), before.get(name, 0)) or 0)  # noqa: E731
         return Record(int(field("f")), field("l"), field("u"), field("x"))
 
+
+def _glob_escape(text: str) -> str:
+    """`text` as a literal in a Redis MATCH pattern (a prefix may hold `*`, `?`, `[`)."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)

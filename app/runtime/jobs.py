@@ -1,7 +1,8 @@
 """The background job of a serving process: keep the lease, and while holding it, purge.
 
 One daemon thread per serving process. Every heartbeat it takes or renews the instance
-lease; only while it holds the lease does it run the purge tasks (every PURGE_SECONDS).
+lease; only while it holds the lease does it run the purge tasks (every PURGE_SECONDS) and,
+with metrics on, sample the gauges (every heartbeat, app/runtime/gauges.py).
 The tasks are registered by `create_app`'s `register_jobs` step with
 `add_task(app, name, task)`; a task gets the current UTC time, runs inside an app context (use
 `db.session` and commit), and returns how many rows it removed (or None).
@@ -18,7 +19,7 @@ from typing import Callable
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.runtime import lease
+from app.runtime import gauges, lease
 from app.models import utcnow
 
 log = logging.getLogger("gatehouse.jobs")
@@ -91,6 +92,8 @@ class Housekeeper(threading.Thread):
         if holding and time.monotonic() >= self._next_purge and not self._stopping.is_set():
             self._next_purge = time.monotonic() + self.purge_every
             run_tasks(self.app)
+        if holding and not self._stopping.is_set():
+            gauges.sample(self.app)  # metrics off: returns at once
 
     def stop(self, timeout: float = 3.0) -> None:
         """Ask the thread to finish its current round and wait for it (a purge is one short transaction)."""

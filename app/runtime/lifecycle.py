@@ -65,6 +65,16 @@ def start_serving(app: Flask) -> None:
     atexit.register(stop_serving, app)
     role = "holding the instance lease" if holding else "on standby: another process holds the instance lease"
     log.info("serving as %s, %s", holder, role, extra={"event": "serving", "holder": holder, "lease": holding})
+    _warn_if_no_metrics_listener(app)
+
+
+def _warn_if_no_metrics_listener(app: Flask) -> None:
+    """GATEHOUSE_METRICS_BIND set, but not under the shipped gunicorn.conf.py, whose hooks run the
+    listener (app/runtime/metrics_listener.py): say so rather than leave the address silently shut."""
+    if app.config.get("GATEHOUSE_METRICS_BIND") and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        log.warning("GATEHOUSE_METRICS_BIND is set but no metrics listener runs: the shipped gunicorn.conf.py "
+                    "starts it (gunicorn -c gunicorn.conf.py, or gatehouse serve)",
+                    extra={"event": "metrics_not_started"})
 
 
 def serve_on_first_request(app: Flask) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, not_, or_, select, update
+from sqlalchemy import and_, delete, func, not_, or_, select, update
 
 from app.cache import CachedSession
 from app.extensions import db, session_cache
@@ -141,6 +141,12 @@ def active(now: datetime | None = None) -> list[SessionInfo]:
                     short_name(row.user_agent))
         for row in rows
     ]
+
+
+def count_active(now: datetime | None = None) -> int:
+    """How many sessions `active` would list (gatehouse_sessions_active); one COUNT query."""
+    live = _live(now or utcnow(), _minutes("GATEHOUSE_SESSION_IDLE_MINUTES"))
+    return db.session.scalar(select(func.count()).select_from(LoginSession).where(live))
 
 
 def revoke_token(token: str) -> int | None:
