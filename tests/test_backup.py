@@ -9,13 +9,8 @@ from app.extensions import db
 from app.services.backup import BackupError, backup
 
 
-def is_sqlite(app) -> bool:
-    return app.config["GATEHOUSE_DATABASE_URL"].startswith("sqlite")
-
-
+@pytest.mark.databases("sqlite")
 def test_copy_holds_the_live_session_and_only_its_owner_may_read_it(app, auth, tmp_path):
-    if not is_sqlite(app):
-        pytest.skip("SQLite only; PostgreSQL is refused below")
     auth.login()
     target = tmp_path / "backup.db"
     target.write_text("an older backup")
@@ -32,10 +27,9 @@ def test_copy_holds_the_live_session_and_only_its_owner_may_read_it(app, auth, t
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".gatehouse-backup-")] == []
 
 
+@pytest.mark.databases("sqlite")
 @pytest.mark.parametrize("where", ["folder", "missing parent", "live file"])
 def test_bad_targets_are_refused_and_nothing_is_written(app, tmp_path, where):
-    if not is_sqlite(app):
-        pytest.skip("SQLite only")
     target = {"folder": tmp_path, "missing parent": tmp_path / "nope" / "b.db",
               "live file": tmp_path / "gatehouse.db"}[where]
     before = sorted(p.name for p in tmp_path.iterdir())
@@ -44,18 +38,16 @@ def test_bad_targets_are_refused_and_nothing_is_written(app, tmp_path, where):
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
+@pytest.mark.databases("postgresql")
 def test_postgresql_is_sent_to_pg_dump_without_its_url(app, tmp_path):
-    if is_sqlite(app):
-        pytest.skip("PostgreSQL only (--db postgresql)")
     with app.app_context(), pytest.raises(BackupError) as info:
         backup(db.engine, tmp_path / "b.db")
     message = str(info.value)
     assert "pg_dump" in message and "://" not in message and not (tmp_path / "b.db").exists()
 
 
+@pytest.mark.databases("sqlite")
 def test_cli_backup_writes_a_private_copy(app, tmp_path):
-    if not is_sqlite(app):
-        pytest.skip("SQLite only")
     target = tmp_path / "nightly.db"
     result = app.test_cli_runner().invoke(args=["backup", str(target)])
     assert result.exit_code == 0 and f"Backup written to {target}" in result.output
@@ -64,9 +56,8 @@ def test_cli_backup_writes_a_private_copy(app, tmp_path):
         assert copy.execute("SELECT count(*) FROM settings").fetchone()[0] >= 1  # the master password's hash
 
 
+@pytest.mark.databases("postgresql")
 def test_cli_backup_of_postgresql_points_to_pg_dump_and_fails(app, tmp_path):
-    if is_sqlite(app):
-        pytest.skip("PostgreSQL only (--db postgresql)")
     result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "b.db")])
     assert result.exit_code == 1 and "pg_dump" in result.output and "Traceback" not in result.output
 

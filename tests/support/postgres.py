@@ -37,9 +37,14 @@ def pytest_addoption(parser):
 
 
 def pytest_generate_tests(metafunc):
-    """Every test that builds an app (through `database_url`) runs once per chosen database."""
+    """Every test that builds an app (through `database_url`) runs once per chosen database;
+    `@pytest.mark.databases("sqlite")` keeps a test to the databases it is about."""
     if "database_url" in metafunc.fixturenames:
-        metafunc.parametrize("database_url", CHOICES[metafunc.config.getoption("db")], indirect=True)
+        chosen = CHOICES[metafunc.config.getoption("db")]
+        marker = metafunc.definition.get_closest_marker("databases")
+        if marker is not None:
+            chosen = [name for name in chosen if name in marker.args]
+        metafunc.parametrize("database_url", chosen, indirect=True)
 
 
 class Postgres:
