@@ -104,8 +104,14 @@ def test_logout_post_without_csrf_changes_nothing(client, auth):
 
 
 def test_logout_when_signed_out_is_harmless(client):
-    token = csrf_token(client, "/logout")
+    token = csrf_token(client, "/login")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+
+
+def test_logout_page_when_signed_out_offers_sign_in_not_sign_out(client):
+    page = client.get("/logout").get_data(as_text=True)
+    assert "You are not signed in" in page and 'href="/login"' in page
+    assert "<form" not in page and "Sign out</button>" not in page
 
 
 def test_credentials_in_query_string_do_nothing(client, app):
