@@ -14,7 +14,7 @@ import os
 
 from gunicorn.glogging import Logger
 
-from app.logs import JSONFormatter
+from app.runtime.logs import JSONFormatter
 
 
 class ServerJSONFormatter(JSONFormatter):
