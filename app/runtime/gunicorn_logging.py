@@ -39,7 +39,7 @@ class AccessJSONFormatter(JSONFormatter):
             "path": atoms["U"],
             "status": int(status) if str(status).isdigit() else status,
             "bytes": atoms["B"] or 0,
-            "seconds": atoms["L"],
+            "seconds": float(atoms["L"]),  # gunicorn formats it as text
         }
         return super().format(logging.makeLogRecord({**vars(record), **fields}))
 
