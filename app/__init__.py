@@ -84,6 +84,8 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, account_bp, sessions_bp, setup_bp, health_bp, api_bp):
         app.register_blueprint(blueprint)
+    # Pages link their icons; this is for whatever asks the old fixed place (a redirect, no view).
+    app.add_url_rule("/favicon.ico", "favicon", redirect_to="/static/img/favicon-32.png")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
 from app.auth.forms import LoginForm, LogoutForm
 from app.extensions import limiter
@@ -11,6 +12,8 @@ from app.services import login as login_service
 from app.services import login_sessions
 from app.web import session as web_session
 from app.web.client import client_ip
+from app.web.error_pages import retry_seconds, wait_in_words
+from app.web.errors import render_error
 
 bp = Blueprint("auth", __name__)
 
@@ -30,8 +33,28 @@ def login():
                                     kind=login_sessions.BROWSER)
     if started is None:
         form.next.data = target
-        return render_template("auth/login.html", form=form, error="Incorrect password."), 401
+        form.password.errors = ["Incorrect password."]
+        return render_template("auth/login.html", form=form), 401
     return web_session.start_browser_session(redirect(target, 303), started)
+
+
+@bp.errorhandler(TooManyRequests)
+@bp.errorhandler(ServiceUnavailable)
+def refused(error):
+    """A refused sign-in (429 while held back, 503 when no check is free) answers with the form
+    itself, `next` kept and the wait in words, so the person can simply try again; other pages
+    of this blueprint get the usual error page."""
+    if request.endpoint != "auth.login":
+        return render_error(error)
+    form = LoginForm()  # the posted hidden fields (`next`) come back as they were sent
+    form.next.data = safe_next(form.next.data)
+    wait = wait_in_words(retry_seconds(error) or 1)
+    if error.code == 429:
+        message = f"Too many failed attempts. Try again {wait}."
+    else:
+        message = f"Gatehouse is busy checking other sign-ins. Try again {wait}."
+    headers = {k: v for k, v in error.get_headers() if k != "Content-Type"}
+    return render_template("auth/login.html", form=form, error=message), error.code, headers
 
 
 @bp.route("/logout", methods=["GET", "POST"])
@@ -43,6 +66,7 @@ def logout():
     token = web_session.presented_token()
     if token:
         login_service.logout(token, client_ip())
+    flash("You have been signed out.")
     response = web_session.end_browser_session(make_response(redirect(url_for("auth.login"), 303)))
     # "cache" only: "cookies" would also wipe the device cookie that guards against lockout.
     response.headers["Clear-Site-Data"] = '"cache"'

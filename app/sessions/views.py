@@ -34,6 +34,7 @@ def revoke(session_id: int):
     if session_id > MAX_ID or not login_sessions.revoke(session_id):
         abort(404, "No live session has that id.")
     if session_id == web_session.current_session().id:
+        flash("You have been signed out.")
         return web_session.end_browser_session(redirect(url_for("auth.login"), 303))
     flash("The session has been signed out.")
     return redirect(url_for("sessions.index"), 303)
