@@ -62,7 +62,7 @@ def test_quick_retry_gets_the_login_form_with_429(make_app):
     assert f"Try again in {wait} seconds." in page and "<h1>Sign in</h1>" in page
     assert 'name="next" type="hidden" value="/sessions"' in page and CSRF_RE.search(page)
     assert attribute(page, "password", "autofocus") is not None
-    assert "Too Many Requests" not in page
+    assert "Too Many Requests" not in page and "gatehouse unblock" not in page  # a backoff, not a block
 
 
 def test_ban_is_said_in_minutes(make_app):
@@ -77,7 +77,8 @@ def test_ban_is_said_in_minutes(make_app):
         assert client.post("/login", data=form).status_code == 401
     response = client.post("/login", data=form)
     assert response.status_code == 429 and response.headers["Retry-After"] in ("893", "894")
-    assert "Try again in 15 minutes." in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Try again in 15 minutes." in page and "<code>gatehouse unblock 127.0.0.1</code>" in page
 
 
 def test_csrf_failure_in_our_words_with_a_way_back(client):
@@ -101,8 +102,12 @@ def test_secure_cookies_over_plain_http_get_a_hint(make_app, origin, hinted):
     # Over plain HTTP the browser never sends the Secure cookie back: the form's CSRF secret is missing.
     response = client.post("/login", data={"password": PASSWORD}, headers={"Origin": origin})
     page = response.get_data(as_text=True)
-    assert response.status_code == 400 and "This form has expired" in page
-    assert ("GATEHOUSE_COOKIE_SECURE=0" in page and "https://" in page) is hinted
+    assert response.status_code == 400 and "CSRF" not in page
+    if hinted:
+        assert "This page needs HTTPS" in page and "<code>GATEHOUSE_COOKIE_SECURE=0</code>" in page
+        assert 'href="https://gatehouse.lan/login">Open it over HTTPS<' in page
+    else:
+        assert "This form has expired" in page and "GATEHOUSE_COOKIE_SECURE" not in page
 
 
 def test_error_pages_have_our_words_and_a_way_forward(client, auth):

@@ -87,8 +87,7 @@ def walk(driver, server: Server, camera: Camera) -> None:
     fill(driver, {"password": "another wrong password"})  # within the 1 s backoff
     camera.shoot("login-429-retry")
     time.sleep(1.5)
-    driver.get(url + "/login")
-    fill(driver, {"password": PASSWORD})
+    fill(driver, {"password": PASSWORD})  # from the 429 form, which kept next=/
 
     for label in ("backup script", "home assistant"):
         requests.post(url + "/api/v1/auth/token", json={"password": PASSWORD, "label": label}, timeout=30)
@@ -116,6 +115,7 @@ def walk(driver, server: Server, camera: Camera) -> None:
         driver.get(url + "/login?next=/sessions")
         fill(driver, {"password": f"wrong guess {attempt}"})
         time.sleep(1.2)
+    fill(driver, {"password": PASSWORD})  # the third failure blocked this address
     camera.shoot("login-429-blocked")
 
 

@@ -54,7 +54,9 @@ def refused(error):
     else:
         message = f"Gatehouse is busy checking other sign-ins. Try again {wait}."
     headers = {k: v for k, v in error.get_headers() if k != "Content-Type"}
-    return render_template("auth/login.html", form=form, error=message), error.code, headers
+    # A block (not a short backoff): say how the admin, at the server, can lift it now.
+    blocked_ip = client_ip() if error.code == 429 and (retry_seconds(error) or 0) >= 60 else None
+    return render_template("auth/login.html", form=form, error=message, blocked_ip=blocked_ip), error.code, headers
 
 
 @bp.route("/logout", methods=["GET", "POST"])

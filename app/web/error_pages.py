@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from app.security.redirects import safe_next
@@ -34,8 +35,11 @@ WORDS = {
     503: ("Not available just now", "Gatehouse cannot answer this just now. Try again in a moment.", RELOAD),
 }
 CSRF = ("This form has expired",
-        "Gatehouse did not act on it: the form was too old, or the browser did not send back the cookie that "
-        "proves the form came from this site.")
+        "For safety, Gatehouse did not act on it. That happens when a page stays open for a long time, "
+        "or when the browser does not send this site's cookies back.")
+NEEDS_HTTPS = ("This page needs HTTPS",
+               "Gatehouse sets Secure cookies, and browsers send those back only over HTTPS, "
+               "so this form sent over plain HTTP could not be checked.")
 
 
 @dataclass
@@ -45,7 +49,7 @@ class ErrorPage:
     message: str
     action_text: str
     action_href: str
-    hint: str | None = None
+    hint: Markup | None = None
 
 
 def describe(error: HTTPException) -> ErrorPage:
@@ -61,9 +65,10 @@ def describe(error: HTTPException) -> ErrorPage:
         message = own
     page = ErrorPage(code, title, message, action, _href(action))
     if isinstance(error, CSRFError) and secure_cookies_over_http():
-        page.hint = ("This page was opened over plain HTTP, but Gatehouse sets Secure cookies, which browsers "
-                     "only send back over HTTPS. Open it with https://, or for a test on this machine set "
-                     "GATEHOUSE_COOKIE_SECURE=0.")
+        page.title, page.message = NEEDS_HTTPS
+        page.action_text, page.action_href = "Open it over HTTPS", _https(page.action_href)
+        page.hint = Markup("For a test on this machine only, set <code>GATEHOUSE_COOKIE_SECURE=0</code> "
+                           "and restart Gatehouse.")
     return page
 
 
@@ -100,6 +105,12 @@ def _href(action: str) -> str:
     if action == HOME:
         return "/"
     return _reload_target()
+
+
+def _https(path: str) -> str:
+    """This address as the browser named it, over HTTPS on its default port."""
+    host = urlsplit(request.headers.get("Origin") or "").hostname or urlsplit("//" + request.host).hostname or ""
+    return f"https://{f'[{host}]' if ':' in host else host}{path}"
 
 
 def _reload_target() -> str:
