@@ -83,7 +83,8 @@ def test_ban_is_said_in_minutes(make_app):
 
 def test_csrf_failure_in_our_words_with_a_way_back(client):
     client.get("/login?next=/sessions")
-    response = client.post("/login", data={"password": "x"}, headers={"Referer": "http://localhost/login?next=/sessions"})
+    referer = {"Referer": "http://localhost/login?next=/sessions"}
+    response = client.post("/login", data={"password": "x"}, headers=referer)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "This form has expired" in page and "CSRF" not in page
@@ -91,7 +92,9 @@ def test_csrf_failure_in_our_words_with_a_way_back(client):
     assert "GATEHOUSE_COOKIE_SECURE" not in page  # cookies are not Secure in this app
 
 
-@pytest.mark.parametrize(("origin", "hinted"), [("http://gatehouse.lan:8000", True), ("https://gatehouse.example", False)])
+@pytest.mark.parametrize(("origin", "hinted"), [
+    ("http://gatehouse.lan:8000", True), ("https://gatehouse.example", False),
+])
 def test_secure_cookies_over_plain_http_get_a_hint(make_app, origin, hinted):
     app = make_app(GATEHOUSE_COOKIE_SECURE=True)
     with app.app_context():

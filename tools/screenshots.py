@@ -95,7 +95,8 @@ def walk(driver, server: Server, camera: Camera) -> None:
         driver.get(url + path)
         camera.shoot(name)
     driver.get(url + "/password")
-    fill(driver, {"current": "not the current one", "new": "a new password, long enough", "confirm": "a new password, long enough"})
+    new = "a new password, long enough"
+    fill(driver, {"current": "not the current one", "new": new, "confirm": new})
     camera.shoot("password-error")
     time.sleep(1.5)
     driver.get(url + "/logout")

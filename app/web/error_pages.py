@@ -24,19 +24,25 @@ RELOAD, HOME, SIGN_IN = "Reload the page and try again", "Go to the start page",
 
 # code: (title, message, action). The message is used when our code gave no description.
 WORDS = {
-    400: ("That request could not be used", "Gatehouse did not understand what the browser sent, so nothing was changed.", RELOAD),
+    400: ("That request could not be used",
+          "Gatehouse did not understand what the browser sent, so nothing was changed.", RELOAD),
     401: ("Sign in first", "This page is only for the signed-in administrator.", SIGN_IN),
     403: ("Not allowed", "Gatehouse did not allow that, and nothing was changed.", RELOAD),
-    404: ("Page not found", "There is nothing at this address. It may be mistyped, or what it pointed to is gone.", HOME),
+    404: ("Page not found",
+          "There is nothing at this address. It may be mistyped, or what it pointed to is gone.", HOME),
     405: ("Not possible here", "This address does not take that kind of request.", HOME),
-    413: ("Too much at once", "The request was larger than Gatehouse accepts (16 KiB), so nothing was changed.", RELOAD),
+    413: ("Too much at once",
+          "The request was larger than Gatehouse accepts (16 KiB), so nothing was changed.", RELOAD),
     429: ("Too many attempts", "Too many failed attempts from here. Wait a little, then try again.", RELOAD),
-    500: ("Something went wrong on our side", "The error has been logged. Try again; if it keeps happening, the server's log says more.", RELOAD),
+    500: ("Something went wrong on our side",
+          "The error has been logged. Try again; if it keeps happening, the server's log says more.", RELOAD),
     503: ("Not available just now", "Gatehouse cannot answer this just now. Try again in a moment.", RELOAD),
 }
+# CSRF tokens do not expire by time (WTF_CSRF_TIME_LIMIT=None): a failure means the cookie
+# that holds the form's secret did not come back, or the secret key changed.
 CSRF = ("This form has expired",
-        "For safety, Gatehouse did not act on it. That happens when a page stays open for a long time, "
-        "or when the browser does not send this site's cookies back.")
+        "For safety, Gatehouse did not act on it. That happens when this site's cookies were blocked "
+        "or cleared after the page was loaded, or when Gatehouse was reconfigured meanwhile.")
 NEEDS_HTTPS = ("This page needs HTTPS",
                "Gatehouse sets Secure cookies, and browsers send those back only over HTTPS, "
                "so this form sent over plain HTTP could not be checked.")

@@ -35,7 +35,8 @@ def start(profile: Path, *extra_flags: str):
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile / 'chromium-profile'}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path, log_output=str(profile / "chromedriver.log")), options=options)
+    service = Service(driver_path, log_output=str(profile / "chromedriver.log"))
+    driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(30)
     return driver
 
