@@ -65,6 +65,23 @@ def test_quick_retry_gets_the_login_form_with_429(make_app):
     assert "Too Many Requests" not in page and "gatehouse unblock" not in page  # a backoff, not a block
 
 
+def test_no_free_check_slot_gets_the_login_form_with_503(client, app):
+    slots = app.extensions["gatehouse.limiter"].slots
+    held = 0
+    while slots.acquire(trusted=False, wait=0):
+        held += 1
+    try:
+        form = {"csrf_token": csrf_token(client), "password": PASSWORD, "next": "/sessions"}
+        response = client.post("/login", data=form)
+    finally:
+        for _ in range(held):
+            slots.release(trusted=False)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert "Gatehouse is busy checking other sign-ins. Try again in a moment." in page
+    assert 'name="next" type="hidden" value="/sessions"' in page and "<h1>Sign in</h1>" in page
+
+
 def test_ban_is_said_in_minutes(make_app):
     app = make_app(GATEHOUSE_LOGIN_BACKOFF=(0.0,), GATEHOUSE_LOGIN_BAN=(2, 894))
     with app.app_context():
