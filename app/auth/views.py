@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
-from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
+from werkzeug.exceptions import TooManyRequests
 
 from app.auth.forms import LoginForm, LogoutForm
 from app.extensions import limiter
+from app.ratelimit.slots import ChecksBusy
 from app.security.redirects import safe_next
 from app.services import login as login_service
 from app.services import login_sessions
@@ -39,11 +40,11 @@ def login():
 
 
 @bp.errorhandler(TooManyRequests)
-@bp.errorhandler(ServiceUnavailable)
+@bp.errorhandler(ChecksBusy)
 def refused(error):
-    """A refused sign-in (429 while held back, 503 when no check is free) answers with the form
-    itself, `next` kept and the wait in words, so the person can simply try again; other pages
-    of this blueprint get the usual error page."""
+    """A sign-in the limiter refused (429 while held back, 503 when no check slot is free)
+    answers with the form itself, `next` kept and the wait in words, so the person can simply
+    try again. Any other 503 (database, Redis, a refused instance) gets the usual error page."""
     if request.endpoint != "auth.login":
         return render_error(error)
     form = LoginForm()  # the posted hidden fields (`next`) come back as they were sent
