@@ -21,7 +21,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.browser import chrome  # noqa: E402
+from tests.support import chrome  # noqa: E402
 from tests.e2e.server import Server  # noqa: E402
 
 SIZES = ((1280, 900), (390, 844))

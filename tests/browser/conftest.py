@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import chrome
-from tests.conftest import require_external
+from tests.support import chrome
+from tests.support.external import require_external
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.browser import chrome
+from tests.support import chrome
+from tests.support.external import require_external
 from tests.conftest import PASSWORD
 from tests.e2e.server import Server
 
@@ -80,8 +81,6 @@ def test_sessions_fit_a_phone_without_sideways_scrolling(browser, server, scheme
 
 def test_quick_retry_and_ban_answer_with_the_login_form(tmp_path):
     if None in chrome.binaries():
-        from tests.conftest import require_external
-
         require_external("chromium and chromium-driver are not installed")
     server = Server(tmp_path / "instance", GATEHOUSE_LOGIN_BACKOFF="3", GATEHOUSE_LOGIN_BAN="2/900")
     server.prepare(PASSWORD)
