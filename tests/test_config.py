@@ -68,3 +68,57 @@ def test_given_secret_key_is_used_and_nothing_written(tmp_path):
 def test_trusted_proxies_parse_addresses_and_networks(tmp_path):
     nets = load_settings(env(tmp_path, TRUSTED_PROXIES="127.0.0.1, 10.0.0.0/8,::1"))["GATEHOUSE_TRUSTED_PROXIES"]
     assert [str(n) for n in nets] == ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]
+
+
+# --- forward auth: public URL, cookie domain, Remote-User -----------------------------
+
+
+def test_forward_auth_defaults(tmp_path):
+    settings = load_settings(env(tmp_path))
+    assert settings["GATEHOUSE_PUBLIC_URL"] == ""
+    assert settings["GATEHOUSE_COOKIE_DOMAIN"] == ""
+    assert settings["GATEHOUSE_REMOTE_USER"] == "admin"
+
+
+def test_forward_auth_settings_read(tmp_path):
+    settings = load_settings(env(tmp_path, PUBLIC_URL="https://Auth.Example.org/", COOKIE_DOMAIN="example.org", REMOTE_USER="root@home"))
+    assert settings["GATEHOUSE_PUBLIC_URL"] == "https://auth.example.org"
+    assert settings["GATEHOUSE_COOKIE_DOMAIN"] == "example.org"
+    assert settings["GATEHOUSE_REMOTE_USER"] == "root@home"
+    apex = load_settings(env(tmp_path, PUBLIC_URL="https://example.org:8443", COOKIE_DOMAIN="example.org"))
+    assert apex["GATEHOUSE_PUBLIC_URL"] == "https://example.org:8443"
+    plain = load_settings(env(tmp_path, PUBLIC_URL="http://auth.gatehouse.test:8080", COOKIE_DOMAIN="gatehouse.test", COOKIE_SECURE="0"))
+    assert plain["GATEHOUSE_PUBLIC_URL"] == "http://auth.gatehouse.test:8080"
+
+
+@pytest.mark.parametrize(
+    "values, named",
+    [
+        ({"PUBLIC_URL": "auth.example.org"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "ftp://auth.example.org"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://auth.example.org/portal"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://auth.example.org/?x=1"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://user@auth.example.org"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://auth.example.org:99999"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://auth.exa_mple.org"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "http://auth.example.org"}, "PUBLIC_URL"),  # http while cookies are Secure
+        ({"COOKIE_DOMAIN": ".example.org", "PUBLIC_URL": "https://auth.example.org"}, "COOKIE_DOMAIN"),
+        ({"COOKIE_DOMAIN": "org", "PUBLIC_URL": "https://auth.example.org"}, "COOKIE_DOMAIN"),
+        ({"COOKIE_DOMAIN": "Example.org", "PUBLIC_URL": "https://auth.example.org"}, "COOKIE_DOMAIN"),
+        ({"COOKIE_DOMAIN": "example.org:443", "PUBLIC_URL": "https://auth.example.org"}, "COOKIE_DOMAIN"),
+        ({"COOKIE_DOMAIN": "example.org"}, "COOKIE_DOMAIN"),  # no public URL
+        ({"COOKIE_DOMAIN": "example.org", "PUBLIC_URL": "https://auth.example.net"}, "COOKIE_DOMAIN"),
+        ({"COOKIE_DOMAIN": "example.org", "PUBLIC_URL": "https://auth.evilexample.org"}, "COOKIE_DOMAIN"),
+        ({"COOKIE_DOMAIN": "auth.example.org", "PUBLIC_URL": "https://example.org"}, "COOKIE_DOMAIN"),
+        ({"REMOTE_USER": ""}, "REMOTE_USER"),
+        ({"REMOTE_USER": "ad min"}, "REMOTE_USER"),
+        ({"REMOTE_USER": "admin\r\nX-Evil: 1"}, "REMOTE_USER"),
+        ({"REMOTE_USER": "a" * 65}, "REMOTE_USER"),
+    ],
+)
+def test_wrong_forward_auth_settings_stop_start_up(tmp_path, values, named):
+    with pytest.raises(ConfigError) as info:
+        load_settings(env(tmp_path, **values))
+    message = str(info.value)
+    assert f"GATEHOUSE_{named}" in message and "\n" not in message

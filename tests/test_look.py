@@ -169,3 +169,29 @@ def test_icons_are_served_and_linked(client):
         assert client.get(href).status_code == 200, href
     response = client.get("/favicon.ico", follow_redirects=True)
     assert response.status_code == 200 and response.mimetype == "image/png"
+
+
+@pytest.mark.parametrize(("rd", "kept"), [
+    ("https://grafana.example.org/d/abc", "https://grafana.example.org/d/abc"),
+    ("https://evil.test/", None),
+])
+def test_429_form_keeps_an_allowed_rd_and_drops_a_foreign_one(make_app, rd, kept):
+    portal = "https://auth.example.org"
+    app = make_app(GATEHOUSE_COOKIE_SECURE=True, GATEHOUSE_PUBLIC_URL=portal, GATEHOUSE_COOKIE_DOMAIN="example.org",
+                   GATEHOUSE_LOGIN_BACKOFF=(30.0,))
+    with app.app_context():
+        from app.services import master_password
+
+        master_password.set_first(PASSWORD)
+    client = app.test_client()
+    page = client.get("/login", base_url=portal).get_data(as_text=True)
+    form = {"csrf_token": CSRF_RE.search(page).group(1), "password": "wrong", "rd": rd}
+    headers = {"Referer": portal + "/login"}
+    assert client.post("/login", data=form, base_url=portal, headers=headers).status_code == 401
+    response = client.post("/login", data=form, base_url=portal, headers=headers)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 429 and "Try again in" in page
+    if kept:
+        assert f'name="rd" type="hidden" value="{kept}"' in page
+    else:  # replaced by the start page, as the sign-in itself would
+        assert "evil.test" not in page and 'name="rd" type="hidden" value="/"' in page

@@ -46,6 +46,16 @@ COMMON = {
 }
 UNAUTHORIZED = _error("Wrong password, or no valid session.", **{"WWW-Authenticate": CHALLENGE})
 SIGNED_IN = [{"bearerAuth": []}, {"cookieAuth": []}]
+REMOTE_USER = {"required": True, "schema": {"type": "string"}, "description": "GATEHOUSE_REMOTE_USER, for the tool."}
+LOGIN_LOCATION = {"required": True, "schema": {"type": "string", "pattern": "^(https?://[^/?#]+)?/login"},
+                  "description": "The login URL (absolute when the portal's address is known), with `rd` = the "
+                                 "original URL when it is an allowed return address."}
+
+
+def _proxy_headers(*names: str) -> list[dict]:
+    return [{"name": name, "in": "header", "required": False, "schema": {"type": "string"},
+             "description": "Sent by the proxy: the original request (method, scheme, host, URI), from which the "
+                            "login URL's `rd` is built."} for name in names]
 
 
 def _password_body(with_label: bool) -> dict:
@@ -98,18 +108,30 @@ PATHS = {
         },
     }},
     "/api/v1/auth/verify": {"get": {
-        "operationId": "verify", "summary": "Forward auth (nginx auth_request, Traefik ForwardAuth, Caddy forward_auth).",
+        "operationId": "verify", "summary": "Forward auth for nginx auth_request: 204 or 401, never a redirect.",
         "security": SIGNED_IN,
-        "parameters": [
-            {"name": name, "in": "header", "required": False, "schema": {"type": "string"},
-             "description": "The original request URI, sent by the proxy; becomes `next` of the login URL."}
-            for name in ("X-Original-URI", "X-Forwarded-Uri")
-        ],
+        "parameters": _proxy_headers("X-Original-URL", "X-Original-URI", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Uri"),
         "responses": {
-            "204": {"description": "Valid session."},
-            "401": {**UNAUTHORIZED, "headers": {**UNAUTHORIZED["headers"], "X-Gatehouse-Login": {
+            "204": {"description": "Valid session.", "headers": {"Remote-User": REMOTE_USER}},
+            "401": {**UNAUTHORIZED, "headers": {**UNAUTHORIZED["headers"], "Location": LOGIN_LOCATION, "X-Gatehouse-Login": {
                 "required": True, "schema": {"type": "string", "pattern": "^/login"},
                 "description": "Where to send the browser: /login?next=<original URI if a local path>."}}},
+            "503": COMMON["503"],
+        },
+    }},
+    "/api/v1/auth/forward-auth": {"get": {
+        "operationId": "forwardAuth", "summary": "Forward auth for Traefik ForwardAuth and Caddy forward_auth, which pass "
+                                                 "the answer to the browser: a page load is redirected to the login page.",
+        "security": SIGNED_IN,
+        "parameters": _proxy_headers("X-Forwarded-Method", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Uri",
+                                     "X-Requested-With"),
+        "responses": {
+            "200": {"description": "Valid session.", "headers": {"Remote-User": REMOTE_USER}},
+            "302": {"description": "No valid session, a GET/HEAD page load (Accept names text/html, not an XHR): "
+                                   "go to the login page.", "headers": {"Location": LOGIN_LOCATION}},
+            "303": {"description": "No valid session, a page load with another method: go to the login page.",
+                    "headers": {"Location": LOGIN_LOCATION}},
+            "401": UNAUTHORIZED,
             "503": COMMON["503"],
         },
     }},

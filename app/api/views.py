@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, request
 
 from app.api.body import BadBody, Field, parse
 from app.api.openapi import LABEL_MAX, document
 from app.extensions import csrf, limiter
 from app.security.passwords import MAX_BYTES
-from app.security.redirects import safe_next
+from app.security import forward_auth
 from app.services import login as login_service
 from app.services import login_sessions
+from app.web import forward
 from app.web import session as web_session
 from app.web.client import client_ip
 
@@ -99,20 +100,36 @@ def logout():
     return web_session.end_browser_session(response)
 
 
+def _forward_answer(endpoint: str):
+    """The proxy's question answered by the one decision in app/security/forward_auth.py."""
+    credential_sent = "Authorization" in request.headers or web_session.cookie_name() in request.cookies
+    answer = forward_auth.decide(endpoint, web_session.current_session() is not None, request.headers,
+                                 forward.settings(), scheme=request.scheme, credential_sent=credential_sent)
+    if answer.body is not None:
+        response = jsonify(answer.body)
+    else:
+        response = current_app.response_class(status=answer.status)
+        response.headers.pop("Content-Type", None)
+    response.status_code = answer.status
+    response.headers.update(answer.headers)
+    return response
+
+
 @bp.get("/auth/verify")
 def verify():
-    """204 for a live session, else 401: the answer nginx `auth_request` and friends need.
+    """nginx `auth_request`: 204 + Remote-User for a live session, else 401 (docs/forward-auth.md).
 
-    The 401 also carries `X-Gatehouse-Login`: the login URL with `next` set to the original
-    URI the proxy sent (`X-Forwarded-Uri` or `X-Original-URI`), URL-encoded, because nginx
-    cannot encode a query string itself. Only a local path is ever put there.
+    The 401 carries `Location` (the absolute login URL with `rd`) and `X-Gatehouse-Login`
+    (`/login?next=<original path>`, URL-encoded, because nginx cannot encode a query itself).
     """
-    if web_session.current_session() is None:
-        body, status, headers = _unauthorized("No valid session.")
-        original = request.headers.get("X-Forwarded-Uri") or request.headers.get("X-Original-URI")
-        headers["X-Gatehouse-Login"] = url_for("auth.login", next=safe_next(original))
-        return body, status, headers
-    return "", 204
+    return _forward_answer(forward_auth.VERIFY)
+
+
+@bp.get("/auth/forward-auth")
+def forward_auth_answer():
+    """Traefik ForwardAuth / Caddy forward_auth: 200 + Remote-User; a page load is redirected to
+    the login page (302, 303 after a non-GET); XHR and scripts get 401 JSON."""
+    return _forward_answer(forward_auth.FORWARD_AUTH)
 
 
 @bp.get("/openapi.json")

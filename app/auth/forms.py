@@ -7,6 +7,7 @@ from wtforms import HiddenField, PasswordField
 class LoginForm(FlaskForm):
     password = PasswordField("Master password")
     next = HiddenField()
+    rd = HiddenField()  # an absolute return address from forward auth (docs/forward-auth.md)
 
 
 class LogoutForm(FlaskForm):

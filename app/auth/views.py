@@ -8,9 +8,10 @@ from werkzeug.exceptions import TooManyRequests
 from app.auth.forms import LoginForm, LogoutForm
 from app.extensions import limiter
 from app.ratelimit.slots import ChecksBusy
-from app.security.redirects import safe_next
+from app.security.redirects import safe_next, safe_return
 from app.services import login as login_service
 from app.services import login_sessions
+from app.web import forward
 from app.web import session as web_session
 from app.web.client import client_ip
 from app.web.error_pages import retry_seconds, wait_in_words
@@ -22,18 +23,17 @@ bp = Blueprint("auth", __name__)
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.guarded(issues_device=True)
 def login():
-    """Form; right password → new session and 303 to a local `next`; wrong → 401."""
+    """Form; right password → new session and 303 to `rd` (an allowed URL) or a local `next`;
+    wrong → 401."""
     form = LoginForm()
-    target = safe_next(form.next.data if request.method == "POST" else request.args.get("next"))
+    target = _carry_target(form)
     if web_session.current_session() is not None:
         return redirect(target, 303)
     if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
-        form.next.data = target
         return render_template("auth/login.html", form=form)
     started = login_service.attempt(form.password.data or "", client_ip(), request.user_agent.string,
                                     kind=login_sessions.BROWSER)
     if started is None:
-        form.next.data = target
         form.password.errors = ["Incorrect password."]
         return render_template("auth/login.html", form=form), 401
     return web_session.start_browser_session(redirect(target, 303), started)
@@ -47,8 +47,8 @@ def refused(error):
     try again. Any other 503 (database, Redis, a refused instance) gets the usual error page."""
     if request.endpoint != "auth.login":
         return render_error(error)
-    form = LoginForm()  # the posted hidden fields (`next`) come back as they were sent
-    form.next.data = safe_next(form.next.data)
+    form = LoginForm()
+    _carry_target(form)  # the posted `next` or `rd`, checked again, rides on the new form
     wait = wait_in_words(retry_seconds(error) or 1)
     if error.code == 429:
         message = f"Too many failed attempts. Try again {wait}."
@@ -58,6 +58,18 @@ def refused(error):
     # A block (not a short backoff): say how the admin, at the server, can lift it now.
     blocked_ip = client_ip() if error.code == 429 and (retry_seconds(error) or 0) >= 60 else None
     return render_template("auth/login.html", form=form, error=message, blocked_ip=blocked_ip), error.code, headers
+
+
+def _carry_target(form: LoginForm) -> str:
+    """Where a sign-in goes: `rd` (an allowed absolute URL, from forward auth) or a local `next`,
+    from the posted form or the query; the form's hidden fields are set to carry it on."""
+    posted = request.method == "POST"
+    rd = form.rd.data if posted else request.args.get("rd")
+    target = safe_return(rd, forward.return_policy()) if rd else safe_next(
+        form.next.data if posted else request.args.get("next"))
+    form.rd.data = target if rd else ""
+    form.next.data = "/" if rd else target
+    return target
 
 
 @bp.route("/logout", methods=["GET", "POST"])
