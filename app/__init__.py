@@ -79,10 +79,12 @@ def register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.health.views import bp as health_bp
+    from app.passkeys.views import bp as passkeys_bp
     from app.sessions.views import bp as sessions_bp
     from app.setup.views import bp as setup_bp
+    from app.two_factor.views import bp as two_factor_bp
 
-    for blueprint in (auth_bp, account_bp, sessions_bp, setup_bp, health_bp, api_bp):
+    for blueprint in (auth_bp, account_bp, sessions_bp, setup_bp, two_factor_bp, passkeys_bp, health_bp, api_bp):
         app.register_blueprint(blueprint)
     # Pages link their icons; this is for whatever asks the old fixed place (a redirect, no view).
     app.add_url_rule("/favicon.ico", "favicon", redirect_to="/static/img/favicon-32.png")

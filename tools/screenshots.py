@@ -30,7 +30,7 @@ PASSWORD = "screenshots master password"
 # Quick retries are refused for 1 s; the third failure in a row blocks for 15 minutes.
 SETTINGS = {"GATEHOUSE_BCRYPT_ROUNDS": "4", "GATEHOUSE_LOGIN_BACKOFF": "1", "GATEHOUSE_LOGIN_BAN": "3/900"}
 # (name, path) of simple GET pages that need a signed-in browser.
-SIGNED_IN_PAGES = (("home", "/"), ("sessions", "/sessions"), ("password", "/password"))
+SIGNED_IN_PAGES = (("home", "/"), ("sessions", "/sessions"), ("password", "/password"), ("two-factor", "/two-factor"))
 LAN_NAME = "gatehouse.lan"  # resolved to 127.0.0.1 inside Chromium only
 
 

@@ -7,6 +7,7 @@ views enforce, and tests/test_openapi.py runs schemathesis against the app to ke
 from __future__ import annotations
 
 from app.security.passwords import MAX_BYTES
+from app.security.totp import MAX_INPUT as CODE_MAX
 
 LABEL_MAX = 100  # LoginSession.label is String(100)
 CONTROL_FREE = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
@@ -45,6 +46,11 @@ COMMON = {
     "503": _error("Setup is not done, the database is not answering, or no password-check slot is free."),
 }
 UNAUTHORIZED = _error("Wrong password, or no valid session.", **{"WWW-Authenticate": CHALLENGE})
+SIGN_IN_REFUSED = _error(
+    "`unauthorized`: wrong password. With two-factor sign-in on and the right password: `code_required` (no `code` "
+    "sent) or `invalid_code` (wrong, already used, or an unknown recovery code). Each counts as a failed check.",
+    **{"WWW-Authenticate": CHALLENGE},
+)
 SIGNED_IN = [{"bearerAuth": []}, {"cookieAuth": []}]
 REMOTE_USER = {"required": True, "schema": {"type": "string"}, "description": "GATEHOUSE_REMOTE_USER, for the tool."}
 LOGIN_LOCATION = {"required": True, "schema": {"type": "string", "pattern": "^(https?://[^/?#]+)?/login"},
@@ -60,7 +66,10 @@ def _proxy_headers(*names: str) -> list[dict]:
 
 def _password_body(with_label: bool) -> dict:
     properties = {"password": {"type": "string", "maxLength": MAX_BYTES,
-                               "description": f"at most {MAX_BYTES} bytes as UTF-8; longer is 422"}}
+                               "description": f"at most {MAX_BYTES} bytes as UTF-8; longer is 422"},
+                  "code": {"type": "string", "maxLength": CODE_MAX,
+                           "description": "With two-factor sign-in on: the 6-digit code from the authenticator app, "
+                                          "or a recovery code. Each is accepted once. Ignored while it is off."}}
     if with_label:
         properties["label"] = {"type": "string", "maxLength": LABEL_MAX, "pattern": CONTROL_FREE,
                                "description": "Shown on the sessions page."}
@@ -79,7 +88,7 @@ PATHS = {
         "responses": {
             "200": _ok("Signed in.", _object(expires_at=EXPIRES),
                        headers={"Set-Cookie": {"required": True, "schema": {"type": "string"}}}),
-            "401": UNAUTHORIZED, **COMMON,
+            "401": SIGN_IN_REFUSED, **COMMON,
         },
     }},
     "/api/v1/auth/token": {"post": {
@@ -87,7 +96,7 @@ PATHS = {
         "requestBody": _password_body(True),
         "responses": {
             "200": _ok("A new token.", _object(token={"type": "string", "minLength": 1}, expires_at=EXPIRES)),
-            "401": UNAUTHORIZED, **COMMON,
+            "401": SIGN_IN_REFUSED, **COMMON,
         },
     }},
     "/api/v1/auth/session": {"get": {

@@ -1,7 +1,7 @@
 """Forms of the sign-in pages; each carries a CSRF token (flask-wtf)."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField
+from wtforms import HiddenField, PasswordField, StringField
 
 
 class LoginForm(FlaskForm):
@@ -12,3 +12,9 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Only the CSRF token: signing out must be a deliberate POST from our own page."""
+
+
+class CodeForm(FlaskForm):
+    """The second step of a sign-in: a code from the app, or a recovery code."""
+
+    code = StringField("Code")

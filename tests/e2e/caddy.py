@@ -18,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-from tests.e2e.server import ROOT, free_port
+from tests.e2e.server import ROOT
 
 SUBDOMAINS = ROOT / "deploy" / "caddy" / "subdomains.Caddyfile"
 SAME_HOST = ROOT / "deploy" / "caddy" / "same-host.Caddyfile"
