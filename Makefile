@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export GATEHOUSE_INSTANCE_DIR ?= $(CURDIR)/instance
 
-.PHONY: run test bench profile soak clean
+.PHONY: run test bench profile soak screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,8 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
 
 # Plain-HTTP loopback: Secure cookies would never come back, so turn them off and say so.
+# Log lines as text for a person at a terminal; the service (systemd unit) keeps JSON.
+run: export GATEHOUSE_LOG_FORMAT ?= text
 run: $(VENV)/.installed
 	$(BIN)/gatehouse db upgrade
 	@echo "Serving on http://$${GATEHOUSE_BIND:-127.0.0.1:8000} with GATEHOUSE_COOKIE_SECURE=0 (plain HTTP, loopback only)."
@@ -52,6 +54,11 @@ profile: $(VENV)/.installed-bench
 SOAK_SECONDS ?= 600
 soak: $(VENV)/.installed-test
 	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS)
+
+# Every page at 1280x900 and 390x844, light and dark, into screenshots/ (ignored by git).
+screenshots: $(VENV)/.installed-test
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver)
+	$(BIN)/python tools/screenshots.py --out screenshots
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

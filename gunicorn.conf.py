@@ -26,6 +26,9 @@ limit_request_line = 8190
 accesslog = "-"
 # No query strings in the access log: `next=` and friends stay out of the logs.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+# gunicorn counts no bytes for a body it hands to sendfile(), so static files would be
+# logged with size 0; they are a few KiB, and plain writes keep the access log honest.
+sendfile = False
 # No gunicornc control socket: it lives in $HOME, which the systemd unit hides, and
 # several instances on one host would share its path.
 control_socket_disable = True

@@ -89,6 +89,8 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, account_bp, activity_bp, sessions_bp, setup_bp, two_factor_bp, passkeys_bp, health_bp,
                       api_bp):
         app.register_blueprint(blueprint)
+    # Pages link their icons; this is for whatever asks the old fixed place (a redirect, no view).
+    app.add_url_rule("/favicon.ico", "favicon", redirect_to="/static/img/favicon-32.png")
     from app.api.fast_path import install
 
     install(app)  # forward-auth checks with a live session skip Flask's dispatch (docs/performance.md)

@@ -104,8 +104,14 @@ def test_logout_post_without_csrf_changes_nothing(client, auth):
 
 
 def test_logout_when_signed_out_is_harmless(client):
-    token = csrf_token(client, "/logout")
+    token = csrf_token(client, "/login")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+
+
+def test_logout_page_when_signed_out_offers_sign_in_not_sign_out(client):
+    page = client.get("/logout").get_data(as_text=True)
+    assert "You are not signed in" in page and 'href="/login"' in page
+    assert "<form" not in page and "Sign out</button>" not in page
 
 
 def test_credentials_in_query_string_do_nothing(client, app):
@@ -121,7 +127,7 @@ def test_other_methods_are_405(client, method):
 
 def test_login_without_csrf_is_400_and_checks_nothing(client, app):
     response = client.post("/login", data={"password": PASSWORD})
-    assert response.status_code == 400 and b"CSRF" in response.data
+    assert response.status_code == 400 and b"This form has expired" in response.data
     assert count_rows(app) == 0 and not session_cookie(response)
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.account.forms import PasswordForm
 from app.extensions import limiter
-from app.security.passwords import MIN_CHARACTERS, PasswordRejected
+from app.security.passwords import MIN_CHARACTERS, PasswordRejected, PasswordsDiffer
 from app.services import activity, password_change
 from app.web import session as web_session
 from app.web.client import client_ip
@@ -37,12 +37,14 @@ def password():
             client_ip(), request.user_agent.string,
         )
     except PasswordRejected as exc:  # checked before the current password: not an attempt
-        return _form(form, str(exc)), 400
+        (form.confirm if isinstance(exc, PasswordsDiffer) else form.new).errors = [str(exc)]
+        return _form(form), 400
     if started is None:
-        return _form(form, "The current password is incorrect."), 403
+        form.current.errors = ["The current password is incorrect."]
+        return _form(form), 403
     flash("The master password has been changed. Every other session has been signed out.")
     return web_session.start_browser_session(redirect(url_for("account.home"), 303), started)
 
 
-def _form(form: PasswordForm, error: str | None = None):
-    return render_template("account/password.html", form=form, min_chars=MIN_CHARACTERS, error=error)
+def _form(form: PasswordForm):
+    return render_template("account/password.html", form=form, min_chars=MIN_CHARACTERS)

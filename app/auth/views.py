@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from werkzeug.exceptions import TooManyRequests
 
 from app.auth import pending
 from app.auth.forms import CodeForm, LoginForm, LogoutForm
 from app.extensions import limiter
+from app.ratelimit.slots import ChecksBusy
 from app.security.redirects import safe_next, safe_return
 from app.services import login as login_service
 from app.services import two_factor
 from app.web import forward
 from app.web import session as web_session
 from app.web.client import client_ip
+from app.web.error_pages import retry_seconds, wait_in_words
+from app.web.errors import render_error
 
 bp = Blueprint("auth", __name__)
 
@@ -24,13 +28,9 @@ def login():
     (with a second factor on: no session, a pending step in this browser that keeps where to go,
     and 303 to /login/code); wrong → 401."""
     form = LoginForm()
-    source = form if request.method == "POST" else None
-    rd = source.rd.data if source else request.args.get("rd")
-    target = safe_return(rd, forward.return_policy()) if rd else safe_next(source.next.data if source else request.args.get("next"))
+    target = _carry_target(form)
     if web_session.current_session() is not None:
         return redirect(target, 303)
-    form.rd.data = target if rd else ""
-    form.next.data = "/" if rd else target
     if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
         return render_template("auth/login.html", form=form)
     outcome = login_service.password_step(form.password.data or "", client_ip(), request.user_agent.string)
@@ -38,7 +38,8 @@ def login():
         pending.start(target)  # already checked: a local path, or an allowed return address
         return redirect(url_for("auth.login_code"), 303)
     if outcome.started is None:
-        return render_template("auth/login.html", form=form, error="Incorrect password."), 401
+        form.password.errors = ["Incorrect password."]
+        return render_template("auth/login.html", form=form), 401
     return web_session.start_browser_session(redirect(target, 303), outcome.started)
 
 
@@ -67,6 +68,39 @@ def login_code():
     return web_session.start_browser_session(redirect(owed.next, 303), started)
 
 
+@bp.errorhandler(TooManyRequests)
+@bp.errorhandler(ChecksBusy)
+def refused(error):
+    """A sign-in the limiter refused (429 while held back, 503 when no check slot is free)
+    answers with the form itself, `next` kept and the wait in words, so the person can simply
+    try again. Any other 503 (database, Redis, a refused instance) gets the usual error page."""
+    if request.endpoint != "auth.login":
+        return render_error(error)
+    form = LoginForm()
+    _carry_target(form)  # the posted `next` or `rd`, checked again, rides on the new form
+    wait = wait_in_words(retry_seconds(error) or 1)
+    if error.code == 429:
+        message = f"Too many failed attempts. Try again {wait}."
+    else:
+        message = f"Gatehouse is busy checking other sign-ins. Try again {wait}."
+    headers = {k: v for k, v in error.get_headers() if k != "Content-Type"}
+    # A block (not a short backoff): say how the admin, at the server, can lift it now.
+    blocked_ip = client_ip() if error.code == 429 and (retry_seconds(error) or 0) >= 60 else None
+    return render_template("auth/login.html", form=form, error=message, blocked_ip=blocked_ip), error.code, headers
+
+
+def _carry_target(form: LoginForm) -> str:
+    """Where a sign-in goes: `rd` (an allowed absolute URL, from forward auth) or a local `next`,
+    from the posted form or the query; the form's hidden fields are set to carry it on."""
+    posted = request.method == "POST"
+    rd = form.rd.data if posted else request.args.get("rd")
+    target = safe_return(rd, forward.return_policy()) if rd else safe_next(
+        form.next.data if posted else request.args.get("next"))
+    form.rd.data = target if rd else ""
+    form.next.data = "/" if rd else target
+    return target
+
+
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     """GET asks for confirmation; POST revokes the session, clears the cookie, 303 to /login."""
@@ -76,6 +110,7 @@ def logout():
     token = web_session.presented_token()
     if token:
         login_service.logout(token, client_ip(), request.user_agent.string)
+    flash("You have been signed out.")
     response = web_session.end_browser_session(make_response(redirect(url_for("auth.login"), 303)))
     # "cache" only: "cookies" would also wipe the device cookie that guards against lockout.
     response.headers["Clear-Site-Data"] = '"cache"'

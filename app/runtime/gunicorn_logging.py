@@ -77,7 +77,7 @@ class AccessJSONFormatter(logging.Formatter):
             "path": path,
             "status": int(status) if str(status).isdigit() else status,
             "bytes": atoms["B"] or 0,
-            "seconds": atoms["L"],
+            "seconds": float(atoms["L"]),  # gunicorn formats it as text
             "pid": record.process,
         }, default=str, ensure_ascii=True)
 

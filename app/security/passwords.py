@@ -24,6 +24,10 @@ class PasswordRejected(ValueError):
     """A new password breaks a rule; the message says which, for the person choosing it."""
 
 
+class PasswordsDiffer(PasswordRejected):
+    """The repeated password is not the same: the fault is in the second field, not the first."""
+
+
 def normalise(password: str) -> bytes | None:
     """NFKC UTF-8 bytes of `password`, or None when it cannot be a password at all."""
     if "\x00" in password or "\ufffd" in password:
@@ -47,7 +51,7 @@ def check_new_password(password: str, confirm: str | None = None) -> bytes:
     if data is None:
         raise PasswordRejected(f"The password must be at most {MAX_BYTES} bytes long.")
     if confirm is not None and not hmac.compare_digest(password.encode("utf-8", "surrogatepass"), confirm.encode("utf-8", "surrogatepass")):
-        raise PasswordRejected("The two passwords do not match.")
+        raise PasswordsDiffer("The two passwords do not match.")
     return data
 
 

@@ -37,6 +37,7 @@ def revoke(session_id: int):
     activity.record(activity.SESSION_REVOKED, client_ip(), request.user_agent.string,
                     detail="this session" if own else f"session {session_id}", session_id=session_id)
     if own:
+        flash("You have been signed out.")
         return web_session.end_browser_session(redirect(url_for("auth.login"), 303))
     flash("The session has been signed out.")
     return redirect(url_for("sessions.index"), 303)

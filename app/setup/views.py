@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from app.extensions import limiter
-from app.security.passwords import MIN_CHARACTERS, PasswordRejected
+from app.security.passwords import MIN_CHARACTERS, PasswordRejected, PasswordsDiffer
 from app.services import setup as setup_service
 from app.setup.forms import SetupForm
 from app.web.client import client_ip
@@ -29,15 +29,17 @@ def setup():
         done = setup_service.complete(instance_dir, form.code.data or "", form.password.data or "", form.confirm.data or "",
                                       client_ip(), request.user_agent.string)
     except PasswordRejected as exc:
-        return _again(form, str(exc), 400)
+        (form.confirm if isinstance(exc, PasswordsDiffer) else form.password).errors = [str(exc)]
+        return _again(form, 400)
     if not done:
         if setup_done():
             abort(404)
-        return _again(form, "Incorrect setup code.", 403)
+        form.code.errors = ["Incorrect setup code."]
+        return _again(form, 403)
     flash("The master password is set. Sign in with it.")
     return redirect(url_for("auth.login"), 303)
 
 
-def _again(form: SetupForm, error: str, status: int):
+def _again(form: SetupForm, status: int):
     code_file = setup_service.code_path(current_app.config["GATEHOUSE_INSTANCE_DIR"])
-    return render_template("setup/setup.html", form=form, code_file=code_file, min_chars=MIN_CHARACTERS, error=error), status
+    return render_template("setup/setup.html", form=form, code_file=code_file, min_chars=MIN_CHARACTERS), status

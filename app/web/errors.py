@@ -1,4 +1,5 @@
-"""Error responses: rendered HTML for pages, `{"error", "message"}` JSON under /api/.
+"""Error responses: rendered HTML for pages (in our words, see error_pages.py), and
+`{"error", "message"}` JSON under /api/.
 
 Nothing here ever shows a stack trace; unexpected errors are logged and become a plain 500.
 """
@@ -10,6 +11,8 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from app.web.error_pages import describe
 
 log = logging.getLogger("gatehouse.errors")
 
@@ -31,7 +34,7 @@ def render_error(error: HTTPException):
     if wants_json():
         response = jsonify(error=CODES.get(code, "error"), message=message)
     else:
-        response = render_template("errors/error.html", code=code, title=error.name, message=message)
+        response = render_template("errors/error.html", page=describe(error))
     headers = dict(error.get_headers())
     headers.pop("Content-Type", None)
     return response, code, headers

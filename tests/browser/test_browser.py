@@ -56,7 +56,7 @@ def test_sign_in_sessions_sign_out_and_back(browser, server, tmp_path):
     field = browser.find_element(By.ID, "password")
     field.send_keys("a wrong password, typed with care")
     submit(browser)
-    assert browser.find_element(By.CSS_SELECTOR, "p.error").text == "Incorrect password."
+    assert browser.find_element(By.ID, "password-error").text == "Incorrect password."
     shoot(browser, tmp_path, "2-login-wrong")
     time.sleep(0.6)  # the first failure blocks this address for 0.5 s (GATEHOUSE_LOGIN_BACKOFF)
 

@@ -3,6 +3,7 @@
 import json
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 import requests
@@ -12,6 +13,7 @@ from tests.e2e.server import Server
 
 WRONG = "a wrong guess that must never be logged"
 FAKE_BEARER = "forged-bearer-value-that-must-not-be-logged"
+STATIC_SIZE = (Path(__file__).resolve().parents[2] / "static/css/gatehouse.css").stat().st_size
 
 
 def form(browser, url, path):
@@ -34,6 +36,7 @@ def drive(srv, instance):
     assert signed_in.status_code == 303
     cookie = browser.cookies.get("gatehouse_session")
     assert browser.get(srv.url + "/").status_code == 200
+    assert len(browser.get(srv.url + "/static/css/gatehouse.css").content) == STATIC_SIZE
     assert requests.get(srv.url + "/", headers={"Authorization": f"Bearer {FAKE_BEARER}"},
                         allow_redirects=False).status_code == 303
     token = form(browser, srv.url, "/logout")
@@ -57,6 +60,7 @@ def test_logs_carry_events_and_never_a_secret(tmp_path, fmt):
     if fmt == "text":
         assert "login failed from 127.0.0.1" in output and "event='login_failed'" in output
         assert not any(line.startswith("{") for line in output.splitlines())
+        assert f'"GET /static/css/gatehouse.css" 200 {STATIC_SIZE} ' in output  # sent bytes, not 0
         return
     events = [json.loads(line) for line in output.splitlines() if line.strip()]  # every line is JSON
     assert all(entry.get("event") for entry in events)  # and names its event
@@ -76,6 +80,9 @@ def test_logs_carry_events_and_never_a_secret(tmp_path, fmt):
         {k: r[k] for k in ("method", "path", "status")} for r in requests_seen
     ]
     assert all(r["peer_ip"] == "127.0.0.1" and "?" not in r["path"] for r in requests_seen)
+    assert all(isinstance(r["seconds"], float) and r["seconds"] >= 0 for r in requests_seen)
+    static, = [r for r in requests_seen if r["path"] == "/static/css/gatehouse.css"]
+    assert static["status"] == 200 and static["bytes"] == STATIC_SIZE  # sent bytes, not 0
 
 
 def test_successful_forward_auth_checks_are_not_access_logged(server):

@@ -4,6 +4,8 @@
 - postgres.py: the PostgreSQL server for tests, throw-away databases, and `--db` (a pytest plugin)
 - redis.py: the machine's Redis under a per-test prefix, and a private redis-server (a pytest plugin)
 - ratelimit.py: a clock the test moves, sign-in posts from chosen addresses
+- chrome.py: headless Chromium under selenium, viewport and colour-scheme emulation (browser
+  tests and `make screenshots`)
 
 The e2e helpers (real gunicorn, nginx) stay in tests/e2e/. tests/conftest.py loads the
 plugins and re-exports what tests import from it (PASSWORD, csrf_token, require_external, ...).

@@ -1,0 +1,132 @@
+"""The look in a real Chromium: dark mode, a phone's width, the 429 sign-in form, a clean console."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
+
+from tests.support import chrome
+from tests.support.external import require_external
+from tests.conftest import PASSWORD
+from tests.e2e.server import Server
+
+
+def submit(driver, password: str) -> None:
+    field = driver.find_element(By.ID, "password")
+    field.clear()
+    field.send_keys(password)
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    WebDriverWait(driver, 15).until(staleness_of(old))
+
+
+def sign_in(driver, server) -> None:
+    driver.get(server.url + "/login")
+    submit(driver, PASSWORD)
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Signed in"
+
+
+def console_errors(driver) -> list[str]:
+    """Errors in the console, except the one Chromium logs for a page sent with an error status on purpose."""
+    return [e["message"] for e in driver.get_log("browser")
+            if e["level"] == "SEVERE" and "the server responded with a status of 4" not in e["message"]]
+
+
+def background(driver, selector: str) -> tuple[int, ...]:
+    value = driver.execute_script(f"return getComputedStyle(document.querySelector('{selector}')).backgroundColor")
+    return tuple(int(part) for part in value.removeprefix("rgb(").removesuffix(")").split(","))
+
+
+def test_dark_mode_follows_the_system(browser, server):
+    browser.get(server.url + "/login")
+    chrome.emulate(browser, 1280, 900, "light")
+    light_page, light_card = background(browser, "body"), background(browser, "main")
+    chrome.emulate(browser, 1280, 900, "dark")
+    dark_page, dark_card = background(browser, "body"), background(browser, "main")
+    assert min(light_page) > 200 and min(light_card) > 200  # near white
+    assert max(dark_page) < 40 and max(dark_card) < 60  # near black
+    text = browser.execute_script("return getComputedStyle(document.body).color")
+    assert min(int(p) for p in text[4:-1].split(",")) > 200  # light text on the dark page
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_sessions_fit_a_phone_without_sideways_scrolling(browser, server, scheme):
+    sign_in(browser, server)
+    for label in ("backup script", "home assistant"):
+        assert requests.post(server.url + "/api/v1/auth/token", json={"password": PASSWORD, "label": label}).ok
+    chrome.emulate(browser, 390, 844, scheme)
+    browser.get(server.url + "/sessions")
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.sessions tbody tr")
+    assert len(rows) == 3
+    width = browser.execute_script("return document.documentElement.clientWidth")
+    assert width == 390
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+    for button in browser.find_elements(By.CSS_SELECTOR, "table.sessions button"):
+        box = browser.execute_script("return arguments[0].getBoundingClientRect().toJSON()", button)
+        left, right = box["left"], box["right"]
+        assert 0 <= left and right <= width and button.is_displayed()
+    # The nav is an even grid: every link the same width, none cut off.
+    links = browser.find_elements(By.CSS_SELECTOR, "nav a")
+    widths = {round(link.rect["width"]) for link in links}
+    assert max(widths) - min(widths) <= 1 and all(link.rect["x"] + link.rect["width"] <= width for link in links)
+    current = browser.find_element(By.CSS_SELECTOR, "nav a[aria-current=page]")
+    assert current.text == "Sessions"
+    assert console_errors(browser) == []
+
+
+def test_quick_retry_and_ban_answer_with_the_login_form(tmp_path):
+    if None in chrome.binaries():
+        require_external("chromium and chromium-driver are not installed")
+    server = Server(tmp_path / "instance", GATEHOUSE_LOGIN_BACKOFF="3", GATEHOUSE_LOGIN_BAN="2/900")
+    server.prepare(PASSWORD)
+    server.start()
+    driver = chrome.start(tmp_path)
+    try:
+        driver.get(server.url + "/login?next=/sessions")
+        submit(driver, "a wrong password")
+        assert driver.find_element(By.ID, "password-error").text == "Incorrect password."
+        assert driver.switch_to.active_element.get_attribute("id") == "password"
+        assert driver.find_element(By.ID, "password").get_attribute("aria-invalid") == "true"
+
+        submit(driver, "another wrong password")  # within the 3 s backoff: refused unchecked
+        assert driver.find_element(By.TAG_NAME, "h1").text == "Sign in"
+        message = driver.find_element(By.CSS_SELECTOR, "p.error").text
+        assert message.startswith("Too many failed attempts.")
+        assert "Try again in a moment." in message or "Try again in 3 seconds." in message
+        assert driver.find_element(By.NAME, "next").get_attribute("value") == "/sessions"
+        assert driver.switch_to.active_element.get_attribute("id") == "password"
+
+        time.sleep(3.2)
+        submit(driver, "a third wrong password")  # the second failure: blocked for 15 minutes
+        submit(driver, PASSWORD)
+        assert "Try again in 15 minutes." in driver.find_element(By.CSS_SELECTOR, "p.error").text
+        assert driver.find_element(By.NAME, "next").get_attribute("value") == "/sessions"
+        assert console_errors(driver) == []
+    finally:
+        driver.quit()
+        server.stop()
+
+
+def test_no_console_errors_on_any_page(browser, server):
+    pages = ["/login", "/", "/sessions", "/password", "/logout", "/no/such/page"]
+    browser.get(server.url + "/login")
+    assert console_errors(browser) == []
+    sign_in(browser, server)
+    for path in pages:
+        browser.get(server.url + path)
+        icon = browser.find_element(By.CSS_SELECTOR, "link[rel=icon]").get_attribute("href")
+        assert requests.get(icon).status_code == 200
+        assert console_errors(browser) == [], path
+    old = browser.find_element(By.TAG_NAME, "html")
+    browser.get(server.url + "/logout")
+    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    WebDriverWait(browser, 15).until(staleness_of(old))
+    assert browser.find_element(By.CSS_SELECTOR, "p.notice").text == "You have been signed out."
+    browser.get(server.url + "/logout")
+    assert browser.find_elements(By.CSS_SELECTOR, "main button") == []
+    assert console_errors(browser) == []

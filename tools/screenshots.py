@@ -1,0 +1,170 @@
+"""Screenshots of every page, as a person meets them: `make screenshots` (not part of `make test`).
+
+Starts gunicorn as shipped on a throw-away SQLite instance (loopback only), walks through
+first-run setup, sign-in, the signed-in pages, sign-out and the error pages in headless
+Chromium, and saves each page at 1280x900 and 390x844 (a phone), light and dark, as
+`<out>/<page>-<width>-<scheme>.png` (the whole page, at least the viewport high).
+A second server with Secure cookies, opened over plain HTTP by a LAN-style name, shows the
+hint the portal gives for that mistake. New signed-in pages: add them to SIGNED_IN_PAGES.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.support import chrome  # noqa: E402
+from tests.e2e.server import Server  # noqa: E402
+
+SIZES = ((1280, 900), (390, 844))
+SCHEMES = ("light", "dark")
+PASSWORD = "screenshots master password"
+# Quick retries are refused for 1 s; the third failure in a row blocks for 15 minutes.
+SETTINGS = {"GATEHOUSE_BCRYPT_ROUNDS": "4", "GATEHOUSE_LOGIN_BACKOFF": "1", "GATEHOUSE_LOGIN_BAN": "3/900"}
+# (name, path) of simple GET pages that need a signed-in browser.
+SIGNED_IN_PAGES = (("home", "/"), ("sessions", "/sessions"), ("activity", "/activity"), ("password", "/password"),
+                   ("two-factor", "/two-factor"))
+LAN_NAME = "gatehouse.lan"  # resolved to 127.0.0.1 inside Chromium only
+
+
+class Camera:
+    def __init__(self, driver, out: Path) -> None:
+        self.driver, self.out, self.taken = driver, out, []
+
+    def shoot(self, name: str) -> None:
+        """Every size and scheme of the page on screen: the DOM stays, only the layout changes."""
+        for width, height in SIZES:
+            for scheme in SCHEMES:
+                chrome.emulate(self.driver, width, height, scheme)
+                metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+                full = max(height, int(metrics["cssContentSize"]["height"]))
+                shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
+                    "format": "png", "captureBeyondViewport": True,
+                    "clip": {"x": 0, "y": 0, "width": width, "height": full, "scale": 1}})
+                path = self.out / f"{name}-{width}-{scheme}.png"
+                path.write_bytes(base64.b64decode(shot["data"]))
+                self.taken.append(path)
+        self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def fill(driver, values: dict[str, str]) -> None:
+    """Type into fields by id and submit the form; wait for the next page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    for field_id, text in values.items():
+        element = driver.find_element(By.ID, field_id)
+        element.clear()
+        element.send_keys(text)
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    WebDriverWait(driver, 15).until(staleness_of(old))
+
+
+def walk(driver, server: Server, camera: Camera) -> None:
+    url = server.url
+    driver.get(url + "/setup")
+    camera.shoot("setup")
+    fill(driver, {"code": "not the code", "password": PASSWORD, "confirm": PASSWORD})
+    camera.shoot("setup-wrong-code")
+    time.sleep(1.2)  # the backoff after a wrong code
+    code = (Path(server.env["GATEHOUSE_INSTANCE_DIR"]) / "setup-code").read_text().strip()
+    fill(driver, {"code": code, "password": PASSWORD, "confirm": PASSWORD})
+    camera.shoot("login-after-setup")
+
+    driver.get(url + "/")  # -> /login?next=/
+    camera.shoot("login")
+    fill(driver, {"password": "a wrong password"})
+    camera.shoot("login-wrong-password")
+    fill(driver, {"password": "another wrong password"})  # within the 1 s backoff
+    camera.shoot("login-429-retry")
+    time.sleep(1.5)
+    fill(driver, {"password": PASSWORD})  # from the 429 form, which kept next=/
+
+    for label in ("backup script", "home assistant"):
+        requests.post(url + "/api/v1/auth/token", json={"password": PASSWORD, "label": label}, timeout=30)
+    for name, path in SIGNED_IN_PAGES:
+        driver.get(url + path)
+        camera.shoot(name)
+    driver.get(url + "/password")
+    new = "a new password, long enough"
+    fill(driver, {"current": "not the current one", "new": new, "confirm": new})
+    camera.shoot("password-error")
+    time.sleep(1.5)
+    driver.get(url + "/logout")
+    camera.shoot("logout")
+    fill(driver, {})
+    camera.shoot("login-signed-out")
+    driver.get(url + "/logout")
+    camera.shoot("logout-signed-out")
+    driver.get(url + "/no/such/page")
+    camera.shoot("error-404")
+
+    driver.get(url + "/login")
+    driver.delete_all_cookies()  # the form's CSRF secret lives in a cookie: now it is gone
+    fill(driver, {"password": PASSWORD})
+    camera.shoot("error-csrf")
+    for attempt in range(3):
+        driver.get(url + "/login?next=/sessions")
+        fill(driver, {"password": f"wrong guess {attempt}"})
+        time.sleep(1.2)
+    fill(driver, {"password": PASSWORD})  # the third failure blocked this address
+    camera.shoot("login-429-blocked")
+
+
+def secure_over_http(driver, server: Server, camera: Camera) -> None:
+    """Secure cookies never come back over plain HTTP: the sign-in fails with a hint."""
+    driver.get(f"http://{LAN_NAME}:{server.port}/login")
+    fill(driver, {"password": PASSWORD})
+    camera.shoot("error-secure-cookies-over-http")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    args = parser.parse_args()
+    if None in chrome.binaries():
+        print("chromium and chromium-driver are needed: apt-get install chromium chromium-driver", file=sys.stderr)
+        return 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="gatehouse-shots-") as tmp:
+        tmp = Path(tmp)
+        for name in ("plain", "secure"):
+            (tmp / name).mkdir()
+        plain = Server(tmp / "plain" / "instance", **SETTINGS)
+        secure = Server(tmp / "secure" / "instance", **SETTINGS, GATEHOUSE_COOKIE_SECURE="1")
+        driver = None
+        try:
+            plain.prepare(None)
+            plain.start()
+            secure.prepare(PASSWORD)
+            secure.start()
+            driver = chrome.start(tmp, f"--host-resolver-rules=MAP {LAN_NAME} 127.0.0.1")
+            camera = Camera(driver, args.out)
+            try:
+                walk(driver, plain, camera)
+                secure_over_http(driver, secure, camera)
+            except Exception:
+                driver.save_screenshot(str(args.out / "FAILED.png"))
+                print(driver.current_url, file=sys.stderr)
+                raise
+        finally:
+            if driver is not None:
+                driver.quit()
+            plain.stop()
+            secure.stop()
+    print(f"{len(camera.taken)} screenshots in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
