@@ -142,3 +142,13 @@ def test_same_host_defaults_keep_the_host_cookie(client):
     response = client.post("/login", data={"csrf_token": token, "password": PASSWORD, "next": "/"})
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("gatehouse_session="))
     assert "Domain" not in cookie
+
+
+@pytest.mark.parametrize("host", [".", "a..b", "x" * 70 + ".org", "-a.example.org", "é.example.org"])
+@pytest.mark.parametrize("endpoint", ["/api/v1/auth/verify", "/api/v1/auth/forward-auth"])
+def test_a_forwarded_host_that_is_no_host_name_never_reaches_location(client, endpoint, host):
+    """Found by the schema fuzzer: `X-Forwarded-Host: .` made Werkzeug fail to encode Location (a 500)."""
+    headers = {"X-Forwarded-Host": host, "X-Forwarded-Proto": "https", "X-Forwarded-Uri": "/x", "Accept": "text/html"}
+    response = client.get(endpoint, headers=headers)
+    assert response.status_code in (302, 401)
+    assert response.headers.get("Location", "/login").startswith("/login")

@@ -21,7 +21,9 @@ from app.security.redirects import ReturnPolicy, safe_next, safe_return
 
 VERIFY, FORWARD_AUTH = "verify", "forward-auth"
 UNAUTHORIZED = {"error": "unauthorized", "message": "No valid session."}
-_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+# A DNS host name (labels of 1-63 letters, digits or inner hyphens) with an optional port: a
+# forwarded host that is not one never reaches a Location header (Werkzeug cannot encode it).
+_HOST = re.compile(r"(?=[^:]{1,253}(:|$))(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?(:[0-9]{1,5})?")
 
 
 @dataclass(frozen=True)
