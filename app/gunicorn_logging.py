@@ -2,7 +2,8 @@
 
 gunicorn.conf.py names `GatehouseLogger` as gunicorn's `logger_class`. With
 GATEHOUSE_LOG_FORMAT=json (the default) the server's lines and the access log become
-JSON objects; with `text` gunicorn keeps its usual lines. The access log carries the
+JSON objects; with `text` gunicorn keeps its usual lines, each escaped into one line (a
+decoded `%0A` in a path would otherwise start a forged line). The access log carries the
 method, the path without its query string, the status, size and time: never a header,
 cookie or form field.
 """
@@ -14,7 +15,7 @@ import os
 
 from gunicorn.glogging import Logger
 
-from app.logs import JSONFormatter
+from app.logs import EscapingFormatter, JSONFormatter
 
 
 class ServerJSONFormatter(JSONFormatter):
@@ -48,6 +49,9 @@ class GatehouseLogger(Logger):
     def setup(self, cfg) -> None:
         super().setup(cfg)
         if os.environ.get("GATEHOUSE_LOG_FORMAT", "json") != "json":
+            for handler in self.error_log.handlers + self.access_log.handlers:
+                if not isinstance(handler.formatter, EscapingFormatter):  # setup runs again on SIGHUP
+                    handler.setFormatter(EscapingFormatter(handler.formatter))
             return
         for handler in self.error_log.handlers:
             handler.setFormatter(ServerJSONFormatter())
