@@ -8,7 +8,7 @@ shut down in order: background job, lease, database.
 import os
 import socket
 
-from app.workers import check_workers, state_is_shared
+from app.runtime.workers import check_workers, state_is_shared
 
 bind = os.environ.get("GATEHOUSE_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GATEHOUSE_WORKERS") or os.environ.get("WEB_CONCURRENCY") or "1")
@@ -26,7 +26,7 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 # several instances on one host would share its path.
 control_socket_disable = True
 # JSON lines like the app's own (GATEHOUSE_LOG_FORMAT=json, the default), else gunicorn's text.
-logger_class = "app.gunicorn_logging.GatehouseLogger"
+logger_class = "app.runtime.gunicorn_logging.GatehouseLogger"
 
 
 def nworkers_changed(server, new_value, old_value):
@@ -46,6 +46,6 @@ def on_starting(server):
 def worker_exit(server, worker):
     served = getattr(worker, "wsgi", None)  # absent when the worker failed to boot
     if served is not None:
-        from app.lifecycle import stop_serving
+        from app.runtime.lifecycle import stop_serving
 
         stop_serving(served)

@@ -47,13 +47,13 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
 
 
 def register_logging(app: Flask) -> None:
-    from app.logs import configure_logging
+    from app.runtime.logs import configure_logging
 
     configure_logging(app.config["GATEHOUSE_LOG_FORMAT"])
 
 
 def register_extensions(app: Flask) -> None:
-    from app import access
+    from app.web import session as access
     from app.extensions import csrf, db, limiter, session_cache
 
     db.init_app(app)
@@ -67,7 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from app.account.views import bp as account_bp
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
-    from app.health import bp as health_bp
+    from app.health.views import bp as health_bp
     from app.sessions.views import bp as sessions_bp
     from app.setup.views import bp as setup_bp
 
@@ -76,13 +76,13 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from app.errors import register
+    from app.web.errors import register
 
     register(app)
 
 
 def register_headers(app: Flask) -> None:
-    from app.headers import register
+    from app.web.headers import register
 
     register(app)
 

@@ -1,4 +1,5 @@
-"""The database extension: one SQLAlchemy engine and a thread-scoped session per app.
+"""The database extension (one SQLAlchemy engine, a thread-scoped session per app) and
+schema upgrades through Alembic for the CLI and the tests (never `create_all`).
 
 Written by hand rather than with Flask-SQLAlchemy because it is about forty lines and
 keeps the dependency list to the one in the spec; it follows the CSRFProtect shape
@@ -7,6 +8,10 @@ keeps the dependency list to the one in the spec; it follows the CSRFProtect sha
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
 from flask import Flask, current_app
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -58,3 +63,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    command.upgrade(alembic_config(engine), revision)

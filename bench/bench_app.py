@@ -4,7 +4,7 @@ gunicorn loads it exactly as it loads `wsgi:app` (same config, same hooks).
 """
 
 from app import create_app
-from app.lifecycle import start_serving
+from app.runtime.lifecycle import start_serving
 from bench.bare import add_bare_routes
 
 app = create_app()

@@ -20,7 +20,7 @@ from sqlalchemy import event
 from werkzeug.test import EnvironBuilder
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from app import access  # noqa: E402
+from app.web import session as access  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.services import master_password, sessions  # noqa: E402
 from bench.bare import add_bare_routes  # noqa: E402
@@ -35,7 +35,7 @@ def signed_in_app(folder: Path):
     add_bare_routes(app)
     with app.app_context():
         master_password.set_first("benchmark master password")
-        token = sessions.create(sessions.BROWSER, "127.0.0.1", "bench").token
+        token = login_sessions.create(login_sessions.BROWSER, "127.0.0.1", "bench").token
         cookie = f"{access.cookie_name()}={access.signer().sign(token)}"
     return app, cookie
 

@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from app import create_app
 from app.database import make_engine
 from app.extensions import db
-from app.migrate import upgrade
+from app.database import upgrade
 from app.models import LoginSession, utcnow
 
 SECRET = "benchmark-secret-key-0123456789abcdefghij"

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app import create_app
 from app.database import make_engine
 from app.extensions import db
-from app.migrate import upgrade
+from app.database import upgrade
 from app.models import LoginSession, Setting
 from app.services import master_password
 

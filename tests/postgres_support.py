@@ -85,7 +85,7 @@ def postgres():
 def postgres_database(postgres):
     """This pytest run's own database, migrated once by Alembic; yields (url, engine)."""
     from app.database import make_engine
-    from app.migrate import upgrade
+    from app.database import upgrade
 
     name = postgres.create()
     url = postgres.url_for(name)

@@ -12,7 +12,7 @@ from app.cache.redis import RedisCache
 from app.redis_client import connect
 from tests.e2e.server import free_port
 
-KEY = "ab" * 32  # what sessions.validate passes: a SHA-256 hex digest
+KEY = "ab" * 32  # what login_sessions.validate passes: a SHA-256 hex digest
 ENTRY = CachedSession(
     7, "browser", datetime(2030, 1, 1, 12, 0, 0, 123456, tzinfo=timezone.utc),
     datetime(2026, 1, 1, 8, 30, 0, 654321, tzinfo=timezone.utc),

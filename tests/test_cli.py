@@ -1,6 +1,6 @@
 import pytest
 
-from app.services import master_password, sessions
+from app.services import login_sessions, master_password
 from tests.conftest import PASSWORD, stored_hash
 
 NEW = "the replacement master password"
@@ -40,11 +40,11 @@ def test_bad_stdin_password_is_refused_and_changes_nothing(app, data, message):
 
 def test_set_password_revokes_every_session(app):
     with app.app_context():
-        started = sessions.create(sessions.BROWSER, None, None)
+        started = login_sessions.create(login_sessions.BROWSER, None, None)
     result = app.test_cli_runner().invoke(args=["set-password", "--stdin"], input=NEW + "\n")
     assert result.exit_code == 0
     with app.app_context():
-        assert sessions.validate(started.token) is None
+        assert login_sessions.validate(started.token) is None
         assert master_password.check(NEW) and not master_password.check(PASSWORD)
 
 

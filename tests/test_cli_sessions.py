@@ -7,18 +7,18 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import LoginSession, utcnow
-from app.services import sessions
+from app.services import login_sessions
 
 
-def start(app, kind=sessions.BROWSER, label=None, user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"):
+def start(app, kind=login_sessions.BROWSER, label=None, user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"):
     with app.app_context():
-        return sessions.create(kind, "192.0.2.7", user_agent, label)
+        return login_sessions.create(kind, "192.0.2.7", user_agent, label)
 
 
 def test_list_shows_live_sessions_only(app, runner):
     assert runner.invoke(args=["sessions", "list"]).output == "No active sessions.\n"
     browser = start(app)
-    script = start(app, sessions.API, label="backup script")
+    script = start(app, login_sessions.API, label="backup script")
     ended = start(app)
     with app.app_context():
         db.session.execute(update(LoginSession).where(LoginSession.id == ended.session.id).values(expires_at=utcnow()))
@@ -38,7 +38,7 @@ def test_revoke_one_by_id(app, runner):
     assert result.exit_code == 0 and f"Revoked session {gone.session.id}." in result.output
     assert "within 60 s (GATEHOUSE_CACHE_TTL_SECONDS)" in result.output
     with app.app_context():
-        assert sessions.validate(gone.token) is None and sessions.validate(keep.token) is not None
+        assert login_sessions.validate(gone.token) is None and login_sessions.validate(keep.token) is not None
     again = runner.invoke(args=["sessions", "revoke", str(gone.session.id)])
     assert again.exit_code == 1 and f"No active session with ID {gone.session.id}" in again.output
 
@@ -48,7 +48,7 @@ def test_revoke_all(app, runner):
     result = runner.invoke(args=["sessions", "revoke", "--all"])
     assert result.exit_code == 0 and "Revoked 3 sessions." in result.output
     with app.app_context():
-        assert all(sessions.validate(s.token) is None for s in started)
+        assert all(login_sessions.validate(s.token) is None for s in started)
 
 
 def test_revoke_without_cache_says_at_once(make_app):
@@ -64,7 +64,7 @@ def test_revoke_needs_exactly_one_target_and_changes_nothing(app, runner, args):
     result = runner.invoke(args=["sessions", "revoke", *args])
     assert result.exit_code == 2 and "Usage:" in result.output
     with app.app_context():
-        assert sessions.validate(started.token) is not None
+        assert login_sessions.validate(started.token) is not None
 
 
 def test_an_idle_browser_session_is_not_listed(app, runner):

@@ -5,20 +5,20 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from app import lease
+from app.runtime import lease
 from app.extensions import db
-from app.jobs import Housekeeper, add_task, run_tasks
+from app.runtime.jobs import Housekeeper, add_task, run_tasks
 from app.models import InstanceLease, LoginSession, utcnow
-from app.services import sessions
+from app.services import login_sessions
 
 
 def make_sessions(app):
     """One session of each fate; returns the ids of the two that must survive."""
     with app.app_context():
         now = utcnow()
-        ids = {name: sessions.create(kind, "127.0.0.1", None).session.id for name, kind in [
-            ("live", sessions.BROWSER), ("idle_api", sessions.API), ("revoked", sessions.BROWSER),
-            ("expired", sessions.API), ("idle_browser", sessions.BROWSER),
+        ids = {name: login_sessions.create(kind, "127.0.0.1", None).session.id for name, kind in [
+            ("live", login_sessions.BROWSER), ("idle_api", login_sessions.API), ("revoked", login_sessions.BROWSER),
+            ("expired", login_sessions.API), ("idle_browser", login_sessions.BROWSER),
         ]}
         changes = {
             "revoked": {"revoked_at": now},

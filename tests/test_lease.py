@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from app import lease
+from app.runtime import lease
 from app.database import make_engine
-from app.migrate import upgrade
+from app.database import upgrade
 from app.models import utcnow
 from tests.databases import postgres_database
 
@@ -91,7 +91,7 @@ def test_migration_0002_adds_the_lease_table_and_downgrades(sqlite_engine):
     from alembic import command
     from sqlalchemy import inspect
 
-    from app.migrate import alembic_config
+    from app.database import alembic_config
 
     assert "instance_lease" in inspect(sqlite_engine).get_table_names()
     command.downgrade(alembic_config(sqlite_engine), "0001")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from app import lease
-from app.lifecycle import StartupError, start_serving, stop_serving
+from app.runtime import lease
+from app.runtime.lifecycle import StartupError, start_serving, stop_serving
 
 SHARED = {"GATEHOUSE_CACHE": "none", "GATEHOUSE_REDIS_URL": "redis://127.0.0.1:6379/0"}
 

@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from app.database import make_engine
-from app.migrate import upgrade
+from app.database import upgrade
 from app.models import Base
 
 

@@ -13,8 +13,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from app.access import signer
-from app.services import sessions
+from app.web.session import signer
+from app.services import login_sessions
 from tests.conftest import PASSWORD
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -23,7 +23,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 def bearer_for(app) -> dict:
     with app.app_context():
-        return {"Authorization": "Bearer " + signer().sign(sessions.create(sessions.API, None, None).token)}
+        return {"Authorization": "Bearer " + signer().sign(login_sessions.create(login_sessions.API, None, None).token)}
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])

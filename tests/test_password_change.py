@@ -7,7 +7,7 @@ import pytest
 from app.extensions import db
 from app.models import LoginSession
 from app.security.passwords import PasswordRejected
-from app.services import master_password, password_change, session_admin, sessions
+from app.services import login_sessions, master_password, password_change
 from tests.conftest import PASSWORD, count_rows, csrf_token, stored_hash
 
 NEW = "a brand new master password"
@@ -20,18 +20,18 @@ def cookie_value(response):
 
 def live_ids(app):
     with app.app_context():
-        return {s.id for s in session_admin.active()}
+        return {s.id for s in login_sessions.active()}
 
 
 def test_service_keeps_only_the_fresh_session(app):
     with app.app_context():
-        old = sessions.create(sessions.BROWSER, None, None)
-        token = sessions.create(sessions.API, None, None, "ci")
-        assert sessions.validate(old.token) and sessions.validate(token.token)  # both cached
+        old = login_sessions.create(login_sessions.BROWSER, None, None)
+        token = login_sessions.create(login_sessions.API, None, None, "ci")
+        assert login_sessions.validate(old.token) and login_sessions.validate(token.token)  # both cached
         fresh = password_change.change(PASSWORD, NEW, NEW, "192.0.2.1", "test")
         assert fresh is not None and fresh.token not in (old.token, token.token)
-        assert sessions.validate(old.token) is None and sessions.validate(token.token) is None
-        assert sessions.validate(fresh.token).id == fresh.session.id
+        assert login_sessions.validate(old.token) is None and login_sessions.validate(token.token) is None
+        assert login_sessions.validate(fresh.token).id == fresh.session.id
         assert master_password.check(NEW) and not master_password.check(PASSWORD)
 
 
@@ -75,7 +75,7 @@ def post_change(client, current=PASSWORD, new=NEW, confirm=NEW, **extra):
 def test_success_rotates_this_browser_and_ends_every_other_session(client, auth, app):
     old_cookie = cookie_value(auth.login())
     with app.app_context():
-        other = sessions.create(sessions.API, None, None, "script")
+        other = login_sessions.create(login_sessions.API, None, None, "script")
     response = post_change(client)
     assert response.status_code == 303 and response.location == "/"
     assert cookie_value(response) != old_cookie

@@ -5,20 +5,20 @@ import re
 from app.extensions import db, session_cache
 from app.models import LoginSession
 from app.security.tokens import hash_token
-from app.services import sessions
+from app.services import login_sessions
 from tests.conftest import count_rows, csrf_token
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
-def start(app, kind=sessions.API, label=None, ip="198.51.100.7", ua="curl/8.5.0"):
+def start(app, kind=login_sessions.API, label=None, ip="198.51.100.7", ua="curl/8.5.0"):
     with app.app_context():
-        return sessions.create(kind, ip, ua, label)
+        return login_sessions.create(kind, ip, ua, label)
 
 
 def bearer(app, started):
     with app.app_context():
-        from app.access import signer
+        from app.web.session import signer
 
         return {"Authorization": "Bearer " + signer().sign(started.token)}
 
@@ -52,7 +52,7 @@ def test_lists_sessions_with_kind_label_browser_and_current_marked(client, auth,
 def test_revoked_and_expired_sessions_are_not_listed(client, auth, app):
     gone = start(app, label="gone-label")
     with app.app_context():
-        sessions.revoke_token(gone.token)
+        login_sessions.revoke_token(gone.token)
     auth.login()
     assert "gone-label" not in client.get("/sessions").get_data(as_text=True)
 
@@ -107,7 +107,7 @@ def test_get_on_revoke_routes_is_405(client, auth):
 
 
 def test_revoke_others_keeps_only_the_current(client, auth, app):
-    others = [start(app), start(app, kind=sessions.BROWSER)]
+    others = [start(app), start(app, kind=login_sessions.BROWSER)]
     auth.login()
     response = client.post("/sessions/revoke-others", data={"csrf_token": csrf_token(client, "/sessions")})
     assert response.status_code == 303

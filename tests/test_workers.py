@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.workers import WorkerCheckError, check_workers, gunicorn_settings, state_is_shared
+from app.runtime.workers import WorkerCheckError, check_workers, gunicorn_settings, state_is_shared
 
 
 @pytest.mark.parametrize(

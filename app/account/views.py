@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from app import access
+from app.web import session as access
 from app.account.forms import PasswordForm
 from app.extensions import limiter
 from app.security.passwords import MIN_CHARACTERS, PasswordRejected
-from app.services import password_change, sessions
+from app.services import login_sessions, password_change
 
 bp = Blueprint("account", __name__)
 
@@ -40,7 +40,7 @@ def password():
         return _form(form, "The current password is incorrect."), 403
     flash("The master password has been changed. Every other session has been signed out.")
     response = redirect(url_for("account.home"), 303)
-    access.set_session_cookie(response, started.token, sessions.remaining_seconds(started.session))
+    access.set_session_cookie(response, started.token, login_sessions.remaining_seconds(started.session))
     return response
 
 

@@ -12,14 +12,14 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, abort, jsonify, request, url_for
 
-from app import access
+from app.web import session as access
 from app.api.body import BadBody, Field, parse
 from app.api.openapi import LABEL_MAX, document
 from app.extensions import csrf, limiter
 from app.security.passwords import MAX_BYTES
 from app.security.redirects import safe_next
 from app.services import login as login_service
-from app.services import sessions
+from app.services import login_sessions
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -62,18 +62,18 @@ def _sign_in(fields: dict[str, str], kind: str):
 @bp.post("/auth/login")
 def login():
     """Password → a browser session in the cookie; the token is never in the body."""
-    started = _sign_in(_json_body({"password": PASSWORD}), sessions.BROWSER)
+    started = _sign_in(_json_body({"password": PASSWORD}), login_sessions.BROWSER)
     if started is None:
         return _unauthorized("Incorrect password.")
     response = jsonify(expires_at=iso(started.session.expires_at))
-    access.set_session_cookie(response, started.token, sessions.remaining_seconds(started.session))
+    access.set_session_cookie(response, started.token, login_sessions.remaining_seconds(started.session))
     return response
 
 
 @bp.post("/auth/token")
 def token():
     """Password (+ optional label) → a bearer token for scripts; never sets a cookie."""
-    started = _sign_in(_json_body({"password": PASSWORD, "label": LABEL}), sessions.API)
+    started = _sign_in(_json_body({"password": PASSWORD, "label": LABEL}), login_sessions.API)
     if started is None:
         return _unauthorized("Incorrect password.")
     return jsonify(token=access.signer().sign(started.token), expires_at=iso(started.session.expires_at))

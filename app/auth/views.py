@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
-from app import access
+from app.web import session as access
 from app.auth.forms import LoginForm, LogoutForm
 from app.extensions import limiter
 from app.security.redirects import safe_next
 from app.services import login as login_service
-from app.services import sessions
+from app.services import login_sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -25,14 +25,14 @@ def login():
         form.next.data = target
         return render_template("auth/login.html", form=form)
     started = login_service.attempt(
-        form.password.data or "", access.client_ip(), request.user_agent.string, kind=sessions.BROWSER
+        form.password.data or "", access.client_ip(), request.user_agent.string, kind=login_sessions.BROWSER
     )
     limiter.report(started is not None)
     if started is None:
         form.next.data = target
         return render_template("auth/login.html", form=form, error="Incorrect password."), 401
     response = redirect(target, 303)
-    access.set_session_cookie(response, started.token, sessions.remaining_seconds(started.session))
+    access.set_session_cookie(response, started.token, login_sessions.remaining_seconds(started.session))
     return response
 
 

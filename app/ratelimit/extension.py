@@ -64,7 +64,7 @@ class LoginLimiter:
 
     def init_app(self, app: Flask) -> None:
         from app.extensions import db
-        from app.jobs import add_task
+        from app.runtime.jobs import add_task
         from app.ratelimit.limits import build_limits  # it imports the models; extensions.py must not
         from app.ratelimit.store import DatabaseStore
 
@@ -144,6 +144,6 @@ class LoginLimiter:
 
 
 def _client_ip() -> str | None:
-    from app.access import client_ip  # access imports services; keep the extension import-light
+    from app.web.session import client_ip  # access imports services; keep the extension import-light
 
     return client_ip()

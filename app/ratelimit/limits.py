@@ -20,7 +20,7 @@ from app.ratelimit.policy import Policy, Record, wait_seconds
 from app.ratelimit.store import DatabaseStore
 from app.ratelimit.tracker import Attempt, Tracker
 from app.redis_client import client_from_config
-from app.workers import state_is_shared
+from app.runtime.workers import state_is_shared
 
 REFRESH_SECONDS = 1.0  # how soon a running server sees `gatehouse unblock` from another process
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from app.services import master_password, sessions
+from app.services import login_sessions, master_password
 
 log = logging.getLogger("gatehouse.auth")
 
@@ -14,7 +14,7 @@ def attempt(password: str, ip: str | None, user_agent: str | None, kind: str, la
     if not password or not master_password.check(password):
         log.warning("login failed from %s", ip, extra={"event": "login_failed", "client_ip": ip, "kind": kind})
         return None
-    started = sessions.create(kind, ip, user_agent, label)
+    started = login_sessions.create(kind, ip, user_agent, label)
     log.info(
         "login succeeded from %s", ip,
         extra={"event": "login_succeeded", "client_ip": ip, "kind": kind, "session_id": started.session.id},
@@ -23,5 +23,5 @@ def attempt(password: str, ip: str | None, user_agent: str | None, kind: str, la
 
 
 def logout(token: str, ip: str | None) -> None:
-    session_id = sessions.revoke_token(token)
+    session_id = login_sessions.revoke_token(token)
     log.info("logout from %s", ip, extra={"event": "logout", "client_ip": ip, "session_id": session_id})

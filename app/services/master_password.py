@@ -57,7 +57,7 @@ def set_first(password: str, confirm: str | None = None) -> bool:
 
 def replace(password: str, confirm: str | None = None, keep_session_id: int | None = None) -> None:
     """Set or replace the password and end every session (but `keep_session_id`), in one transaction."""
-    from app.services.sessions import revoke_all  # sessions imports nothing from here
+    from app.services.login_sessions import revoke_all  # sessions imports nothing from here
 
     check_new_password(password, confirm)
     hashed = hash_password(password, current_app.config["GATEHOUSE_BCRYPT_ROUNDS"])

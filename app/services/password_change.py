@@ -11,25 +11,25 @@ from __future__ import annotations
 import logging
 
 from app.security.passwords import check_new_password
-from app.services import login, master_password, sessions
+from app.services import login, login_sessions, master_password
 
 log = logging.getLogger("gatehouse.auth")
 
 
-def change(current: str, new: str, confirm: str, ip: str | None, user_agent: str | None) -> sessions.NewSession | None:
+def change(current: str, new: str, confirm: str, ip: str | None, user_agent: str | None) -> login_sessions.NewSession | None:
     """Replace the password; returns the one session left alive, or None if `current` is wrong.
 
     Raises PasswordRejected, before the current password is even checked, when `new` breaks
     a rule or differs from `confirm`; nothing changes then.
     """
     check_new_password(new, confirm)
-    started = login.attempt(current, ip, user_agent, kind=sessions.BROWSER)
+    started = login.attempt(current, ip, user_agent, kind=login_sessions.BROWSER)
     if started is None:
         return None
     try:
         master_password.replace(new, confirm, keep_session_id=started.session.id)
     except Exception:
-        sessions.revoke_token(started.token)  # no orphan session if storing the hash failed
+        login_sessions.revoke_token(started.token)  # no orphan session if storing the hash failed
         raise
     log.info("master password changed from %s", ip, extra={"event": "password_changed", "client_ip": ip})
     return started

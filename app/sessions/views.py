@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from app import access
-from app.services import session_admin
+from app.web import session as access
+from app.services import login_sessions
 from app.sessions.forms import RevokeForm
 
 MAX_ID = 2**63 - 1  # larger ids cannot be in the table (and overflow the database driver)
@@ -19,7 +19,7 @@ def index():
     """Every live session, the current one marked, and the client address as we see it."""
     return render_template(
         "sessions/index.html",
-        sessions=session_admin.active(),
+        sessions=login_sessions.active(),
         current_id=access.current_session().id,
         client_ip=access.client_ip(),
         form=RevokeForm(),
@@ -30,7 +30,7 @@ def index():
 @access.login_required
 def revoke(session_id: int):
     """End one session. :raise 404: no live session has that id. Ending one's own signs out."""
-    if session_id > MAX_ID or not session_admin.revoke(session_id):
+    if session_id > MAX_ID or not login_sessions.revoke(session_id):
         abort(404, "No live session has that id.")
     if session_id == access.current_session().id:
         response = redirect(url_for("auth.login"), 303)
@@ -44,6 +44,6 @@ def revoke(session_id: int):
 @access.login_required
 def revoke_others():
     """End every session but the one making this request."""
-    count = session_admin.revoke_others(access.current_session().id)
+    count = login_sessions.revoke_others(access.current_session().id)
     flash(f"Signed out {count} other session{'s' if count != 1 else ''}.")
     return redirect(url_for("sessions.index"), 303)

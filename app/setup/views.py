@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from app import access
+from app.web import session as access
 from app.extensions import limiter
 from app.security.passwords import MIN_CHARACTERS, PasswordRejected
 from app.services import setup as setup_service

@@ -13,7 +13,7 @@ from flask import Flask, Response, abort, current_app, g, redirect, request, url
 from app.cache import CachedSession
 from app.security import client_ip as client_ip_rules
 from app.security.tokens import TokenSigner
-from app.services import master_password, sessions
+from app.services import login_sessions, master_password
 
 log = logging.getLogger("gatehouse.access")
 
@@ -83,7 +83,7 @@ def current_session() -> CachedSession | None:
     found = g.get("login_session", _UNKNOWN)
     if found is _UNKNOWN:
         token = presented_token()
-        found = g.login_session = sessions.validate(token) if token else None
+        found = g.login_session = login_sessions.validate(token) if token else None
     return found
 
 

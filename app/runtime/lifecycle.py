@@ -15,11 +15,11 @@ import signal
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import lease
+from app.runtime import lease
 from app.extensions import db
-from app.jobs import Housekeeper
+from app.runtime.jobs import Housekeeper
 from app.services import setup as setup_service
-from app.workers import state_is_shared
+from app.runtime.workers import state_is_shared
 
 log = logging.getLogger("gatehouse.lifecycle")
 _SERVING = "gatehouse.serving"

@@ -15,7 +15,7 @@ import os
 
 from gunicorn.glogging import Logger
 
-from app.logs import EscapingFormatter, JSONFormatter
+from app.runtime.logs import EscapingFormatter, JSONFormatter
 
 
 class ServerJSONFormatter(JSONFormatter):

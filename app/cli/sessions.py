@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.models import utcnow
-from app.services import session_admin, sessions
+from app.services import login_sessions
 
 log = logging.getLogger("gatehouse.cli")
 COLUMNS = "{:>6}  {:<7}  {:<16}  {:<16}  {:<16}  {:<15}  {}"
@@ -46,7 +46,7 @@ def list_sessions() -> None:
 
     The id is what `gatehouse sessions revoke ID` takes.
     """
-    rows = session_admin.active(utcnow())
+    rows = login_sessions.active(utcnow())
     if not rows:
         click.echo("No active sessions.")
         return
@@ -68,12 +68,12 @@ def revoke(session_id: int | None, revoke_all: bool) -> None:
     if (session_id is None) == (not revoke_all):
         raise click.UsageError("Give exactly one of: a session ID, or --all.")
     if revoke_all:
-        count = sessions.revoke_all()
+        count = login_sessions.revoke_all()
         log.info("%s sessions revoked from the command line", count,
                  extra={"event": "sessions_revoked", "count": count})
         click.echo(f"Revoked {count} session{'s' if count != 1 else ''}. {_reach()}")
         return
-    if not session_admin.revoke(session_id):
+    if not login_sessions.revoke(session_id):
         raise click.ClickException(f"No active session with ID {session_id} (see `gatehouse sessions list`).")
     log.info("session revoked from the command line", extra={"event": "session_revoked", "session_id": session_id})
     click.echo(f"Revoked session {session_id}. {_reach()}")

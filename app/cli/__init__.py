@@ -50,7 +50,7 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the newest version (Alembic)."""
-    from app.migrate import upgrade
+    from app.database import upgrade
 
     upgrade(db.engine)
     click.echo("Database is up to date.")
@@ -67,7 +67,7 @@ def serve(gunicorn_args: tuple[str, ...]) -> None:
     before the first start. Extra arguments go to gunicorn, e.g.
     `gatehouse serve --access-logfile /var/log/gatehouse-access.log`.
     """
-    from app.migrate import MIGRATIONS
+    from app.database import MIGRATIONS
 
     root = MIGRATIONS.parent
     # gunicorn runs from the code's folder: pin the data folder first, so a relative
@@ -79,8 +79,8 @@ def serve(gunicorn_args: tuple[str, ...]) -> None:
 
 
 def register(app: Flask) -> None:
-    from app.cli_sessions import sessions_group
-    from app.ratelimit.cli import unblock
+    from app.cli.sessions import sessions_group
+    from app.cli.unblock import unblock
 
     for command in (set_password, db_group, sessions_group, unblock, serve):
         app.cli.add_command(command)

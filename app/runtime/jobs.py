@@ -18,9 +18,9 @@ from typing import Callable
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import lease
+from app.runtime import lease
 from app.models import utcnow
-from app.services.housekeeping import purge_sessions
+from app.services.login_sessions import purge as purge_sessions
 
 log = logging.getLogger("gatehouse.jobs")
 Task = Callable[[datetime], "int | None"]

@@ -1,0 +1,1 @@
+"""Liveness and readiness probes (`/healthz`, `/readyz`): no authentication, no setup gate."""

@@ -1,0 +1,210 @@
+"""Login sessions, the one lifecycle: create, validate (through the cache), touch, list,
+revoke (one path for one, all others, or all), purge.
+
+A session is alive while it is not revoked, not past its absolute end and, for a browser,
+used within the idle limit. That rule is written once for Python (`_alive`, on a cached
+entry) and once for SQL (`_live`, for listing and purging) side by side below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, delete, not_, or_, select, update
+
+from app.cache import CachedSession
+from app.extensions import db, session_cache
+from app.models import LoginSession, utcnow
+from app.security.tokens import hash_token, new_token
+from app.services.user_agents import short_name
+
+BROWSER = "browser"
+API = "api"
+# last_seen_at is written at most this often per session, not on every request.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str
+    session: LoginSession
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A live session as the sessions page and `gatehouse sessions list` show it."""
+
+    id: int
+    kind: str
+    label: str | None
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    ip: str | None
+    browser: str
+
+
+def _minutes(name: str) -> timedelta:
+    return timedelta(minutes=current_app.config[name])
+
+
+def _alive(entry: CachedSession, now: datetime, idle: timedelta) -> bool:
+    if now >= entry.expires_at:
+        return False
+    return not (entry.kind == BROWSER and now - entry.last_seen_at >= idle)
+
+
+def _live(now: datetime, idle: timedelta):
+    """`_alive` as a SQL condition (plus: not revoked)."""
+    return and_(
+        LoginSession.revoked_at.is_(None),
+        LoginSession.expires_at > now,
+        or_(LoginSession.kind != BROWSER, LoginSession.last_seen_at > now - idle),
+    )
+
+
+def create(kind: str, ip: str | None, user_agent: str | None, label: str | None = None) -> NewSession:
+    """Start a session with a fresh random token (never reuses one: no fixation)."""
+    token = new_token()
+    now = utcnow()
+    row = LoginSession(
+        token_hash=hash_token(token), kind=kind, label=label, created_at=now, last_seen_at=now,
+        expires_at=now + _minutes("GATEHOUSE_SESSION_LIFETIME_MINUTES"), ip=ip,
+        user_agent=_clean_user_agent(user_agent),
+    )
+    db.session.add(row)
+    db.session.commit()
+    return NewSession(token, row)
+
+
+def _clean_user_agent(value: str | None) -> str | None:
+    if not value:
+        return None
+    return "".join(ch for ch in value if ch.isprintable())[:256]
+
+
+def validate(token: str, now: datetime | None = None) -> CachedSession | None:
+    """The live session for `token`, or None if unknown, expired, idle too long or revoked."""
+    now = now or utcnow()
+    key = hash_token(token)
+    cache = session_cache.backend
+    idle = _minutes("GATEHOUSE_SESSION_IDLE_MINUTES")
+    cached = cache.get(key)
+    if cached is None:
+        row = db.session.scalar(
+            select(LoginSession).where(LoginSession.token_hash == key, LoginSession.revoked_at.is_(None))
+        )
+        if row is None:
+            return None
+        cached = CachedSession(row.id, row.kind, row.expires_at, row.last_seen_at)
+        if _alive(cached, now, idle):
+            _remember(key, cached, now)
+    if not _alive(cached, now, idle):
+        cache.invalidate(key)
+        return None
+    if cached.kind == BROWSER and now - cached.last_seen_at >= TOUCH_INTERVAL:
+        cached = _touch(key, cached, now)
+    return cached
+
+
+def _remember(key: str, entry: CachedSession, now: datetime) -> None:
+    ttl = min(session_cache.ttl, (entry.expires_at - now).total_seconds())
+    session_cache.backend.set(key, entry, ttl)
+
+
+def _touch(key: str, entry: CachedSession, now: datetime) -> CachedSession | None:
+    result = db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.id == entry.id, LoginSession.revoked_at.is_(None))
+        .values(last_seen_at=now)
+    )
+    db.session.commit()
+    if result.rowcount == 0:  # revoked (or purged) by another request or process meanwhile
+        session_cache.backend.invalidate(key)
+        return None
+    touched = CachedSession(entry.id, entry.kind, entry.expires_at, now)
+    _remember(key, touched, now)
+    return touched
+
+
+def active(now: datetime | None = None) -> list[SessionInfo]:
+    """Every session that would still be accepted, newest first."""
+    now = now or utcnow()
+    rows = db.session.scalars(
+        select(LoginSession).where(_live(now, _minutes("GATEHOUSE_SESSION_IDLE_MINUTES")))
+        .order_by(LoginSession.created_at.desc(), LoginSession.id.desc())
+    )
+    return [
+        SessionInfo(row.id, row.kind, row.label, row.created_at, row.last_seen_at, row.expires_at, row.ip,
+                    short_name(row.user_agent))
+        for row in rows
+    ]
+
+
+def revoke_token(token: str) -> int | None:
+    """End the session `token` belongs to; unknown is fine. The id it ended (for the log), or None."""
+    key = hash_token(token)
+    ended = _revoke(LoginSession.token_hash == key)
+    if not ended:
+        session_cache.backend.invalidate(key)  # expired or gone: make sure no process serves it
+    return ended[0] if ended else None
+
+
+def revoke(session_id: int) -> bool:
+    """End one session by the id the sessions page and CLI show; False if it was not live."""
+    return bool(_revoke(LoginSession.id == session_id))
+
+
+def revoke_others(keep_id: int) -> int:
+    """End every live session except `keep_id`; returns how many ended."""
+    return len(_revoke(LoginSession.id != keep_id))
+
+
+def revoke_all(commit: bool = True, keep_id: int | None = None) -> int:
+    """End every session (but `keep_id`). With commit=False the caller commits in its own
+    transaction (a password change), then clears the cache."""
+    condition = LoginSession.id != keep_id if keep_id is not None else None
+    return len(_revoke(condition, commit=commit, clear_cache=True))
+
+
+def _revoke(condition, commit: bool = True, clear_cache: bool = False) -> list[int]:
+    """The one revoke path: mark the rows, commit, then drop them from the cache.
+
+    After the commit, so a concurrent validation cannot re-cache a row just revoked (the
+    cache's tombstones cover the read that happened just before).
+    """
+    query = update(LoginSession).where(LoginSession.revoked_at.is_(None))
+    if condition is not None:
+        query = query.where(condition)
+    ended = db.session.execute(
+        query.values(revoked_at=utcnow()).returning(LoginSession.id, LoginSession.token_hash)
+    ).all()
+    if not commit:
+        return [row.id for row in ended]
+    db.session.commit()
+    if clear_cache:
+        session_cache.backend.clear()
+    else:
+        for row in ended:
+            session_cache.backend.invalidate(row.token_hash)
+    return [row.id for row in ended]
+
+
+def purge(now: datetime) -> int:
+    """Delete sessions that can never validate again: revoked, expired, or idle too long.
+
+    Revoked rows go at once: validation already ignores them and the sessions page lists
+    live sessions only, so keeping them would serve nobody. (A background task.)
+    """
+    result = db.session.execute(
+        delete(LoginSession).where(not_(_live(now, _minutes("GATEHOUSE_SESSION_IDLE_MINUTES")))),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def remaining_seconds(entry: CachedSession | LoginSession, now: datetime | None = None) -> int:
+    return max(0, int((entry.expires_at - (now or utcnow())).total_seconds()))
