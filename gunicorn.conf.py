@@ -1,8 +1,10 @@
-"""gunicorn settings for Gatehouse: one gthread worker (see SPEC §7), graceful 25 s stop.
+"""gunicorn settings for Gatehouse: one gthread worker (docs/design.md, "One worker, one
+instance"), graceful 25 s stop.
 
 The hooks below refuse a second worker with process-local state (in the master, where
-the worker count is final), name this instance for the lease, and let a stopping worker
-shut down in order: background job, lease, database.
+the worker count is final), name this instance for the lease, start serving once a worker
+has loaded the app, and let a stopping worker shut down in order: background job, lease,
+database. Hooks import the app's modules inside the function: the master never loads the app.
 """
 
 import os
@@ -43,6 +45,14 @@ def nworkers_changed(server, new_value, old_value):
 def on_starting(server):
     # Workers inherit this: a restarted worker is the same instance and keeps the lease.
     os.environ["GATEHOUSE_INSTANCE_ID"] = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def post_worker_init(worker):
+    """The worker has loaded wsgi.py: take the instance lease and start the background job
+    (app/runtime/lifecycle.py). A refusal is a boot error: gunicorn halts instead of retrying."""
+    from app.runtime.lifecycle import start_serving
+
+    start_serving(worker.wsgi)
 
 
 def worker_exit(server, worker):

@@ -12,7 +12,12 @@ __all__ = ["ConfigError", "create_app"]
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app from GATEHOUSE_* settings; tests pass typed `overrides`."""
+    """Build the app from GATEHOUSE_* settings; tests pass typed `overrides`.
+
+    The `register_*` steps import their modules inside the function: `import app.runtime.workers`
+    (gunicorn.conf.py, and wsgi.py's worker check before the app is built) then loads no views,
+    services or extensions.
+    """
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     configure(app, overrides)
     register_logging(app)
@@ -20,6 +25,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_headers(app)
+    register_jobs(app)
     register_commands(app)
     return app
 
@@ -53,14 +59,19 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app.web import session as access
+    """Bind the extensions and the request helpers, passing each what it needs from the services
+    (an extension never imports a service)."""
     from app.extensions import csrf, db, limiter, session_cache
+    from app.services import login_sessions, master_password
+    from app.web import client, session, setup_gate
 
     db.init_app(app)
-    limiter.init_app(app)  # first: a refused guess costs no session, CSRF or form parsing
+    client.init_app(app)
+    setup_gate.init_app(app, password_is_set=master_password.is_set)
+    limiter.init_app(app, db=db, password_epoch=master_password.epoch)  # before CSRF: a refused guess costs no form parsing
     csrf.init_app(app)
     session_cache.init_app(app)
-    access.init_app(app)
+    session.init_app(app, validate=login_sessions.validate)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -85,6 +96,16 @@ def register_headers(app: Flask) -> None:
     from app.web.headers import register
 
     register(app)
+
+
+def register_jobs(app: Flask) -> None:
+    """The purge tasks the instance-lease holder runs in the background (app/runtime/jobs.py)."""
+    from app.extensions import limiter
+    from app.runtime.jobs import add_task
+    from app.services import login_sessions
+
+    add_task(app, "purge sessions", login_sessions.purge)
+    add_task(app, "purge login limits", limiter.prune)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""The JSON API (SPEC §4): every route's codes, bodies and headers, and bad bodies → 422."""
+"""The JSON API (README, "API"): every route's codes, bodies and headers, and bad bodies → 422."""
 
 import json
 
@@ -172,7 +172,7 @@ def test_body_over_16k_is_413(client, app):
     assert count_rows(app) == 0
 
 
-# --- bad bodies (SECURITY.md §5) → 422, nothing stored ----------------------------------------
+# --- bad bodies (docs/security.md) → 422, nothing stored ----------------------------------------
 
 BAD_BODIES = [
     b"", b"not json", b'{"password":', b"\xff\xfe{}", b"[1, 2]", b'"pw"', b"null", b"{}",

@@ -133,7 +133,7 @@ def test_csrf_token_of_another_browser_is_rejected(app, client):
     assert response.status_code == 400 and count_rows(app) == 0
 
 
-# SECURITY.md §5 cases that reach the login form: a clear 4xx, no row, no cookie, no 500.
+# Bad-input cases that reach the login form: a clear 4xx, no row, no cookie, no 500.
 BAD_LOGIN_BODIES = [
     {},  # no password field
     {"password": ""},

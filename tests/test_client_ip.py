@@ -1,4 +1,4 @@
-"""SECURITY.md §4: the rightmost X-Forwarded-For entry that is not a trusted proxy."""
+"""Client address (docs/security.md): the rightmost X-Forwarded-For entry that is not a trusted proxy."""
 
 from __future__ import annotations
 

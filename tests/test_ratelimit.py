@@ -1,4 +1,4 @@
-"""The per-address rules (SPEC §8): backoff, 429 + Retry-After, no check while blocked, reset, fade, ban."""
+"""The per-address rules (docs/security.md): backoff, 429 + Retry-After, no check while blocked, reset, fade, ban."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The global budget and device cookies (SPEC §8, SECURITY.md §3): the admin's browser is never locked out."""
+"""The global budget and device cookies (docs/security.md): the admin's browser is never locked out."""
 
 from __future__ import annotations
 

@@ -127,10 +127,10 @@ def test_setup_code_guesses_are_limited(fresh_app):
 
 
 def test_every_password_check_in_the_spec_is_guarded(app):
-    """Catches a blueprint or view named differently from GUARDED once the other routes merge."""
-    from app.ratelimit import GUARDED
-
+    """Every route that checks a secret carries `@limiter.guarded` (docs/security.md, "Login limiter")."""
     spec = {"/login", "/setup", "/password", "/api/v1/auth/login", "/api/v1/auth/token"}
     found = {rule.rule: rule.endpoint for rule in app.url_map.iter_rules() if rule.rule in spec and "POST" in rule.methods}
-    assert {"/login", "/setup"} <= set(found)
-    assert set(found.values()) <= GUARDED
+    assert set(found) == spec
+    unguarded = [rule for rule, endpoint in found.items() if not hasattr(app.view_functions[endpoint], "gatehouse_guard")]
+    assert unguarded == []
+    assert not hasattr(app.view_functions["account.home"], "gatehouse_guard")

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from app.web import session as access
 from app.account.forms import PasswordForm
 from app.extensions import limiter
 from app.security.passwords import MIN_CHARACTERS, PasswordRejected
-from app.services import login_sessions, password_change
+from app.services import password_change
+from app.web import session as web_session
+from app.web.client import client_ip
 
 bp = Blueprint("account", __name__)
 
 
 @bp.get("/")
-@access.login_required
+@web_session.login_required
 def home():
     """Signed-in state and when this session ends."""
-    return render_template("account/home.html", login_session=access.current_session())
+    return render_template("account/home.html", login_session=web_session.current_session())
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@access.login_required
+@web_session.login_required
+@limiter.guarded(issues_device=True)
 def password():
     """Change the master password: 400 for a new one that breaks the rules, 403 for a wrong
     current one; success signs every other session out and gives this browser a fresh cookie."""
@@ -31,17 +33,14 @@ def password():
     try:
         started = password_change.change(
             form.current.data or "", form.new.data or "", form.confirm.data or "",
-            access.client_ip(), request.user_agent.string,
+            client_ip(), request.user_agent.string,
         )
     except PasswordRejected as exc:  # checked before the current password: not an attempt
         return _form(form, str(exc)), 400
-    limiter.report(started is not None)
     if started is None:
         return _form(form, "The current password is incorrect."), 403
     flash("The master password has been changed. Every other session has been signed out.")
-    response = redirect(url_for("account.home"), 303)
-    access.set_session_cookie(response, started.token, login_sessions.remaining_seconds(started.session))
-    return response
+    return web_session.start_browser_session(redirect(url_for("account.home"), 303), started)
 
 
 def _form(form: PasswordForm, error: str | None = None):

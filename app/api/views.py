@@ -1,4 +1,4 @@
-"""`/api/v1/auth/*` (SPEC §4) and `/api/v1/openapi.json`.
+"""`/api/v1/auth/*` (README, "API") and `/api/v1/openapi.json`.
 
 CSRF tokens do not fit an API, so the blueprint is exempt from CSRFProtect; instead a
 POST that could ride on the browser's cookie must be `application/json`, which a
@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, abort, jsonify, request, url_for
 
-from app.web import session as access
 from app.api.body import BadBody, Field, parse
 from app.api.openapi import LABEL_MAX, document
 from app.extensions import csrf, limiter
@@ -20,6 +19,8 @@ from app.security.passwords import MAX_BYTES
 from app.security.redirects import safe_next
 from app.services import login as login_service
 from app.services import login_sessions
+from app.web import session as web_session
+from app.web.client import client_ip
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -45,43 +46,41 @@ def _json_body(fields) -> dict[str, str]:
 def _unauthorized(message: str):
     """401 with the RFC 6750 challenge; `invalid_token` when a credential was sent but refused."""
     challenge = 'Bearer realm="gatehouse"'
-    if "Authorization" in request.headers or access.cookie_name() in request.cookies:
+    if "Authorization" in request.headers or web_session.cookie_name() in request.cookies:
         challenge += ', error="invalid_token"'
     return jsonify(error="unauthorized", message=message), 401, {"WWW-Authenticate": challenge}
 
 
 def _sign_in(fields: dict[str, str], kind: str):
-    """The password check of `api.login` and `api.token`, reported to the login limiter."""
-    started = login_service.attempt(
-        fields["password"], access.client_ip(), request.user_agent.string, kind=kind, label=fields.get("label") or None
+    """The password check of `api.login` and `api.token` (reported to the login limiter by the service)."""
+    return login_service.attempt(
+        fields["password"], client_ip(), request.user_agent.string, kind=kind, label=fields.get("label") or None
     )
-    limiter.report(started is not None)
-    return started
 
 
 @bp.post("/auth/login")
+@limiter.guarded(issues_device=True)
 def login():
     """Password → a browser session in the cookie; the token is never in the body."""
     started = _sign_in(_json_body({"password": PASSWORD}), login_sessions.BROWSER)
     if started is None:
         return _unauthorized("Incorrect password.")
-    response = jsonify(expires_at=iso(started.session.expires_at))
-    access.set_session_cookie(response, started.token, login_sessions.remaining_seconds(started.session))
-    return response
+    return web_session.start_browser_session(jsonify(expires_at=iso(started.session.expires_at)), started)
 
 
 @bp.post("/auth/token")
+@limiter.guarded
 def token():
     """Password (+ optional label) → a bearer token for scripts; never sets a cookie."""
     started = _sign_in(_json_body({"password": PASSWORD, "label": LABEL}), login_sessions.API)
     if started is None:
         return _unauthorized("Incorrect password.")
-    return jsonify(token=access.signer().sign(started.token), expires_at=iso(started.session.expires_at))
+    return jsonify(token=web_session.signer().sign(started.token), expires_at=iso(started.session.expires_at))
 
 
-@bp.get("/auth/session")
-def session():
-    current = access.current_session()
+@bp.get("/auth/session", endpoint="session")
+def session_status():
+    current = web_session.current_session()
     if current is None:
         return _unauthorized("No valid session.")
     return jsonify(valid=True, expires_at=iso(current.expires_at))
@@ -90,15 +89,14 @@ def session():
 @bp.post("/auth/logout")
 def logout():
     """End the presented session and clear the cookie; 200 even with nothing to end."""
-    by_cookie = "Authorization" not in request.headers and access.cookie_name() in request.cookies
+    by_cookie = "Authorization" not in request.headers and web_session.cookie_name() in request.cookies
     if by_cookie and request.mimetype != "application/json":
         abort(415, "A cookie-authenticated POST must be Content-Type: application/json.")
-    presented = access.presented_token()
+    presented = web_session.presented_token()
     if presented:
-        login_service.logout(presented, access.client_ip())
+        login_service.logout(presented, client_ip())
     response = jsonify(message="Logged out successfully.")
-    access.clear_session_cookie(response)
-    return response
+    return web_session.end_browser_session(response)
 
 
 @bp.get("/auth/verify")
@@ -109,7 +107,7 @@ def verify():
     URI the proxy sent (`X-Forwarded-Uri` or `X-Original-URI`), URL-encoded, because nginx
     cannot encode a query string itself. Only a local path is ever put there.
     """
-    if access.current_session() is None:
+    if web_session.current_session() is None:
         body, status, headers = _unauthorized("No valid session.")
         original = request.headers.get("X-Forwarded-Uri") or request.headers.get("X-Original-URI")
         headers["X-Gatehouse-Login"] = url_for("auth.login", next=safe_next(original))
@@ -119,4 +117,4 @@ def verify():
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(document(access.cookie_name()))
+    return jsonify(document(web_session.cookie_name()))

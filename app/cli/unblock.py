@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 from werkzeug.exceptions import ServiceUnavailable
 
+from app.extensions import limiter
 from app.security.client_ip import parse_ip
 
 
@@ -19,8 +20,6 @@ def unblock(ip: str | None, everything: bool) -> None:
 
     A running server notices within a second; no restart needed.
     """
-    from app.extensions import limiter
-
     if everything == (ip is not None):
         raise click.UsageError("give either one IP address or --all")
     address = parse_ip(ip) if ip is not None else None

@@ -1,121 +1,161 @@
-"""The login limiter: a Flask extension shaped like Flask-WTF's CSRFProtect (SPEC §8).
+"""The login limiter: a Flask extension shaped like Flask-WTF's CSRFProtect
+(docs/security.md, "Login limiter").
+
+Views that check a secret declare themselves, the way `CSRFProtect.exempt` marks views:
+
+    @bp.route("/login", methods=["GET", "POST"])
+    @limiter.guarded(issues_device=True)
+    def login(): ...
 
 `init_app` validates the settings, keeps its state in `app.extensions["gatehouse.limiter"]`
-and registers one app-level `before_request` that looks only at the password-check endpoints
-in `GUARDED` (by endpoint name, POST only); static files, 404s and every other page return
-at once. For a guarded request it either refuses (429 + Retry-After, no password checked;
-503 + Retry-After when no check slot is free) or reserves the attempt and a check slot.
+and registers one app-level `before_request`: a POST to a guarded view is judged before the
+view runs (429 + Retry-After while its client is blocked, no secret checked), and the
+client's one check in flight is reserved. Every other request returns at once.
 
-Reporting API, for every view of a GUARDED endpoint, called once, right after its password
-(or setup code) check and before anything else that could fail:
-
-    from app.extensions import limiter
-    limiter.report(ok)      # ok: bool, True = the password (code) was right
-
-`report(False)` counts a failure against the client (its device if trusted, else its address
-and the global budget); `report(True)` clears the client's count and, on `ISSUES_DEVICE`
-endpoints, sets a fresh device cookie on the response. A guarded request that never reports
-(bad form, rejected new password, error) is released without counting.
+The service that checks the secret runs the check through `limiter.run_check(check)`, the
+one place an outcome is reported: it holds one of the bounded check slots only while the
+check runs (bcrypt; 503 + Retry-After when none is free), then counts the failure against
+the client (its device if trusted, else its address and the global budget) or clears its
+count and, for `issues_device` views, sets a fresh device cookie. A guarded request that
+never runs a check (bad form, rejected new password, error) is released without counting.
 
 The judging and counting live behind `Limits` (app/ratelimit/limits.py): in the process for
-one worker, in Redis when state is shared (then a Redis outage refuses password checks with
-503 + Retry-After rather than let one through unlimited). The check slots stay per process.
+one worker, in Redis when state is shared (then a Redis outage refuses checks with 503 +
+Retry-After rather than let one through unlimited). The check slots stay per process.
+
+What the limiter needs from the rest of the app is passed in by `create_app`: the database
+(for the in-process store) and the password epoch that device cookies are tied to.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import TooManyRequests
 
 from app.config import ConfigError
 from app.ratelimit import devices
+from app.ratelimit.limits import Limits, build_limits
 from app.ratelimit.policy import Policy
 from app.ratelimit.slots import ChecksBusy, CheckSlots
+from app.ratelimit.store import DatabaseStore
 from app.ratelimit.tracker import Attempt
 from app.security.client_ip import limit_key
+from app.web.client import client_ip
 
 if TYPE_CHECKING:
-    from app.ratelimit.limits import Limits
+    from app.database import Database
 
 log = logging.getLogger("gatehouse.ratelimit")
 
-GUARDED = frozenset({"auth.login", "setup.setup", "account.password", "api.login", "api.token"})
-ISSUES_DEVICE = frozenset({"auth.login", "api.login", "account.password"})
 MAX_CLIENTS = 10_000
+_GUARD = "gatehouse_guard"  # the attribute `guarded` puts on a view function
+
+
+@dataclass(frozen=True)
+class Guard:
+    issues_device: bool = False  # a right secret here also sets a fresh device cookie
 
 
 class _State:
-    def __init__(self, policy: Policy, limits: Limits, threads: int, cookies: devices.DeviceCookies):
+    def __init__(self, policy: Policy, limits: Limits, store: DatabaseStore, threads: int,
+                 cookies: devices.DeviceCookies, password_epoch: Callable[[], str | None]):
         self.policy = policy
         self.limits = limits  # in-process (LocalLimits) or shared (RedisLimits)
+        self.store = store
         self.slots = CheckSlots(threads)  # per process: they bound this process's threads
         self.cookies = cookies
+        self.password_epoch = password_epoch
         self.clock = time.time  # tests replace it to move time
 
 
 class LoginLimiter:
-    def __init__(self, app: Flask | None = None) -> None:
+    def __init__(self, app: Flask | None = None, **wiring) -> None:
         if app is not None:
-            self.init_app(app)
+            self.init_app(app, **wiring)
 
-    def init_app(self, app: Flask) -> None:
-        from app.extensions import db
-        from app.runtime.jobs import add_task
-        from app.ratelimit.limits import build_limits  # it imports the models; extensions.py must not
-        from app.ratelimit.store import DatabaseStore
-
+    def init_app(self, app: Flask, db: Database, password_epoch: Callable[[], str | None]) -> None:
         max_clients = app.config.get("GATEHOUSE_LOGIN_MAX_CLIENTS", MAX_CLIENTS)
         if not isinstance(max_clients, int) or max_clients < 1:
             raise ConfigError("GATEHOUSE_LOGIN_MAX_CLIENTS is invalid: must be at least 1")
         previous = [app.config["GATEHOUSE_SECRET_KEY_PREVIOUS"]] if app.config["GATEHOUSE_SECRET_KEY_PREVIOUS"] else []
         policy, store = Policy.from_config(app.config), DatabaseStore(lambda: db.engine)
         app.extensions["gatehouse.limiter"] = _State(
-            policy, build_limits(app.config, policy, max_clients, store), app.config["GATEHOUSE_THREADS"],
-            devices.DeviceCookies(app.config["GATEHOUSE_SECRET_KEY"], previous),
+            policy, build_limits(app.config, policy, max_clients, store), store, app.config["GATEHOUSE_THREADS"],
+            devices.DeviceCookies(app.config["GATEHOUSE_SECRET_KEY"], previous), password_epoch,
         )
-        add_task(app, "purge login limits", lambda now: store.prune(
-            now.timestamp(), policy.fade_seconds, policy.global_window))
-        app.before_request(self._guard)
+        app.before_request(self._judge)
         app.after_request(self._issue_device)
         app.teardown_request(self._release)
+
+    @staticmethod
+    def guarded(view=None, *, issues_device: bool = False):
+        """Mark a view whose POST checks a secret: `@limiter.guarded` or `@limiter.guarded(issues_device=True)`."""
+
+        def mark(function):
+            setattr(function, _GUARD, Guard(issues_device))
+            return function
+
+        return mark(view) if view is not None else mark
 
     @property
     def state(self) -> _State:
         return current_app.extensions["gatehouse.limiter"]
 
-    def _guard(self) -> None:
-        if request.endpoint not in GUARDED or request.method != "POST":
+    def _judge(self) -> None:
+        if request.method != "POST":
+            return
+        guard = getattr(current_app.view_functions.get(request.endpoint), _GUARD, None)
+        if guard is None:
             return
         state = self.state
-        ip_key = "ip:" + limit_key(_client_ip())
-        nonce = devices.presented_nonce(state.cookies)
+        ip_key = "ip:" + limit_key(client_ip())
+        nonce = state.cookies.read(request.cookies.get(devices.cookie_name()), self._epoch(state))
         attempt, wait = state.limits.judge(ip_key, f"device:{nonce}" if nonce else None, state.clock())
         if wait:
             unit = "second" if wait == 1 else "seconds"
             raise TooManyRequests(f"Too many failed attempts; try again in {wait} {unit}.", retry_after=wait)
         g.login_attempt = attempt
-        attempt.slot = state.slots.acquire(attempt.trusted)
-        if not attempt.slot:
-            raise ChecksBusy()
+        g.login_guard = guard
 
-    def report(self, success: bool) -> None:
-        """The outcome of this request's password check; see the module docstring."""
-        attempt = g.pop("login_attempt", None)
+    def run_check(self, check: Callable[[], bool]) -> bool:
+        """Run this request's secret check inside a check slot and report its outcome.
+
+        :raise ChecksBusy: (503) no free slot; nothing is counted. Outside a guarded request
+        (the CLI, an unguarded view) the check simply runs.
+        """
+        attempt = g.get("login_attempt") if request else None
         if attempt is None:
-            return
+            return check()
         state = self.state
-        self._free_slot(state, attempt)
-        failures = state.limits.settle(attempt, success, state.clock())
-        if not success and failures == state.policy.ban_after:
+        if not state.slots.acquire(attempt.trusted):
+            raise ChecksBusy()
+        try:
+            ok = bool(check())
+        finally:
+            state.slots.release(attempt.trusted)
+        self._report(state, g.pop("login_attempt"), ok)
+        return ok
+
+    def _report(self, state: _State, attempt: Attempt, ok: bool) -> None:
+        failures = state.limits.settle(attempt, ok, state.clock())
+        if not ok and failures == state.policy.ban_after:
             who = "a trusted device" if attempt.trusted else attempt.keys[0].removeprefix("ip:")  # no cookie values
             log.warning("sign-in blocked for %s s: %s", state.policy.ban_seconds, who,
                         extra={"event": "login_blocked", "client": who})
-        if success and request.endpoint in ISSUES_DEVICE:
+        if ok and g.login_guard.issues_device:
             g.issue_device = True
+            g.pop("password_epoch", None)  # a password change just now gives the cookie the new epoch
+
+    def _epoch(self, state: _State) -> str | None:
+        """The current password's epoch, read once per request."""
+        if "password_epoch" not in g:
+            g.password_epoch = state.password_epoch()
+        return g.password_epoch
 
     def unblock(self, ip: str | None) -> None:
         """Clear everything (`None`), or one address: its count and block go, and for the next
@@ -124,26 +164,19 @@ class LoginLimiter:
         state = self.state
         state.limits.unblock("ip:" + limit_key(ip) if ip is not None else None, state.clock())
 
-    @staticmethod
-    def _free_slot(state: _State, attempt: Attempt) -> None:
-        if attempt.slot:
-            attempt.slot = False
-            state.slots.release(attempt.trusted)
+    def prune(self, now) -> None:
+        """Background task: drop stored records that faded and failures out of the window."""
+        policy = self.state.policy
+        self.state.store.prune(now.timestamp(), policy.fade_seconds, policy.global_window)
 
     def _release(self, _exc: BaseException | None) -> None:
         attempt = g.pop("login_attempt", None)
         if attempt is not None:
-            state = self.state
-            self._free_slot(state, attempt)
-            state.limits.release(attempt)
+            self.state.limits.release(attempt)
 
     def _issue_device(self, response: Response) -> Response:
         if g.pop("issue_device", False):
-            devices.set_cookie(response, self.state.cookies)
+            epoch = self._epoch(self.state)
+            if epoch:
+                devices.set_cookie(response, self.state.cookies, epoch)
         return response
-
-
-def _client_ip() -> str | None:
-    from app.web.session import client_ip  # access imports services; keep the extension import-light
-
-    return client_ip()

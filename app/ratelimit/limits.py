@@ -44,7 +44,7 @@ def build_limits(config: Mapping[str, Any], policy: Policy, max_clients: int, st
     if not state_is_shared(config):
         return LocalLimits(policy, max_clients, store)
     client = client_from_config(config, "GATEHOUSE_REDIS_URL")
-    from app.ratelimit.redis_limits import RedisLimits
+    from app.ratelimit.redis_limits import RedisLimits  # imports redis-py, an optional dependency
 
     return RedisLimits(client, config["GATEHOUSE_REDIS_PREFIX"], policy)
 

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from app.config import ConfigError
 
-FADE_SECONDS = 900  # SPEC §8: counts fade after 15 minutes without a failure
+FADE_SECONDS = 900  # docs/security.md: counts fade after 15 minutes without a failure
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 One daemon thread per serving process. Every heartbeat it takes or renews the instance
 lease; only while it holds the lease does it run the purge tasks (every PURGE_SECONDS).
-Other features add their own purge with `add_task(app, name, task)` from their
-`init_app`; a task gets the current UTC time, runs inside an app context (use
+The tasks are registered by `create_app`'s `register_jobs` step with
+`add_task(app, name, task)`; a task gets the current UTC time, runs inside an app context (use
 `db.session` and commit), and returns how many rows it removed (or None).
 """
 
@@ -20,7 +20,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.runtime import lease
 from app.models import utcnow
-from app.services.login_sessions import purge as purge_sessions
 
 log = logging.getLogger("gatehouse.jobs")
 Task = Callable[[datetime], "int | None"]
@@ -29,12 +28,12 @@ _TASKS = "gatehouse.tasks"
 
 
 def add_task(app: Flask, name: str, task: Task) -> None:
-    """Have the lease holder run `task(now)` on every purge round (call from init_app)."""
+    """Have the lease holder run `task(now)` on every purge round."""
     app.extensions.setdefault(_TASKS, []).append((name, task))
 
 
 def tasks(app: Flask) -> list[tuple[str, Task]]:
-    return [("purge sessions", purge_sessions), *app.extensions.get(_TASKS, [])]
+    return list(app.extensions.get(_TASKS, []))
 
 
 def run_tasks(app: Flask, now: datetime | None = None) -> dict[str, int | None]:

@@ -1,8 +1,11 @@
 """A serving process's life: start (setup code, instance lease, background job) and an orderly stop.
 
-`start_serving` runs once in the process that serves requests (wsgi.py), never for CLI
-commands or test apps. `stop_serving` runs from gunicorn's `worker_exit` hook after the
-in-flight requests have finished, or at interpreter exit under any other server.
+`start_serving` runs once in the process that serves requests, never at import (so
+`gunicorn --check-config` works beside a running instance and before migration), never for
+CLI commands or test apps: from gunicorn's `post_worker_init` hook (gunicorn.conf.py), or,
+when that file was bypassed, on the first request (`serve_on_first_request`, wsgi.py).
+`stop_serving` runs from gunicorn's `worker_exit` hook after the in-flight requests have
+finished, or at interpreter exit under any other server.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import atexit
 import logging
 import os
 import signal
+import threading
 
-from flask import Flask
+from flask import Flask, abort
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.runtime import lease
@@ -34,7 +38,12 @@ class StartupError(RuntimeError):
 
 
 def start_serving(app: Flask) -> None:
-    """Announce setup if needed, take the instance lease (or refuse), start the background job."""
+    """Announce setup if needed, take the instance lease (or refuse), start the background job.
+
+    :raise StartupError: the database is not migrated, or another instance holds the lease.
+    """
+    if _SERVING in app.extensions:
+        return
     with app.app_context():
         engine = db.engine
         try:
@@ -56,6 +65,27 @@ def start_serving(app: Flask) -> None:
     atexit.register(stop_serving, app)
     role = "holding the instance lease" if holding else "on standby: another process holds the instance lease"
     log.info("serving as %s, %s", holder, role, extra={"event": "serving", "holder": holder, "lease": holding})
+
+
+def serve_on_first_request(app: Flask) -> None:
+    """Fallback for a server that never ran gunicorn.conf.py's hooks: start serving on the first
+    request. If start-up is refused, every request is 503 (a second instance must not serve)."""
+    lock = threading.Lock()
+    refused: list[str] = []
+
+    @app.before_request
+    def _start_once():
+        if _SERVING in app.extensions and not refused:
+            return None
+        with lock:
+            if not refused and _SERVING not in app.extensions:
+                try:
+                    start_serving(app)
+                except StartupError as exc:
+                    refused.append(str(exc))
+        if refused:
+            abort(503, "This Gatehouse instance cannot serve: " + refused[0])
+        return None
 
 
 def _held_message(held: lease.Lease | None) -> str:

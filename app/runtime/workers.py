@@ -1,4 +1,4 @@
-"""The worker check: one serving process unless the state is shared (SPEC §7).
+"""The worker check: one serving process unless the state is shared (docs/design.md, "One worker, one instance").
 
 The in-process session cache and login limiter are only correct when one process
 serves every request, so more than one gunicorn worker with process-local state is
@@ -6,7 +6,7 @@ refused, however the count was asked for. The check runs twice: in gunicorn.conf
 `nworkers_changed` hook (the master, where `server.cfg.workers` is final) and when
 `wsgi.py` is imported (the worker, which also covers a different config file).
 
-Only this module reads settings at import time (STYLE.md rule 8), and only these four.
+Only this module reads settings at import time (settings are otherwise read by `create_app`), and only these four.
 """
 
 from __future__ import annotations

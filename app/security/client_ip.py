@@ -1,4 +1,4 @@
-"""Who the client is: SECURITY.md §4's rightmost-untrusted `X-Forwarded-For` algorithm.
+"""Who the client is: the rightmost-untrusted `X-Forwarded-For` algorithm.
 
 No Flask here: `app.web.session.client_ip()` feeds it the socket peer, every `X-Forwarded-For`
 header and `GATEHOUSE_TRUSTED_PROXIES`. The leftmost entries are whatever the client typed,

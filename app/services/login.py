@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 
+from app.extensions import limiter
 from app.services import login_sessions, master_password
 
 log = logging.getLogger("gatehouse.auth")
 
 
 def attempt(password: str, ip: str | None, user_agent: str | None, kind: str, label: str | None = None):
-    """A new session if `password` is the master password, else None (and a failure log line)."""
-    if not password or not master_password.check(password):
+    """A new session if `password` is the master password, else None (and a failure log line).
+
+    The check is reported to the login limiter (it runs in one of the bounded check slots).
+    """
+    if not limiter.run_check(lambda: bool(password) and master_password.check(password)):
         log.warning("login failed from %s", ip, extra={"event": "login_failed", "client_ip": ip, "kind": kind})
         return None
     started = login_sessions.create(kind, ip, user_agent, label)

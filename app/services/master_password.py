@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -9,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db, session_cache
 from app.models import Setting, utcnow
 from app.security.passwords import check_new_password, hash_password, needs_rehash, verify_password
+from app.services.login_sessions import revoke_all
 
 PASSWORD_KEY = "password_hash"
 
@@ -20,6 +23,14 @@ def _stored_hash() -> str | None:
 
 def is_set() -> bool:
     return _stored_hash() is not None
+
+
+def epoch() -> str | None:
+    """A short tag that changes with the password: device cookies carry it, so a new password
+    retires every device. A hash of the bcrypt string: without its salt (128 random bits) it
+    tells a cookie holder nothing about the password."""
+    stored = _stored_hash()
+    return hashlib.sha256(stored.encode()).hexdigest()[:16] if stored else None
 
 
 def check(password: str) -> bool:
@@ -57,8 +68,6 @@ def set_first(password: str, confirm: str | None = None) -> bool:
 
 def replace(password: str, confirm: str | None = None, keep_session_id: int | None = None) -> None:
     """Set or replace the password and end every session (but `keep_session_id`), in one transaction."""
-    from app.services.login_sessions import revoke_all  # sessions imports nothing from here
-
     check_new_password(password, confirm)
     hashed = hash_password(password, current_app.config["GATEHOUSE_BCRYPT_ROUNDS"])
     db.session.execute(delete(Setting).where(Setting.key == PASSWORD_KEY))

@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 from app.config import ensure_instance_dir, write_private_file
+from app.extensions import limiter
 from app.services import master_password
 
 log = logging.getLogger("gatehouse.setup")
@@ -52,7 +53,7 @@ def complete(instance_dir: Path, code: str, password: str, confirm: str) -> bool
 
     Raises PasswordRejected (nothing stored, the code stays valid) for a bad password.
     """
-    if not code_matches(instance_dir, code):
+    if not limiter.run_check(lambda: code_matches(instance_dir, code)):
         return False
     if not master_password.set_first(password, confirm):
         return False

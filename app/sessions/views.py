@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from app.web import session as access
 from app.services import login_sessions
+from app.web import session as web_session
+from app.web.client import client_ip
 from app.sessions.forms import RevokeForm
 
 MAX_ID = 2**63 - 1  # larger ids cannot be in the table (and overflow the database driver)
@@ -14,36 +15,34 @@ bp = Blueprint("sessions", __name__)
 
 
 @bp.get("/sessions")
-@access.login_required
+@web_session.login_required
 def index():
     """Every live session, the current one marked, and the client address as we see it."""
     return render_template(
         "sessions/index.html",
         sessions=login_sessions.active(),
-        current_id=access.current_session().id,
-        client_ip=access.client_ip(),
+        current_id=web_session.current_session().id,
+        client_ip=client_ip(),
         form=RevokeForm(),
     )
 
 
 @bp.post("/sessions/<int:session_id>/revoke")
-@access.login_required
+@web_session.login_required
 def revoke(session_id: int):
     """End one session. :raise 404: no live session has that id. Ending one's own signs out."""
     if session_id > MAX_ID or not login_sessions.revoke(session_id):
         abort(404, "No live session has that id.")
-    if session_id == access.current_session().id:
-        response = redirect(url_for("auth.login"), 303)
-        access.clear_session_cookie(response)
-        return response
+    if session_id == web_session.current_session().id:
+        return web_session.end_browser_session(redirect(url_for("auth.login"), 303))
     flash("The session has been signed out.")
     return redirect(url_for("sessions.index"), 303)
 
 
 @bp.post("/sessions/revoke-others")
-@access.login_required
+@web_session.login_required
 def revoke_others():
     """End every session but the one making this request."""
-    count = login_sessions.revoke_others(access.current_session().id)
+    count = login_sessions.revoke_others(web_session.current_session().id)
     flash(f"Signed out {count} other session{'s' if count != 1 else ''}.")
     return redirect(url_for("sessions.index"), 303)

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from app.web import session as access
 from app.extensions import limiter
 from app.security.passwords import MIN_CHARACTERS, PasswordRejected
 from app.services import setup as setup_service
 from app.setup.forms import SetupForm
+from app.web.setup_gate import setup_done
 
 bp = Blueprint("setup", __name__)
 
 
 @bp.route("/setup", methods=["GET", "POST"])
+@limiter.guarded
 def setup():
     """Set the first password; needs the code from the instance folder. 403 on a wrong code."""
-    if access.setup_done():
+    if setup_done():
         abort(404)
     instance_dir = current_app.config["GATEHOUSE_INSTANCE_DIR"]
     form = SetupForm()
@@ -26,14 +27,11 @@ def setup():
     try:
         done = setup_service.complete(instance_dir, form.code.data or "", form.password.data or "", form.confirm.data or "")
     except PasswordRejected as exc:
-        limiter.report(True)  # raised only once the code matched
         return _again(form, str(exc), 400)
     if not done:
-        if access.setup_done():
+        if setup_done():
             abort(404)
-        limiter.report(False)
         return _again(form, "Incorrect setup code.", 403)
-    limiter.report(True)
     flash("The master password is set. Sign in with it.")
     return redirect(url_for("auth.login"), 303)
 

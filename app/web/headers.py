@@ -1,4 +1,4 @@
-"""Security headers on every response (SPEC §9)."""
+"""Security headers on every response (docs/security.md, "Headers and limits")."""
 
 from __future__ import annotations
 
