@@ -9,6 +9,7 @@ database. Hooks import the app's modules inside the function: the master never l
 
 import os
 import socket
+import time
 
 from app.runtime.workers import check_workers, state_is_shared
 
@@ -45,6 +46,9 @@ def nworkers_changed(server, new_value, old_value):
 def on_starting(server):
     # Workers inherit this: a restarted worker is the same instance and keeps the lease.
     os.environ["GATEHOUSE_INSTANCE_ID"] = f"{socket.gethostname()}:{os.getpid()}"
+    # A setup code written before this moment is replaced at start-up (app/services/setup.py);
+    # one a worker wrote is kept when another worker (re)starts.
+    os.environ["GATEHOUSE_STARTED_AT"] = repr(time.time())
 
 
 def post_worker_init(worker):
