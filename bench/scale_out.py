@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.auth_overhead import PASSWORD, sign_in, wrk  # noqa: E402
 from tests.e2e.server import Server  # noqa: E402
-from tests.redis_support import RedisServer  # noqa: E402
+from tests.support.redis import RedisServer  # noqa: E402
 
 
 def serve(folder: Path, workers: int, **env: str) -> Server:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 
@@ -15,20 +14,18 @@ from app.extensions import db
 from app.database import upgrade
 from app.models import LoginSession, Setting
 from app.services import master_password
+from tests.support.external import require_external
 
 PASSWORD = "correct horse battery staple"
 SECRET = "test-secret-key-0123456789abcdefghijklmnop"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
-# Plugins: redis_url, redis_prefix, redis_server; --db=sqlite|postgresql|both and database_url.
-pytest_plugins = ["tests.redis_support", "tests.postgres_support"]
+# Plugins (tests/support/): redis_url, redis_prefix, redis_server; postgres, --db=sqlite|postgresql|both
+# and database_url.
+pytest_plugins = ["tests.support.redis", "tests.support.postgres"]
 
-
-def require_external(reason: str):
-    """Skip with `reason` on a laptop; fail instead when CI demands the outside programs."""
-    if os.environ.get("GATEHOUSE_REQUIRE_EXTERNAL") == "1":
-        pytest.fail(f"required by GATEHOUSE_REQUIRE_EXTERNAL=1 but unavailable: {reason}")
-    pytest.skip(reason)
+__all__ = ["CSRF_RE", "PASSWORD", "SECRET", "AuthActions", "count_rows", "csrf_token", "make_test_app",
+           "require_external", "stored_hash"]
 
 
 @pytest.fixture(scope="session")

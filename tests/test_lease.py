@@ -10,7 +10,6 @@ from app.runtime import lease
 from app.database import make_engine
 from app.database import upgrade
 from app.models import utcnow
-from tests.databases import postgres_database
 
 TTL = timedelta(seconds=15)
 
@@ -25,8 +24,8 @@ def sqlite_engine(tmp_path, migrated_template):
 
 
 @pytest.fixture
-def postgres_engine():
-    with postgres_database() as url:
+def postgres_engine(postgres):
+    with postgres.database() as url:
         engine = make_engine(url)
         upgrade(engine)
         yield engine

@@ -36,11 +36,10 @@ def schema(engine) -> dict:
 
 @pytest.fixture
 def empty_postgres(postgres):
-    name = postgres.create()
-    engine = make_engine(postgres.url_for(name))
-    yield engine
-    engine.dispose()
-    postgres.drop(name)
+    with postgres.database() as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
 
 
 def test_empty_postgresql_and_sqlite_upgrade_to_the_same_schema(empty_postgres, tmp_path):

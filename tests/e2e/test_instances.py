@@ -7,7 +7,6 @@ import time
 import requests
 
 from tests.conftest import CSRF_RE, PASSWORD, SECRET
-from tests.databases import postgres_database
 from tests.e2e.server import Server
 
 
@@ -105,8 +104,8 @@ def test_an_instance_that_loses_its_lease_stops_instead_of_serving_beside_anothe
     assert "another Gatehouse instance is already serving from this database (elsewhere:1" in output
 
 
-def test_one_instance_per_postgresql_database(tmp_path):
-    with postgres_database() as url:
+def test_one_instance_per_postgresql_database(tmp_path, postgres):
+    with postgres.database() as url:
         env = {"GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_SECRET_KEY": SECRET}
         first = Server(tmp_path / "a", **env)
         first.prepare(PASSWORD)

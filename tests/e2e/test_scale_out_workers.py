@@ -19,7 +19,7 @@ import requests
 from tests.conftest import CSRF_RE, PASSWORD, require_external
 from tests.e2e.server import Server
 from tests.e2e.test_scale_out import home, logout, signed_in
-from tests.redis_support import RedisServer
+from tests.support.redis import RedisServer
 
 BACKOFF = 60  # seconds: the first failure's block outlasts the 50 attempts after it
 

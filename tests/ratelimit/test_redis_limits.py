@@ -12,7 +12,7 @@ from app.redis_client import connect
 from app.ratelimit.policy import Policy
 from app.ratelimit.redis_limits import RESERVE_MS, LimiterUnavailable, RedisLimits
 from app.ratelimit.tracker import Attempt
-from tests.ratelimit_helpers import START
+from tests.support.ratelimit import START
 
 POLICY = Policy(backoff=(0.5, 1.0), ban_after=5, ban_seconds=3600, global_count=100, global_window=600)
 IP = "ip:203.0.113.5"

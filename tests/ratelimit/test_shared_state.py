@@ -1,39 +1,14 @@
-"""The limiter's HTTP scenarios again, with its state in Redis (GATEHOUSE_CACHE=redis + GATEHOUSE_REDIS_URL).
-
-The scenarios of the in-process tests are imported and collected here a second time, with
-`make_app` (and so `app`, `client`) building apps whose limiter judges from Redis: the same
-rules must hold on either store. Below them, what only shared state can do.
-"""
+"""What only a shared limiter store can do: several workers (apps on one Redis prefix) see one
+state. The rules themselves run on both stores (tests/ratelimit/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.ratelimit.redis_limits import RedisLimits
-from tests.test_ratelimit import *  # noqa: F401,F403
-from tests.test_ratelimit_api import (  # noqa: F401
-    test_blocked_api_client_gets_json_429, test_form_and_api_share_the_address_count,
-    test_no_free_check_slot_is_503_with_retry_after_and_counts_nothing,
-)
-from tests.test_ratelimit_devices import *  # noqa: F401,F403
-from tests.test_ratelimit_state import (  # noqa: F401
-    test_blocks_survive_a_restart, test_setup_code_guesses_are_limited,
-    test_unblock_all_from_another_process_reaches_the_running_server,
-    test_unblock_one_address_also_lets_it_past_the_global_budget,
-)
 from tests.conftest import PASSWORD
-from tests.ratelimit_helpers import Browser, retry_after, with_clock
+from tests.support.ratelimit import Browser, retry_after, with_clock
 
-
-@pytest.fixture
-def make_app(make_app, redis_url, redis_prefix):
-    """Every app of a test shares one Redis prefix: several workers of one deployment."""
-
-    def build(**overrides):
-        shared = {"GATEHOUSE_CACHE": "redis", "GATEHOUSE_REDIS_URL": redis_url, "GATEHOUSE_REDIS_PREFIX": redis_prefix}
-        return make_app(**{**shared, **overrides})
-
-    return build
+pytestmark = pytest.mark.limiter_stores("redis")
 
 
 @pytest.fixture
@@ -44,11 +19,6 @@ def two_workers(make_app):
 
         master_password.set_first(PASSWORD)
     return apps, [with_clock(a) for a in apps]
-
-
-def test_the_scenarios_above_run_on_redis(app, redis_prefix):
-    limits = app.extensions["gatehouse.limiter"].limits
-    assert isinstance(limits, RedisLimits) and limits.prefix == redis_prefix + "limit:"
 
 
 def test_a_failure_on_one_worker_blocks_the_client_on_the_other(two_workers):

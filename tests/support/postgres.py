@@ -1,22 +1,29 @@
-"""Run the app tests on SQLite, PostgreSQL or both (`--db`, default both; or GATEHOUSE_TEST_DB).
+"""PostgreSQL for the tests: the one helper. Loaded from tests/conftest.py as a plugin.
 
-PostgreSQL is the machine's server (GATEHOUSE_TEST_POSTGRES_URL, default the CI one). Once per
-pytest run a uniquely named database is created and migrated by Alembic (dropped at the end),
-so parallel runs on one server never collide; before each test every table is emptied with
-one TRUNCATE (~10 ms; a per-test CREATE DATABASE ... TEMPLATE costs 0.3 s on a busy disk).
-Loaded from tests/conftest.py as a plugin.
+- `--db` (default both; or GATEHOUSE_TEST_DB) runs every app test on SQLite, PostgreSQL or
+  both, through the `database_url` fixture param. Once per pytest run a uniquely named
+  database is created and migrated by Alembic (dropped at the end), so parallel runs on one
+  server never collide; before each test every table is emptied with one TRUNCATE (~10 ms; a
+  per-test CREATE DATABASE ... TEMPLATE costs 0.3 s on a busy disk).
+- `postgres` (the server) hands out throw-away databases of a test's own:
+  `with postgres.database() as url: ...` (lease, a second instance, an empty schema).
+
+The server is the machine's (GATEHOUSE_TEST_POSTGRES_URL, default the CI one); without it the
+tests skip with the reason, or fail under GATEHOUSE_REQUIRE_EXTERNAL=1.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
+from typing import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import require_external
+from tests.support.external import require_external
 
 ADMIN_URL = os.environ.get("GATEHOUSE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CHOICES = {"sqlite": ["sqlite"], "postgresql": ["postgresql"], "both": ["sqlite", "postgresql"]}
@@ -54,6 +61,15 @@ class Postgres:
     def drop(self, name: str) -> None:
         with self.admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    @contextmanager
+    def database(self) -> Iterator[str]:
+        """The URL of a new, empty database of the caller's own, dropped afterwards."""
+        name = self.create()
+        try:
+            yield self.url_for(name)
+        finally:
+            self.drop(name)
 
 
 def empty_every_table(engine) -> None:

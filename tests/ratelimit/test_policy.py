@@ -64,6 +64,7 @@ def test_global_window_slides_and_counts_checks_in_flight():
     ({"GATEHOUSE_LOGIN_BAN": (0, 900)}, "GATEHOUSE_LOGIN_BAN"),
     ({"GATEHOUSE_LOGIN_GLOBAL": (100, 0)}, "GATEHOUSE_LOGIN_GLOBAL"),
 ])
+@pytest.mark.limiter_stores("memory")  # refused before any store is built
 def test_init_app_refuses_bad_settings(make_app, overrides, name):
     with pytest.raises(ConfigError, match=name):
         make_app(**overrides)

@@ -15,7 +15,7 @@ import uuid
 import pytest
 import redis
 
-from tests.conftest import require_external
+from tests.support.external import require_external
 from tests.e2e.server import free_port
 
 REDIS_URL = os.environ.get("GATEHOUSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -3,8 +3,10 @@ password-check slots."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import PASSWORD
-from tests.ratelimit_helpers import Browser, retry_after, with_clock
+from tests.support.ratelimit import Browser, retry_after, with_clock
 
 
 def test_blocked_api_client_gets_json_429(app):
@@ -46,6 +48,7 @@ def test_no_free_check_slot_is_503_with_retry_after_and_counts_nothing(app):
     assert browser.login(PASSWORD).status_code == 303  # the refused attempt left no block behind
 
 
+@pytest.mark.limiter_stores("memory")  # reaches into the tracker; Redis: tests/ratelimit/test_redis_limits.py
 def test_second_attempt_while_one_is_checked_for_the_same_client_is_429(app):
     state = app.extensions["gatehouse.limiter"]
     state.limits.tracker.busy.add("ip:198.51.100.7")  # as if a check from this address were in flight

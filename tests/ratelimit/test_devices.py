@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import CSRF_RE
-from tests.ratelimit_helpers import PASSWORD, Browser, retry_after, with_clock
+from tests.support.ratelimit import PASSWORD, Browser, retry_after, with_clock
 
 
 def fail_from_many(app, count: int, clock, start: int = 0):

@@ -1,4 +1,5 @@
-"""Helpers for the limiter tests: a clock the test moves, and sign-in posts from chosen addresses."""
+"""Helpers for the limiter tests (tests/ratelimit/): a clock the test moves, and sign-in posts from
+chosen addresses."""
 
 from __future__ import annotations
 

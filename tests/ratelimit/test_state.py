@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import LoginFailure, LoginLimit
+from app.ratelimit.limits import LocalLimits
+from app.ratelimit.redis_limits import RedisLimits
 from app.services import master_password
 from tests.conftest import PASSWORD
-from tests.ratelimit_helpers import Browser, fail_spaced, retry_after, with_clock
+from tests.support.ratelimit import Browser, fail_spaced, retry_after, with_clock
 
 
 def rows(app, model) -> int:
@@ -22,6 +25,15 @@ def with_password(app):
     return app
 
 
+def test_each_store_builds_its_limits(app, limiter_store, request):
+    limits = app.extensions["gatehouse.limiter"].limits
+    if limiter_store == "redis":
+        assert isinstance(limits, RedisLimits) and limits.prefix == request.getfixturevalue("redis_prefix") + "limit:"
+    else:
+        assert isinstance(limits, LocalLimits)
+
+
+@pytest.mark.limiter_stores("memory")  # the in-process tracker and its tables; Redis keys expire (test_redis_limits)
 def test_tracked_clients_stay_bounded_however_many_addresses_fail(make_app):
     app = with_password(make_app(GATEHOUSE_LOGIN_MAX_CLIENTS=50, GATEHOUSE_LOGIN_GLOBAL=(100_000, 3600)))
     clock = with_clock(app)
@@ -34,6 +46,7 @@ def test_tracked_clients_stay_bounded_however_many_addresses_fail(make_app):
     assert browser.login(ip="10.1.1.43").status_code == 429  # the most recent (n=299) are still held
 
 
+@pytest.mark.limiter_stores("memory")  # the in-process store's tables (empty with Redis)
 def test_global_window_rows_stay_bounded(make_app):
     app = with_password(make_app(GATEHOUSE_LOGIN_GLOBAL=(5, 60)))
     clock = with_clock(app)
@@ -44,6 +57,7 @@ def test_global_window_rows_stay_bounded(make_app):
     assert rows(app, LoginFailure) <= 3
 
 
+@pytest.mark.limiter_stores("memory")  # the in-process store's tables (empty with Redis)
 def test_faded_rows_are_pruned_from_the_database(app):
     clock = with_clock(app)
     browser = Browser(app)
@@ -126,6 +140,7 @@ def test_setup_code_guesses_are_limited(fresh_app):
     assert blocked.status_code == 429 and retry_after(blocked) == 1
 
 
+@pytest.mark.limiter_stores("memory")  # about the views, no store involved
 def test_every_password_check_in_the_spec_is_guarded(app):
     """Every route that checks a secret carries `@limiter.guarded` (docs/security.md, "Login limiter")."""
     spec = {"/login", "/setup", "/password", "/api/v1/auth/login", "/api/v1/auth/token"}

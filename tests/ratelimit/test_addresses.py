@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from tests.ratelimit_helpers import PASSWORD, Browser, fail_spaced, retry_after, with_clock
+from tests.support.ratelimit import PASSWORD, Browser, fail_spaced, retry_after, with_clock
 
 
 def test_first_failure_blocks_for_the_first_backoff_step(app):
