@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from app.ratelimit.limits import LocalLimits
 from app.ratelimit.policy import Policy
 from app.ratelimit.store import DatabaseStore
-from tests.ratelimit_helpers import START
+from tests.support.ratelimit import START
+
+
+pytestmark = pytest.mark.limiter_stores("memory")  # LocalLimits: the in-process store
 
 
 class PausingStore(DatabaseStore):
