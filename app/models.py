@@ -105,3 +105,15 @@ class LoginFailure(Base):
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_login_failures_failed_at", "failed_at"),)
+
+
+class LoginDevice(Base):
+    """A device cookie Gatehouse issued (app/ratelimit/devices.py): only these count as trusted
+    devices, so a cookie forged with a leaked key names none. The nonce is kept as its SHA-256."""
+
+    __tablename__ = "login_devices"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_login_devices_issued_at", "issued_at"),)
