@@ -136,7 +136,7 @@ def _derive(settings: dict[str, Any]) -> None:
         key = settings[PREFIX + name]
         if key and len(key) < 32:  # the previous key still verifies cookies: the same bar
             raise ConfigError(f"{PREFIX}{name} is invalid: must be at least 32 characters")
-    prepare_sqlite_file(settings["GATEHOUSE_DATABASE_URL"], instance)
+    check_sqlite_file(settings["GATEHOUSE_DATABASE_URL"])
 
 
 # Instance files (docs: README, "Deployment"): the secret key, the SQLite database and the
@@ -217,23 +217,24 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def prepare_sqlite_file(url: str, instance: Path) -> None:
-    """Create the SQLite file 0600 before SQLite does (it would honour a 022 umask and make it
-    0644; its -wal and -shm files copy the database's mode), or refuse one others can read."""
+def check_sqlite_file(url: str) -> None:
+    """Refuse a SQLite database file other users can read (nothing is created here)."""
     path = sqlite_path(url)
     if path is None:
         return
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    except FileExistsError:
-        try:
-            check_private(path, path.stat().st_mode)
-        except FileNotFoundError:  # removed meanwhile: SQLite will create it
-            pass
-        return
-    except FileNotFoundError:  # no folder yet: create the instance folder, leave any other to SQLite
-        if path.parent.resolve() == instance:
-            ensure_instance_dir(instance)
-            prepare_sqlite_file(url, instance)
-        return
-    os.close(fd)
+        check_private(path, path.stat().st_mode)
+    except FileNotFoundError:  # created 0600 on first connect (app/database.py)
+        pass
+
+
+def create_private_file(path: Path) -> None:
+    """Create `path` empty and 0600 unless it exists; never through a symbolic link.
+
+    For the SQLite file, before SQLite makes it: SQLite honours the umask (0644 under the
+    usual 022) and its -wal and -shm files copy the database file's mode.
+    """
+    try:
+        os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    except (FileExistsError, FileNotFoundError):  # there already, or no folder: SQLite reports it
+        pass

@@ -101,7 +101,9 @@ def test_instance_files_are_0600_in_an_open_folder(tmp_path, loose_umask):
 
 @pytest.mark.parametrize("name", ["secret_key", "gatehouse.db"])
 def test_a_file_others_can_read_is_refused_with_the_chmod(tmp_path, name):
-    load_settings(env(tmp_path))
+    engine = make_engine(load_settings(env(tmp_path))["GATEHOUSE_DATABASE_URL"])
+    engine.connect().close()  # the database file appears on first connect
+    engine.dispose()
     (tmp_path / name).chmod(0o640)
     with pytest.raises(ConfigError) as info:
         load_settings(env(tmp_path))

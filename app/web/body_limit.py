@@ -11,6 +11,18 @@ from __future__ import annotations
 
 import io
 
+from werkzeug.exceptions import ClientDisconnected
+
+
+class _Unread(io.RawIOBase):
+    """A body the server could not deliver: reading it is a 400 through the app's error pages."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, _buffer) -> int:
+        raise ClientDisconnected()
+
 
 class ChunkedBodyLimit:
     def __init__(self, wsgi_app, limit: int) -> None:
@@ -20,8 +32,12 @@ class ChunkedBodyLimit:
     def __call__(self, environ, start_response):
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         if chunked and not environ.get("CONTENT_LENGTH"):
-            body = environ["wsgi.input"].read(self.limit + 1)  # the server de-chunks it
-            environ["wsgi.input"] = io.BytesIO(body[: self.limit])
+            try:
+                body = environ["wsgi.input"].read(self.limit + 1)  # the server de-chunks it
+            except OSError:  # its read deadline passed (app/runtime/read_deadline.py), or it left
+                environ["wsgi.input"], body = _Unread(), b" " * self.limit
+            else:
+                environ["wsgi.input"] = io.BytesIO(body[: self.limit])
             environ["CONTENT_LENGTH"] = str(len(body))  # limit + 1 when there was more: 413
             del environ["HTTP_TRANSFER_ENCODING"]  # the app now sees a plain body of that length
         return self.wsgi_app(environ, start_response)
