@@ -3,7 +3,7 @@
 bcrypt reads only 72 bytes and bcrypt 5 raises past that (in `checkpw` too), so the
 password is first reduced to base64(HMAC-SHA256(key=bcrypt salt, NFKC(password))):
 44 ASCII bytes, no NUL, any length in (passlib's bcrypt_sha256 v2 scheme; see
-docs/security.md, "Sessions and tokens"). Written by hand because passlib 1.7.4 is broken with bcrypt 5.
+docs/security.md, "Passwords"). Written by hand because passlib 1.7.4 is broken with bcrypt 5.
 """
 
 from __future__ import annotations
