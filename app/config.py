@@ -139,7 +139,7 @@ def _derive(settings: dict[str, Any]) -> None:
     check_sqlite_file(settings["GATEHOUSE_DATABASE_URL"])
 
 
-# Instance files (docs: README, "Deployment"): the secret key, the SQLite database and the
+# Instance files (docs/security.md, "Instance files"): the secret key, the SQLite database and the
 # setup code are readable by their owner only. A file another local user can read, or a
 # folder anyone can write to, is refused at start with one line that says how to fix it.
 

@@ -56,8 +56,8 @@ class LocalLimits:
         self.store = store
         self.lock = threading.Lock()  # the tracker: held only for in-memory work
         # Reloading replaces the tracker with what the store holds. A settle that changed the
-        # tracker but had not saved yet when the reload read the store would be lost (issue:
-        # the global budget overdrawn after start-up), so a reload (read + replace) and a
+        # tracker but had not saved yet when the reload read the store would be lost (the
+        # global budget overdrawn after start-up), so a reload (read + replace) and a
         # settle (apply + save) never overlap; judges are not held, except before the first load.
         self.reload_lock = threading.Lock()
         self.generation: str | None = None

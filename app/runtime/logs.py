@@ -3,7 +3,7 @@
 Callers log an event name and plain fields; never a password, token, cookie or setup code.
 Every handler writes one event a line: text lines go through `escape_line`, so a newline or
 other control character a client sent (a decoded `%0A` in a path) can never start a line of
-its own and forge an event for fail2ban (docs: README, "fail2ban").
+its own and forge an event for fail2ban (docs/security.md, "Logs").
 """
 
 from __future__ import annotations

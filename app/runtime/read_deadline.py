@@ -2,8 +2,8 @@
 
 Stock gthread hands a connection to a thread as soon as its first byte arrives; the thread
 then blocks in recv() until the rest of the request head and body trickle in, with no
-limit. Four connections that each send a few bytes and stop take every thread (issue:
-"a slow client blocks sign-in for everyone"); nginx would buffer for us, but direct
+limit. Four connections that each send a few bytes and stop take every thread, and then
+nobody can sign in or even reach /healthz; nginx would buffer for us, but direct
 gunicorn, Caddy and Traefik are supported set-ups too. Hand-written because gunicorn has
 no such setting and no library adds one to it.
 
@@ -18,7 +18,7 @@ no such setting and no library adds one to it.
    socket then times out instead of waiting for ever.
 
 Idle connections before their first byte, and kept-alive ones between requests, wait in
-the poller as before (gunicorn's `keepalive`, 5 s). docs: README, "Slow clients".
+the poller as before (gunicorn's `keepalive`, 5 s). docs/security.md, "Headers and limits".
 """
 
 from __future__ import annotations
