@@ -51,16 +51,21 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         MAX_FORM_MEMORY_SIZE=16 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # valid as long as the signed cookie that holds it
         PREFERRED_URL_SCHEME="https" if secure else "http",
-        TRUSTED_HOSTS=trusted_hosts(app.config.get("GATEHOUSE_PUBLIC_URL") or ""),
+        TRUSTED_HOSTS=trusted_hosts(app.config.get("GATEHOUSE_PUBLIC_URL") or "",
+                                    app.config.get("GATEHOUSE_COOKIE_DOMAIN") or ""),
     )
     app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
 
 
-def trusted_hosts(public_url: str) -> list[str] | None:
-    """With GATEHOUSE_PUBLIC_URL set, only its host (and loopback names, for local probes and
-    the CLI) may appear in `Host`: a forged one cannot shape absolute URLs. Unset: any host."""
+def trusted_hosts(public_url: str, cookie_domain: str = "") -> list[str] | None:
+    """With GATEHOUSE_PUBLIC_URL set, only its host, the hosts under GATEHOUSE_COOKIE_DOMAIN
+    (a proxy's forward-auth call may carry the protected tool's Host) and loopback names
+    (local probes, the CLI) may appear in `Host`: a forged one cannot shape absolute URLs.
+    Unset: any host."""
     host = urlsplit(public_url).hostname if public_url else None
-    return [host, "localhost", "127.0.0.1", "::1"] if host else None
+    if not host:
+        return None
+    return [host, *([f".{cookie_domain}"] if cookie_domain else []), "localhost", "127.0.0.1", "::1"]
 
 
 def register_logging(app: Flask) -> None:
@@ -90,10 +95,12 @@ def register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.health.views import bp as health_bp
+    from app.passkeys.views import bp as passkeys_bp
     from app.sessions.views import bp as sessions_bp
     from app.setup.views import bp as setup_bp
+    from app.two_factor.views import bp as two_factor_bp
 
-    for blueprint in (auth_bp, account_bp, sessions_bp, setup_bp, health_bp, api_bp):
+    for blueprint in (auth_bp, account_bp, sessions_bp, setup_bp, two_factor_bp, passkeys_bp, health_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

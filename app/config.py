@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 import stat
 from pathlib import Path
 from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
+
+from app.security.redirects import is_domain_name
 
 PREFIX = "GATEHOUSE_"
 
@@ -71,6 +75,36 @@ def _text(raw: str) -> str:
     return raw
 
 
+def _public_url(raw: str) -> str:
+    """`scheme://host[:port]` as browsers reach the portal; a trailing `/` is dropped."""
+    if not raw:
+        return ""
+    parts = urlsplit(raw.rstrip("/"))
+    try:
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError:
+        raise ValueError("has a bad port") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        raise ValueError("must be an http(s) URL with a host, like https://auth.example.org")
+    if not re.fullmatch(r"[a-z0-9.-]+(:[0-9]+)?|\[[0-9a-f:.]+\](:[0-9]+)?", parts.netloc.lower()):
+        raise ValueError("has a host that is not a plain name or address")
+    if parts.path or parts.query or parts.fragment:
+        raise ValueError("must be only scheme and host (the portal is served at the root of its host)")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def _cookie_domain(raw: str) -> str:
+    if raw and not is_domain_name(raw):
+        raise ValueError("must be a lower-case domain name like example.org (no leading dot, no port)")
+    return raw
+
+
+def _remote_user(raw: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9._@+-]{1,64}", raw):
+        raise ValueError("must be 1-64 letters, digits or . _ @ + -")
+    return raw
+
+
 # name (without prefix) -> (default as the environment would spell it, parser)
 SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "INSTANCE_DIR": ("instance", _text),
@@ -94,6 +128,9 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "LOGIN_BAN": ("10/900", _count_per_window),
     "LOGIN_GLOBAL": ("100/3600", _count_per_window),
     "LOG_FORMAT": ("json", _choice("json", "text")),
+    "PUBLIC_URL": ("", _public_url),
+    "COOKIE_DOMAIN": ("", _cookie_domain),
+    "REMOTE_USER": ("admin", _remote_user),
 }
 
 
@@ -130,6 +167,7 @@ def _derive(settings: dict[str, Any]) -> None:
         settings["GATEHOUSE_DATABASE_URL"] = f"sqlite:///{instance / 'gatehouse.db'}"
     if settings["GATEHOUSE_CACHE"] == "redis" and not settings["GATEHOUSE_REDIS_URL"]:
         raise ConfigError("GATEHOUSE_CACHE=redis needs GATEHOUSE_REDIS_URL")
+    _check_forward_auth(settings)
     if not settings["GATEHOUSE_SECRET_KEY"]:
         settings["GATEHOUSE_SECRET_KEY"] = load_or_create_secret(instance / "secret_key")
     for name in ("SECRET_KEY", "SECRET_KEY_PREVIOUS"):
@@ -156,6 +194,20 @@ def check_folder(path: Path) -> None:
 def check_private(path: Path, mode: int) -> None:
     if stat.S_IMODE(mode) & 0o077:
         raise ConfigError(f"{path} is readable by other users: run `chmod 600 {path}`")
+
+
+def _check_forward_auth(settings: dict[str, Any]) -> None:
+    """Public URL and cookie domain must fit each other and the Secure setting (docs/forward-auth.md)."""
+    public_url, domain = settings["GATEHOUSE_PUBLIC_URL"], settings["GATEHOUSE_COOKIE_DOMAIN"]
+    if public_url.startswith("http://") and settings["GATEHOUSE_COOKIE_SECURE"]:
+        raise ConfigError("GATEHOUSE_PUBLIC_URL is invalid: must be https:// while GATEHOUSE_COOKIE_SECURE=1")
+    if not domain:
+        return
+    if not public_url:
+        raise ConfigError("GATEHOUSE_COOKIE_DOMAIN needs GATEHOUSE_PUBLIC_URL (the portal's address on that domain)")
+    host = urlsplit(public_url).hostname or ""
+    if host != domain and not host.endswith("." + domain):
+        raise ConfigError(f"GATEHOUSE_COOKIE_DOMAIN={domain!r} does not contain the host of GATEHOUSE_PUBLIC_URL ({host!r})")
 
 
 def ensure_instance_dir(path: Path) -> Path:

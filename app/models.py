@@ -107,6 +107,54 @@ class LoginFailure(Base):
     __table_args__ = (Index("ix_login_failures_failed_at", "failed_at"),)
 
 
+class Passkey(Base):
+    """A WebAuthn credential registered for the admin: its public key and sign counter.
+
+    `credential_id` is the authenticator's id in base64url (what browsers send back).
+    """
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credential_id: Mapped[str] = mapped_column(String(1400))
+    public_key: Mapped[str] = mapped_column(Text)  # COSE key, base64url
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the challenge of the last accepted assertion was issued: an older one is a replay.
+    last_challenge_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("credential_id", name="uq_passkeys_credential_id"),)
+
+
+class TotpSecret(Base):
+    """The authenticator-app secret, sealed (app/security/totp.py). At most one active row
+    (`confirmed_at` set) and one pending row (begun by `session_id`, not yet confirmed)."""
+
+    __tablename__ = "totp_secrets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sealed_secret: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    session_id: Mapped[int | None] = mapped_column(Integer)  # who began a pending enrolment
+    last_step: Mapped[int | None] = mapped_column(Integer)  # newest accepted time step: no replay
+
+
+class RecoveryCode(Base):
+    """One single-use recovery code; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("code_hash", name="uq_recovery_codes_code_hash"),)
+
+
 class LoginDevice(Base):
     """A device cookie Gatehouse issued (app/ratelimit/devices.py): only these count as trusted
     devices, so a cookie forged with a leaked key names none. The nonce is kept as its SHA-256."""

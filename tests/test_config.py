@@ -147,3 +147,57 @@ def test_write_private_file_replaces_links_and_foreign_files(tmp_path):
     write_private_file(link, "newer\n")
     assert os.stat(link).st_ino != old and mode(link) == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["setup-code", "victim"]  # no temporary left
+
+
+# --- forward auth: public URL, cookie domain, Remote-User -----------------------------
+
+
+def test_forward_auth_defaults(tmp_path):
+    settings = load_settings(env(tmp_path))
+    assert settings["GATEHOUSE_PUBLIC_URL"] == ""
+    assert settings["GATEHOUSE_COOKIE_DOMAIN"] == ""
+    assert settings["GATEHOUSE_REMOTE_USER"] == "admin"
+
+
+def test_forward_auth_settings_read(tmp_path):
+    settings = load_settings(env(tmp_path, PUBLIC_URL="https://Auth.Example.org/", COOKIE_DOMAIN="example.org", REMOTE_USER="root@home"))
+    assert settings["GATEHOUSE_PUBLIC_URL"] == "https://auth.example.org"
+    assert settings["GATEHOUSE_COOKIE_DOMAIN"] == "example.org"
+    assert settings["GATEHOUSE_REMOTE_USER"] == "root@home"
+    apex = load_settings(env(tmp_path, PUBLIC_URL="https://example.org:8443", COOKIE_DOMAIN="example.org"))
+    assert apex["GATEHOUSE_PUBLIC_URL"] == "https://example.org:8443"
+    plain = load_settings(env(tmp_path, PUBLIC_URL="http://auth.gatehouse.test:8080", COOKIE_DOMAIN="gatehouse.test", COOKIE_SECURE="0"))
+    assert plain["GATEHOUSE_PUBLIC_URL"] == "http://auth.gatehouse.test:8080"
+
+
+@pytest.mark.parametrize(
+    "values, named",
+    [
+        ({"PUBLIC_URL": "auth.example.org"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "ftp://auth.example.org"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://auth.example.org/portal"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://auth.example.org/?x=1"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://user@auth.example.org"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://auth.example.org:99999"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://auth.exa_mple.org"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "http://auth.example.org"}, "PUBLIC_URL"),  # http while cookies are Secure
+        ({"COOKIE_DOMAIN": ".example.org", "PUBLIC_URL": "https://auth.example.org"}, "COOKIE_DOMAIN"),
+        ({"COOKIE_DOMAIN": "org", "PUBLIC_URL": "https://auth.example.org"}, "COOKIE_DOMAIN"),
+        ({"COOKIE_DOMAIN": "Example.org", "PUBLIC_URL": "https://auth.example.org"}, "COOKIE_DOMAIN"),
+        ({"COOKIE_DOMAIN": "example.org:443", "PUBLIC_URL": "https://auth.example.org"}, "COOKIE_DOMAIN"),
+        ({"COOKIE_DOMAIN": "example.org"}, "COOKIE_DOMAIN"),  # no public URL
+        ({"COOKIE_DOMAIN": "example.org", "PUBLIC_URL": "https://auth.example.net"}, "COOKIE_DOMAIN"),
+        ({"COOKIE_DOMAIN": "example.org", "PUBLIC_URL": "https://auth.evilexample.org"}, "COOKIE_DOMAIN"),
+        ({"COOKIE_DOMAIN": "auth.example.org", "PUBLIC_URL": "https://example.org"}, "COOKIE_DOMAIN"),
+        ({"REMOTE_USER": ""}, "REMOTE_USER"),
+        ({"REMOTE_USER": "ad min"}, "REMOTE_USER"),
+        ({"REMOTE_USER": "admin\r\nX-Evil: 1"}, "REMOTE_USER"),
+        ({"REMOTE_USER": "a" * 65}, "REMOTE_USER"),
+    ],
+)
+def test_wrong_forward_auth_settings_stop_start_up(tmp_path, values, named):
+    with pytest.raises(ConfigError) as info:
+        load_settings(env(tmp_path, **values))
+    message = str(info.value)
+    assert f"GATEHOUSE_{named}" in message and "\n" not in message

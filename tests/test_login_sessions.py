@@ -6,8 +6,6 @@ from app.extensions import db, session_cache
 from app.models import LoginSession, utcnow
 from app.security.tokens import hash_token
 from app.services import login_sessions
-from app.extensions import session_cache
-from app.models import utcnow
 
 
 def test_create_stores_only_the_hash(app):

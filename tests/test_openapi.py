@@ -35,9 +35,9 @@ def test_api_matches_its_schema(app, mode):
     """
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 5  # schemathesis leaves out the document itself
+    assert len(operations) == 6  # schemathesis leaves out the document itself
     for operation in operations:
-        signed_in = operation.path.endswith(("session", "verify", "logout"))
+        signed_in = operation.path.endswith(("session", "verify", "forward-auth", "logout"))
         if mode == GenerationMode.NEGATIVE and signed_in:
             continue  # no parameters or body there: nothing can be made invalid
 
@@ -55,7 +55,7 @@ def test_document_basics(client):
     response = client.get("/api/v1/openapi.json")
     doc = response.get_json()
     assert response.status_code == 200 and doc["openapi"].startswith("3.1")
-    assert set(doc["paths"]) == {f"/api/v1/auth/{p}" for p in ("login", "token", "session", "logout", "verify")} | {"/api/v1/openapi.json"}
+    assert set(doc["paths"]) == {f"/api/v1/auth/{p}" for p in ("login", "token", "session", "logout", "verify", "forward-auth")} | {"/api/v1/openapi.json"}
     assert doc["components"]["securitySchemes"]["cookieAuth"]["name"] == "gatehouse_session"
     assert "WWW-Authenticate" in doc["paths"]["/api/v1/auth/verify"]["get"]["responses"]["401"]["headers"]
 
@@ -64,7 +64,7 @@ def test_document_is_valid_openapi(client):
     """schemathesis refuses to load a document that is not valid OpenAPI; count what it sees."""
     schema = schemathesis.openapi.from_dict(client.get("/api/v1/openapi.json").get_json())
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 6
+    assert len(operations) == 7
 
 
 def test_success_answers_match_the_schema(app):
@@ -78,3 +78,19 @@ def test_success_answers_match_the_schema(app):
     for name in ("session", "verify", "logout"):
         case = operations[name].Case(headers={"Authorization": f"Bearer {token}"})
         assert case.call_and_validate(checks=CHECKS).status_code in (200, 204)
+
+
+def test_forward_auth_refusals_match_the_schema(app):
+    """Signed out, with any proxy headers schemathesis can think of: 401/302/303 exactly as documented."""
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    operations = [r.ok() for r in schema.get_all_operations() if r.ok().path.endswith(("verify", "forward-auth"))]
+    assert len(operations) == 2
+    for operation in operations:
+        @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+        @settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        def check(case):
+            for accept in ("application/json", "text/html"):
+                response = case.call_and_validate(headers={"Accept": accept}, checks=CHECKS)
+                assert response.status_code in (401, 302, 303)
+
+        check()

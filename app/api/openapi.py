@@ -7,6 +7,7 @@ views enforce, and tests/test_openapi.py runs schemathesis against the app to ke
 from __future__ import annotations
 
 from app.security.passwords import MAX_BYTES
+from app.security.totp import MAX_INPUT as CODE_MAX
 
 LABEL_MAX = 100  # LoginSession.label is String(100)
 CONTROL_FREE = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
@@ -45,12 +46,30 @@ COMMON = {
     "503": _error("Setup is not done, the database is not answering, or no password-check slot is free."),
 }
 UNAUTHORIZED = _error("Wrong password, or no valid session.", **{"WWW-Authenticate": CHALLENGE})
+SIGN_IN_REFUSED = _error(
+    "`unauthorized`: wrong password. With two-factor sign-in on and the right password: `code_required` (no `code` "
+    "sent) or `invalid_code` (wrong, already used, or an unknown recovery code). Each counts as a failed check.",
+    **{"WWW-Authenticate": CHALLENGE},
+)
 SIGNED_IN = [{"bearerAuth": []}, {"cookieAuth": []}]
+REMOTE_USER = {"required": True, "schema": {"type": "string"}, "description": "GATEHOUSE_REMOTE_USER, for the tool."}
+LOGIN_LOCATION = {"required": True, "schema": {"type": "string", "pattern": "^(https?://[^/?#]+)?/login"},
+                  "description": "The login URL (absolute when the portal's address is known), with `rd` = the "
+                                 "original URL when it is an allowed return address."}
+
+
+def _proxy_headers(*names: str) -> list[dict]:
+    return [{"name": name, "in": "header", "required": False, "schema": {"type": "string"},
+             "description": "Sent by the proxy: the original request (method, scheme, host, URI), from which the "
+                            "login URL's `rd` is built."} for name in names]
 
 
 def _password_body(with_label: bool) -> dict:
     properties = {"password": {"type": "string", "maxLength": MAX_BYTES,
-                               "description": f"at most {MAX_BYTES} bytes as UTF-8; longer is 422"}}
+                               "description": f"at most {MAX_BYTES} bytes as UTF-8; longer is 422"},
+                  "code": {"type": "string", "maxLength": CODE_MAX,
+                           "description": "With two-factor sign-in on: the 6-digit code from the authenticator app, "
+                                          "or a recovery code. Each is accepted once. Ignored while it is off."}}
     if with_label:
         properties["label"] = {"type": "string", "maxLength": LABEL_MAX, "pattern": CONTROL_FREE,
                                "description": "Shown on the sessions page."}
@@ -69,7 +88,7 @@ PATHS = {
         "responses": {
             "200": _ok("Signed in.", _object(expires_at=EXPIRES),
                        headers={"Set-Cookie": {"required": True, "schema": {"type": "string"}}}),
-            "401": UNAUTHORIZED, **COMMON,
+            "401": SIGN_IN_REFUSED, **COMMON,
         },
     }},
     "/api/v1/auth/token": {"post": {
@@ -77,7 +96,7 @@ PATHS = {
         "requestBody": _password_body(True),
         "responses": {
             "200": _ok("A new token.", _object(token={"type": "string", "minLength": 1}, expires_at=EXPIRES)),
-            "401": UNAUTHORIZED, **COMMON,
+            "401": SIGN_IN_REFUSED, **COMMON,
         },
     }},
     "/api/v1/auth/session": {"get": {
@@ -98,18 +117,30 @@ PATHS = {
         },
     }},
     "/api/v1/auth/verify": {"get": {
-        "operationId": "verify", "summary": "Forward auth (nginx auth_request, Traefik ForwardAuth, Caddy forward_auth).",
+        "operationId": "verify", "summary": "Forward auth for nginx auth_request: 204 or 401, never a redirect.",
         "security": SIGNED_IN,
-        "parameters": [
-            {"name": name, "in": "header", "required": False, "schema": {"type": "string"},
-             "description": "The original request URI, sent by the proxy; becomes `next` of the login URL."}
-            for name in ("X-Original-URI", "X-Forwarded-Uri")
-        ],
+        "parameters": _proxy_headers("X-Original-URL", "X-Original-URI", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Uri"),
         "responses": {
-            "204": {"description": "Valid session."},
-            "401": {**UNAUTHORIZED, "headers": {**UNAUTHORIZED["headers"], "X-Gatehouse-Login": {
+            "204": {"description": "Valid session.", "headers": {"Remote-User": REMOTE_USER}},
+            "401": {**UNAUTHORIZED, "headers": {**UNAUTHORIZED["headers"], "Location": LOGIN_LOCATION, "X-Gatehouse-Login": {
                 "required": True, "schema": {"type": "string", "pattern": "^/login"},
                 "description": "Where to send the browser: /login?next=<original URI if a local path>."}}},
+            "503": COMMON["503"],
+        },
+    }},
+    "/api/v1/auth/forward-auth": {"get": {
+        "operationId": "forwardAuth", "summary": "Forward auth for Traefik ForwardAuth and Caddy forward_auth, which pass "
+                                                 "the answer to the browser: a page load is redirected to the login page.",
+        "security": SIGNED_IN,
+        "parameters": _proxy_headers("X-Forwarded-Method", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Uri",
+                                     "X-Requested-With"),
+        "responses": {
+            "200": {"description": "Valid session.", "headers": {"Remote-User": REMOTE_USER}},
+            "302": {"description": "No valid session, a GET/HEAD page load (Accept names text/html, not an XHR): "
+                                   "go to the login page.", "headers": {"Location": LOGIN_LOCATION}},
+            "303": {"description": "No valid session, a page load with another method: go to the login page.",
+                    "headers": {"Location": LOGIN_LOCATION}},
+            "401": UNAUTHORIZED,
             "503": COMMON["503"],
         },
     }},

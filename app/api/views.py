@@ -3,22 +3,25 @@
 CSRF tokens do not fit an API, so the blueprint is exempt from CSRFProtect; instead a
 POST that could ride on the browser's cookie must be `application/json`, which a
 cross-site form cannot send (and a cross-site script cannot without a CORS preflight
-that we never grant). Every password check goes through `login.attempt`.
+that we never grant). Every sign-in goes through `login.sign_in`: the password and, with
+a second factor on, the `code` in the same body, as one guarded check.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, request
 
 from app.api.body import BadBody, Field, parse
 from app.api.openapi import LABEL_MAX, document
 from app.extensions import csrf, limiter
 from app.security.passwords import MAX_BYTES
-from app.security.redirects import safe_next
+from app.security import forward_auth
+from app.security.totp import MAX_INPUT as CODE_MAX
 from app.services import login as login_service
 from app.services import login_sessions
+from app.web import forward
 from app.web import session as web_session
 from app.web.client import client_ip
 
@@ -27,6 +30,12 @@ csrf.exempt(bp)
 
 PASSWORD = Field(max_length=MAX_BYTES, in_bytes=True)
 LABEL = Field(max_length=LABEL_MAX, required=False, no_controls=True)
+CODE = Field(max_length=CODE_MAX, required=False)
+REFUSED = {
+    login_service.WRONG_PASSWORD: "Incorrect password.",
+    login_service.CODE_REQUIRED: "Two-factor sign-in is on: send the code from the authenticator app as \"code\".",
+    login_service.INVALID_CODE: "The code is not right, or was used already.",
+}
 
 
 def iso(moment: datetime) -> str:
@@ -43,38 +52,42 @@ def _json_body(fields) -> dict[str, str]:
         abort(422, str(exc))
 
 
-def _unauthorized(message: str):
+def _unauthorized(message: str, error: str = "unauthorized"):
     """401 with the RFC 6750 challenge; `invalid_token` when a credential was sent but refused."""
     challenge = 'Bearer realm="gatehouse"'
     if "Authorization" in request.headers or web_session.cookie_name() in request.cookies:
         challenge += ', error="invalid_token"'
-    return jsonify(error="unauthorized", message=message), 401, {"WWW-Authenticate": challenge}
+    return jsonify(error=error, message=message), 401, {"WWW-Authenticate": challenge}
 
 
 def _sign_in(fields: dict[str, str], kind: str):
-    """The password check of `api.login` and `api.token` (reported to the login limiter by the service)."""
-    return login_service.attempt(
-        fields["password"], client_ip(), request.user_agent.string, kind=kind, label=fields.get("label") or None
+    """Password (+ code) of `api.login` and `api.token`: (session, None) or (None, the 401 answer)."""
+    outcome = login_service.sign_in(
+        fields["password"], fields.get("code"), client_ip(), request.user_agent.string, kind=kind,
+        label=fields.get("label") or None,
     )
+    if outcome.started is None:
+        return None, _unauthorized(REFUSED[outcome.refused], outcome.refused)
+    return outcome.started, None
 
 
 @bp.post("/auth/login")
 @limiter.guarded(issues_device=True)
 def login():
-    """Password → a browser session in the cookie; the token is never in the body."""
-    started = _sign_in(_json_body({"password": PASSWORD}), login_sessions.BROWSER)
+    """Password (+ code) → a browser session in the cookie; the token is never in the body."""
+    started, refused = _sign_in(_json_body({"password": PASSWORD, "code": CODE}), login_sessions.BROWSER)
     if started is None:
-        return _unauthorized("Incorrect password.")
+        return refused
     return web_session.start_browser_session(jsonify(expires_at=iso(started.session.expires_at)), started)
 
 
 @bp.post("/auth/token")
 @limiter.guarded
 def token():
-    """Password (+ optional label) → a bearer token for scripts; never sets a cookie."""
-    started = _sign_in(_json_body({"password": PASSWORD, "label": LABEL}), login_sessions.API)
+    """Password (+ code, optional label) → a bearer token for scripts; never sets a cookie."""
+    started, refused = _sign_in(_json_body({"password": PASSWORD, "code": CODE, "label": LABEL}), login_sessions.API)
     if started is None:
-        return _unauthorized("Incorrect password.")
+        return refused
     return jsonify(token=web_session.signer().sign(started.token), expires_at=iso(started.session.expires_at))
 
 
@@ -107,20 +120,36 @@ def logout():
     return response
 
 
+def _forward_answer(endpoint: str):
+    """The proxy's question answered by the one decision in app/security/forward_auth.py."""
+    credential_sent = "Authorization" in request.headers or web_session.cookie_name() in request.cookies
+    answer = forward_auth.decide(endpoint, web_session.current_session() is not None, request.headers,
+                                 forward.settings(), scheme=request.scheme, credential_sent=credential_sent)
+    if answer.body is not None:
+        response = jsonify(answer.body)
+    else:
+        response = current_app.response_class(status=answer.status)
+        response.headers.pop("Content-Type", None)
+    response.status_code = answer.status
+    response.headers.update(answer.headers)
+    return response
+
+
 @bp.get("/auth/verify")
 def verify():
-    """204 for a live session, else 401: the answer nginx `auth_request` and friends need.
+    """nginx `auth_request`: 204 + Remote-User for a live session, else 401 (docs/forward-auth.md).
 
-    The 401 also carries `X-Gatehouse-Login`: the login URL with `next` set to the original
-    URI the proxy sent (`X-Forwarded-Uri` or `X-Original-URI`), URL-encoded, because nginx
-    cannot encode a query string itself. Only a local path is ever put there.
+    The 401 carries `Location` (the absolute login URL with `rd`) and `X-Gatehouse-Login`
+    (`/login?next=<original path>`, URL-encoded, because nginx cannot encode a query itself).
     """
-    if web_session.current_session() is None:
-        body, status, headers = _unauthorized("No valid session.")
-        original = request.headers.get("X-Forwarded-Uri") or request.headers.get("X-Original-URI")
-        headers["X-Gatehouse-Login"] = url_for("auth.login", next=safe_next(original))
-        return body, status, headers
-    return "", 204
+    return _forward_answer(forward_auth.VERIFY)
+
+
+@bp.get("/auth/forward-auth")
+def forward_auth_answer():
+    """Traefik ForwardAuth / Caddy forward_auth: 200 + Remote-User; a page load is redirected to
+    the login page (302, 303 after a non-GET); XHR and scripts get 401 JSON."""
+    return _forward_answer(forward_auth.FORWARD_AUTH)
 
 
 @bp.get("/openapi.json")

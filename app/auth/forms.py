@@ -1,13 +1,20 @@
 """Forms of the sign-in pages; each carries a CSRF token (flask-wtf)."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField
+from wtforms import HiddenField, PasswordField, StringField
 
 
 class LoginForm(FlaskForm):
     password = PasswordField("Master password")
     next = HiddenField()
+    rd = HiddenField()  # an absolute return address from forward auth (docs/forward-auth.md)
 
 
 class LogoutForm(FlaskForm):
     """Only the CSRF token: signing out must be a deliberate POST from our own page."""
+
+
+class CodeForm(FlaskForm):
+    """The second step of a sign-in: a code from the app, or a recovery code."""
+
+    code = StringField("Code")

@@ -1,7 +1,7 @@
 """The `gatehouse` command: a Flask CLI for the app, one module per command group.
 
 set-password (password.py), db upgrade (database.py), sessions list|revoke (sessions.py),
-unblock (unblock.py), serve (serve.py).
+two-factor status|disable (two_factor.py), unblock (unblock.py), serve (serve.py).
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from app.cli.database import db_group
 from app.cli.password import set_password
 from app.cli.serve import serve
 from app.cli.sessions import sessions_group
+from app.cli.two_factor import two_factor_group
 from app.cli.unblock import unblock
 from app.config import ConfigError
 
 
 def register(app: Flask) -> None:
-    for command in (set_password, db_group, sessions_group, unblock, serve):
+    for command in (set_password, db_group, sessions_group, two_factor_group, unblock, serve):
         app.cli.add_command(command)
 
 
@@ -39,6 +40,7 @@ GATEHOUSE_INSTANCE_DIR=/var/lib/gatehouse.
 First install:  gatehouse db upgrade && gatehouse set-password && gatehouse serve
 Who is in:      gatehouse sessions list
 Lock out all:   gatehouse sessions revoke --all   (or set a new password)
+Lost the phone: gatehouse two-factor disable
 """
 
 

@@ -128,8 +128,13 @@ class LoginLimiter:
         g.login_attempt = attempt
         g.login_guard = guard
 
-    def run_check(self, check: Callable[[], bool]) -> bool:
+    def run_check(self, check: Callable[[], bool], *, final: bool = True) -> bool:
         """Run this request's secret check inside a check slot and report its outcome.
+
+        `final=False` is for a right answer that does not finish the sign-in (the password
+        when a second factor is owed): a failure counts as usual, a success is released
+        without clearing the client's count or setting a device cookie, so knowing the
+        password buys no fresh guesses at the code that follows.
 
         :raise ChecksBusy: (503) no free slot; nothing is counted. Outside a guarded request
         (the CLI, an unguarded view) the check simply runs.
@@ -144,6 +149,9 @@ class LoginLimiter:
             ok = bool(check())
         finally:
             state.slots.release(attempt.trusted)
+        if ok and not final:
+            state.limits.release(g.pop("login_attempt"))
+            return ok
         self._report(state, g.pop("login_attempt"), ok)
         return ok
 

@@ -1,29 +1,94 @@
-"""Password sign-in and sign-out, with the log lines operators and fail2ban read."""
+"""Sign-in and sign-out, with the log lines operators and fail2ban read.
+
+Every way to a new session is here, and each asks for the second factor when it is on:
+- `password_step` (the form's /login): the password alone; with codes on it makes no
+  session and says a code is owed (the browser goes on to /login/code).
+- `code_step` (/login/code): the code owed after `password_step`.
+- `sign_in` (the API): password and code in one request.
+`check_password` + `start` are for a browser that already holds a full session (the
+password change's fresh cookie). Each check is a guarded check for the login limiter.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from app.extensions import limiter
-from app.services import login_sessions, master_password
+from app.services import login_sessions, master_password, two_factor
 
 log = logging.getLogger("gatehouse.auth")
 
+WRONG_PASSWORD, CODE_REQUIRED, INVALID_CODE = "unauthorized", "code_required", "invalid_code"
 
-def attempt(password: str, ip: str | None, user_agent: str | None, kind: str, label: str | None = None):
-    """A new session if `password` is the master password, else None (and a failure log line).
 
-    The check is reported to the login limiter (it runs in one of the bounded check slots).
-    """
-    if not limiter.run_check(lambda: bool(password) and master_password.check(password)):
-        log.warning("login failed from %s", ip, extra={"event": "login_failed", "client_ip": ip, "kind": kind})
-        return None
+@dataclass(frozen=True)
+class Outcome:
+    started: login_sessions.NewSession | None = None
+    refused: str | None = None  # WRONG_PASSWORD, CODE_REQUIRED or INVALID_CODE
+    code_owed: bool = False  # the password was right; the second step follows (form only)
+
+
+def _failed(ip: str | None, kind: str, step: str) -> None:
+    # One line per failed check, the same message for password and code (the fail2ban filter).
+    log.warning("login failed from %s", ip, extra={"event": "login_failed", "client_ip": ip, "kind": kind, "step": step})
+
+
+def check_password(password: str, ip: str | None, kind: str, *, final: bool = True) -> bool:
+    """The master password as this request's guarded check; a failure is logged."""
+    if limiter.run_check(lambda: bool(password) and master_password.check(password), final=final):
+        return True
+    _failed(ip, kind, "password")
+    return False
+
+
+def start(ip: str | None, user_agent: str | None, kind: str, label: str | None = None) -> login_sessions.NewSession:
+    """A new session for a client that has passed every check."""
     started = login_sessions.create(kind, ip, user_agent, label)
     log.info(
         "login succeeded from %s", ip,
         extra={"event": "login_succeeded", "client_ip": ip, "kind": kind, "session_id": started.session.id},
     )
     return started
+
+
+def password_step(password: str, ip: str | None, user_agent: str | None) -> Outcome:
+    """The form's password: a browser session, or (codes on) a code owed, or refused."""
+    owed = two_factor.required()
+    if not check_password(password, ip, login_sessions.BROWSER, final=not owed):
+        return Outcome(refused=WRONG_PASSWORD)
+    if owed:
+        log.info("password accepted from %s; a code is owed", ip, extra={"event": "login_code_owed", "client_ip": ip})
+        return Outcome(code_owed=True)
+    return Outcome(started=start(ip, user_agent, login_sessions.BROWSER))
+
+
+def code_step(code: str, ip: str | None, user_agent: str | None) -> login_sessions.NewSession | None:
+    """The code owed after `password_step`: a browser session, or None (logged as a failure)."""
+    if not two_factor.verify(code):
+        _failed(ip, login_sessions.BROWSER, "code")
+        return None
+    return start(ip, user_agent, login_sessions.BROWSER)
+
+
+def sign_in(password: str, code: str | None, ip: str | None, user_agent: str | None, kind: str,
+            label: str | None = None) -> Outcome:
+    """The API's password and optional code as one guarded check: a session, or why not."""
+    refused: list[str] = []
+
+    def check() -> bool:
+        if not (password and master_password.check(password)):
+            refused.append(WRONG_PASSWORD)
+        elif two_factor.required() and not code:
+            refused.append(CODE_REQUIRED)
+        elif two_factor.required() and not two_factor.check_code(code):
+            refused.append(INVALID_CODE)
+        return not refused
+
+    if not limiter.run_check(check):
+        _failed(ip, kind, "password" if refused[0] == WRONG_PASSWORD else "code")
+        return Outcome(refused=refused[0])
+    return Outcome(started=start(ip, user_agent, kind, label))
 
 
 def logout(token: str, ip: str | None) -> None:

@@ -1,9 +1,11 @@
 """Changing the master password from a signed-in browser.
 
-The current password is checked through `login.attempt`, the one door every password
-check goes through (so it is logged and rate-limited like a sign-in), and that check
-also mints the fresh session the browser keeps. Every other session, including the one
-that asked for the change, ends in the same transaction as the new hash is stored.
+The current password is checked through `login.check_password` (logged and rate-limited
+like a sign-in), then `login.start` mints the fresh session the browser keeps. No code is
+asked for that session even with a second factor on: only a signed-in browser reaches
+this (the /password page requires a session, which passed every factor). Every other
+session, including the one that asked for the change, ends in the same transaction as the
+new hash is stored.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ def change(current: str, new: str, confirm: str, ip: str | None, user_agent: str
     a rule or differs from `confirm`; nothing changes then.
     """
     check_new_password(new, confirm)
-    started = login.attempt(current, ip, user_agent, kind=login_sessions.BROWSER)
-    if started is None:
+    if not login.check_password(current, ip, login_sessions.BROWSER):
         return None
+    started = login.start(ip, user_agent, login_sessions.BROWSER)
     try:
         master_password.replace(new, confirm, keep_session_id=started.session.id)
     except Exception:

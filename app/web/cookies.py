@@ -6,7 +6,9 @@ a sibling host. Plain names only for plain-HTTP loopback (`make run`).
 
 - session `__Host-gatehouse_session`: the signed session token. HttpOnly, SameSite=Lax (a
   top-level link from another site still arrives signed in), Max-Age = the session's
-  remaining lifetime.
+  remaining lifetime. With GATEHOUSE_COOKIE_DOMAIN (forward auth for tools on subdomains,
+  docs/forward-auth.md) it gets `Domain=<domain>` and, as `__Host-` forbids a Domain, the
+  `__Secure-` prefix: `__Secure-gatehouse_session`. The other two stay host-only.
 - device `__Host-gatehouse_device`: names a browser that signed in before
   (docs/security.md, "Device cookies"). HttpOnly, SameSite=Strict (only the same-site
   sign-in POST needs it), 180 days.
@@ -25,7 +27,9 @@ def _name(base: str, secure: bool) -> str:
     return f"__Host-{base}" if secure else base
 
 
-def session_name(secure: bool) -> str:
+def session_name(secure: bool, domain: str = "") -> str:
+    if secure and domain:
+        return "__Secure-gatehouse_session"
     return _name("gatehouse_session", secure)
 
 
@@ -41,15 +45,20 @@ def _secure() -> bool:
     return current_app.config["GATEHOUSE_COOKIE_SECURE"]
 
 
+def _domain() -> str:
+    return current_app.config["GATEHOUSE_COOKIE_DOMAIN"]
+
+
 def set_session(response: Response, value: str, max_age: int) -> None:
-    secure = _secure()
-    response.set_cookie(session_name(secure), value, max_age=max_age, secure=secure, httponly=True,
-                        samesite="Lax", path="/")
+    secure, domain = _secure(), _domain()
+    response.set_cookie(session_name(secure, domain), value, max_age=max_age, secure=secure, httponly=True,
+                        samesite="Lax", path="/", domain=domain or None)
 
 
 def clear_session(response: Response) -> None:
-    secure = _secure()
-    response.delete_cookie(session_name(secure), path="/", secure=secure, httponly=True, samesite="Lax")
+    secure, domain = _secure(), _domain()
+    response.delete_cookie(session_name(secure, domain), path="/", secure=secure, httponly=True, samesite="Lax",
+                           domain=domain or None)
 
 
 def set_device(response: Response, value: str) -> None:

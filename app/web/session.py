@@ -35,7 +35,7 @@ def init_app(app: Flask, validate: Validate) -> None:
     previous = [app.config["GATEHOUSE_SECRET_KEY_PREVIOUS"]] if app.config["GATEHOUSE_SECRET_KEY_PREVIOUS"] else []
     app.extensions[_STATE] = _State(
         TokenSigner(app.config["GATEHOUSE_SECRET_KEY"], previous),
-        cookies.session_name(app.config["GATEHOUSE_COOKIE_SECURE"]),
+        cookies.session_name(app.config["GATEHOUSE_COOKIE_SECURE"], app.config["GATEHOUSE_COOKIE_DOMAIN"]),
         validate,
     )
 

@@ -1,7 +1,7 @@
 """Issued device cookies: only a nonce stored here (as its SHA-256) names a trusted device.
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0007 (written after 0003; chained when main gained 0005 and 0007)
 Create Date: 2026-11-28
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.models import UTCDateTime
 
 revision = "0004"
-down_revision = "0003"
+down_revision = "0007"  # chained after main's 0005 (two-factor) and 0007 (passkeys)
 branch_labels = None
 depends_on = None
 

@@ -21,8 +21,8 @@ def _first(paths) -> str | None:
     return next((p for p in paths if os.access(p, os.X_OK)), None)
 
 
-@pytest.fixture
-def browser(tmp_path):
+def start_chromium(tmp_path, *extra_flags: str):
+    """A headless Chromium under chromium-driver; skip (or fail in CI) when they are missing."""
     binary = _first(CHROMIUM) or shutil.which("chromium")
     driver_path = _first(CHROMEDRIVER) or shutil.which("chromedriver")
     if not binary or not driver_path:
@@ -32,11 +32,17 @@ def browser(tmp_path):
 
     options = webdriver.ChromeOptions()
     options.binary_location = binary
-    for flag in FLAGS:
+    for flag in (*FLAGS, *extra_flags):
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(driver_path, log_output=str(tmp_path / "chromedriver.log")), options=options)
     driver.set_page_load_timeout(30)
+    return driver
+
+
+@pytest.fixture
+def browser(tmp_path):
+    driver = start_chromium(tmp_path)
     yield driver
     driver.quit()

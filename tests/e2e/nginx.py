@@ -19,6 +19,7 @@ import requests
 from tests.e2e.server import ROOT, free_port
 
 CONF = ROOT / "deploy" / "nginx" / "gatehouse.conf"
+SUBDOMAINS = ROOT / "deploy" / "nginx" / "subdomains.conf"
 
 
 def nginx_binary() -> str | None:
@@ -35,6 +36,26 @@ def site_config(gatehouse_port: int, tool_port: int, port: int) -> str:
     ]
     for old, new in replacements:
         assert text.count(old) == 1, f"{CONF} no longer contains {old!r}"
+        text = text.replace(old, new)
+    lines = [line for line in text.splitlines() if not line.strip().startswith("ssl_certificate")]
+    return "\n".join(lines) + "\n"
+
+
+def subdomains_config(port: int, gatehouse_port: int, tool_ports: tuple[int, int]) -> str:
+    """deploy/nginx/subdomains.conf on plain HTTP, example.org names mapped to gatehouse.test ones."""
+    text = SUBDOMAINS.read_text()
+    replacements = [
+        ("    listen 443 ssl;\n", f"    listen 127.0.0.1:{port};\n", 3),
+        ("    listen [::]:443 ssl;\n", "", 3),
+        ("server_name auth.example.org;", "server_name auth.gatehouse.test;", 1),
+        ("server_name grafana.example.org;", "server_name app1.gatehouse.test;", 1),
+        ("server_name files.example.org;", "server_name app2.gatehouse.test;", 1),
+        ("    server 127.0.0.1:8000;", f"    server 127.0.0.1:{gatehouse_port};", 1),
+        ("proxy_pass http://127.0.0.1:3000;", f"proxy_pass http://127.0.0.1:{tool_ports[0]};", 1),
+        ("proxy_pass http://127.0.0.1:3001;", f"proxy_pass http://127.0.0.1:{tool_ports[1]};", 1),
+    ]
+    for old, new, count in replacements:
+        assert text.count(old) == count, f"{SUBDOMAINS} no longer contains {old!r} {count} time(s)"
         text = text.replace(old, new)
     lines = [line for line in text.splitlines() if not line.strip().startswith("ssl_certificate")]
     return "\n".join(lines) + "\n"
@@ -57,13 +78,16 @@ http {{
 
 
 class Nginx:
-    def __init__(self, prefix: Path, gatehouse_port: int, tool_port: int) -> None:
+    """nginx with the same-host example, or with `site` text (made for `port`) when given."""
+
+    def __init__(self, prefix: Path, gatehouse_port: int, tool_port: int, site_text: str | None = None,
+                 port: int | None = None) -> None:
         self.prefix = prefix
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         prefix.mkdir(parents=True, exist_ok=True)
         site = prefix / "gatehouse.conf"
-        site.write_text(site_config(gatehouse_port, tool_port, self.port))
+        site.write_text(site_text if site_text is not None else site_config(gatehouse_port, tool_port, self.port))
         self.config = prefix / "nginx.conf"
         self.config.write_text(main_config(prefix, site))
         self.process: subprocess.Popen | None = None

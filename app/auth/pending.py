@@ -1,0 +1,45 @@
+"""The pending second step of a browser sign-in: the password was right, a code is still owed.
+
+Kept in Flask's signed cookie session, so it is bound to the browser that typed the password
+and nothing is stored on the server for a sign-in that never finishes. It carries its own
+expiry (the cookie itself lives until the browser closes) and where to go afterwards.
+Any second factor (codes now, passkeys later) finishes the same pending step.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from flask import session
+
+clock = time.time  # tests replace it to move time
+KEY = "gatehouse_pending_login"
+LIFETIME_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Pending:
+    next: str
+    rd: str | None
+
+
+def start(next_path: str, rd: str | None = None, now: float | None = None) -> None:
+    """Remember that this browser owes a code for the next 5 minutes."""
+    until = int((clock() if now is None else now) + LIFETIME_SECONDS)
+    session[KEY] = {"until": until, "next": next_path, "rd": rd}
+
+
+def current(now: float | None = None) -> Pending | None:
+    """The pending step of this browser, or None when there is none or it has expired."""
+    value = session.get(KEY)
+    if not isinstance(value, dict) or not isinstance(value.get("until"), int):
+        return None
+    if (clock() if now is None else now) >= value["until"]:
+        session.pop(KEY, None)
+        return None
+    return Pending(next=str(value.get("next") or "/"), rd=value.get("rd") if isinstance(value.get("rd"), str) else None)
+
+
+def finish() -> None:
+    session.pop(KEY, None)

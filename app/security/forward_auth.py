@@ -1,0 +1,120 @@
+"""The forward-auth answer for a reverse proxy, as a pure function of (session, request headers).
+
+Two endpoints share it (docs/forward-auth.md):
+- `verify` (nginx `auth_request`, which only accepts 2xx and 401/403 and cannot build a
+  URL itself): 204, or 401 with `Location` = the absolute login URL carrying `rd`;
+- `forward-auth` (Traefik ForwardAuth, Caddy `forward_auth`, which pass a non-2xx answer
+  straight to the browser): 200, or a redirect to the login page for a page load and a
+  401 JSON answer for everything else (XHR, scripts), which cannot use a login page.
+
+No Flask here, so a fast path can call `decide` with a WSGI environ's headers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+from urllib.parse import urlencode, urlsplit
+
+from app.security.redirects import ReturnPolicy, safe_next, safe_return
+
+VERIFY, FORWARD_AUTH = "verify", "forward-auth"
+UNAUTHORIZED = {"error": "unauthorized", "message": "No valid session."}
+_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the answer depends on besides the request: the GATEHOUSE_* forward-auth settings."""
+
+    public_url: str  # "" or scheme://host[:port]
+    cookie_domain: str  # "" or example.org
+    remote_user: str
+    cookies_secure: bool
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> "Settings":
+        return cls(config["GATEHOUSE_PUBLIC_URL"], config["GATEHOUSE_COOKIE_DOMAIN"],
+                   config["GATEHOUSE_REMOTE_USER"], config["GATEHOUSE_COOKIE_SECURE"])
+
+    def policy(self, request_host: str | None) -> ReturnPolicy:
+        """Allowed return hosts; `request_host` (without port) stands in for a missing PUBLIC_URL."""
+        portal = urlsplit(self.public_url).hostname if self.public_url else request_host
+        return ReturnPolicy(self.cookie_domain or None, portal or None, allow_http=not self.cookies_secure)
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: dict | None = None
+
+
+def decide(endpoint: str, valid: bool, headers: Mapping[str, str], settings: Settings, scheme: str = "http",
+           credential_sent: bool = False) -> Answer:
+    """The whole decision: `valid` says whether the presented session (cookie or bearer) is live.
+
+    `headers` are the request's headers as the proxy sent them (any case-insensitive mapping),
+    `scheme` the scheme the proxy used to reach Gatehouse (a fallback for X-Forwarded-Proto).
+    """
+    if valid:
+        return Answer(204 if endpoint == VERIFY else 200, {"Remote-User": settings.remote_user})
+    challenge = 'Bearer realm="gatehouse"' + (', error="invalid_token"' if credential_sent else "")
+    denied = {"WWW-Authenticate": challenge}
+    login = login_url(original_url(headers, scheme), headers, scheme, settings)
+    if endpoint == VERIFY:
+        denied["Location"] = login
+        # nginx cannot URL-encode a query itself: the same-host example redirects here.
+        uri = headers.get("X-Forwarded-Uri") or headers.get("X-Original-URI")
+        denied["X-Gatehouse-Login"] = "/login?" + urlencode({"next": safe_next(uri)})
+        return Answer(401, denied, UNAUTHORIZED)
+    if is_page_load(headers):
+        method = (headers.get("X-Forwarded-Method") or "GET").upper()
+        return Answer(302 if method in ("GET", "HEAD") else 303, {"Location": login})
+    return Answer(401, denied, UNAUTHORIZED)
+
+
+def is_page_load(headers: Mapping[str, str]) -> bool:
+    """A browser navigation: Accept names text/html and it is not an XHR."""
+    xhr = (headers.get("X-Requested-With") or "").strip().lower() == "xmlhttprequest"
+    return not xhr and "text/html" in (headers.get("Accept") or "").lower()
+
+
+def original_url(headers: Mapping[str, str], scheme: str) -> str | None:
+    """The URL the browser asked the proxy for, or None when the proxy did not say.
+
+    From `X-Original-URL`, else `X-Forwarded-Proto` + `X-Forwarded-Host` + `X-Forwarded-Uri`
+    (or `X-Original-URI`), with this request's scheme and Host filling a missing part.
+    """
+    full = headers.get("X-Original-URL")
+    if full:
+        return full
+    uri = headers.get("X-Forwarded-Uri") or headers.get("X-Original-URI")
+    base = _request_origin(headers, scheme)
+    return f"{base}{uri}" if base and uri and uri.startswith("/") else None
+
+
+def login_url(original: str | None, headers: Mapping[str, str], scheme: str, settings: Settings) -> str:
+    """`<portal>/login?rd=<original>`: the portal is PUBLIC_URL, else the host the proxy was asked for.
+
+    `rd` is left out unless `original` is an allowed return address, so the answer never
+    names a host outside the allowed set (docs/forward-auth.md).
+    """
+    portal = settings.public_url or _request_origin(headers, scheme)
+    policy = settings.policy(urlsplit(portal).hostname if portal else None)
+    rd = safe_return(original, policy, default="") if original else ""
+    query = "?" + urlencode({"rd": rd}) if rd and not rd.startswith("/") else ""
+    return f"{portal}/login{query}"
+
+
+def _request_origin(headers: Mapping[str, str], scheme: str) -> str:
+    """`proto://host[:port]` of the proxied request, or "" when its parts look wrong."""
+    proto = _first(headers.get("X-Forwarded-Proto")) or scheme
+    host = _first(headers.get("X-Forwarded-Host")) or headers.get("Host") or ""
+    return f"{proto}://{host}" if proto in ("http", "https") and _HOST.fullmatch(host) else ""
+
+
+def _first(value: str | None) -> str:
+    """The first of a comma list (a proxy chain may append), stripped."""
+    return (value or "").split(",", 1)[0].strip()

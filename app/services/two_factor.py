@@ -1,0 +1,193 @@
+"""The second factor: enrol an authenticator app, check its codes and the recovery codes, turn it off.
+
+Each function owns its transaction. Every check of a password or code made on behalf of a
+request runs through `limiter.run_check` (a guarded check: bounded, counted, backed off);
+`check_code` is the bare check for a caller that already runs one (the API's password and
+code in one request). A code is single-use at the database: the accepted time step (or the
+recovery code's `used_at`) is written with a conditional UPDATE, so two requests racing
+with one code cannot both win. `required()` is what sign-in asks; passkeys (a later second
+factor) join there, next to `check_code`, not in these tables.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, or_, select, update
+
+from app.extensions import db, limiter, session_cache
+from app.models import TotpSecret, utcnow
+from app.security import totp
+from app.services import login_sessions, master_password, recovery_codes
+
+log = logging.getLogger("gatehouse.two_factor")
+auth_log = logging.getLogger("gatehouse.auth")  # the failure line fail2ban reads (app/services/login.py)
+
+clock = time.time  # tests replace it to move time (the limiter has its own)
+PENDING_LIFETIME = timedelta(minutes=15)  # enough to find the phone and scan; then begin again
+ISSUER = "Gatehouse"
+
+
+@dataclass(frozen=True)
+class Status:
+    totp_on: bool
+    recovery_left: int
+
+
+def box() -> totp.SecretBox:
+    config = current_app.config
+    return totp.SecretBox(config["GATEHOUSE_SECRET_KEY"], [config["GATEHOUSE_SECRET_KEY_PREVIOUS"]])
+
+
+def _active() -> TotpSecret | None:
+    return db.session.scalar(select(TotpSecret).where(TotpSecret.confirmed_at.is_not(None)).limit(1))
+
+
+def required() -> bool:
+    """True when a sign-in needs a second step (read each time: the CLI may turn it off)."""
+    return db.session.scalar(select(TotpSecret.id).where(TotpSecret.confirmed_at.is_not(None)).limit(1)) is not None
+
+
+def status() -> Status:
+    return Status(totp_on=required(), recovery_left=recovery_codes.left())
+
+
+def _guarded(check, ip: str | None = None, step: str = "code"):
+    """Run `check` as the request's guarded check; its result (a falsy one counts as a failure
+    and is logged like a failed sign-in: a page's form is no softer target)."""
+    results = []
+    limiter.run_check(lambda: results.append(check()) or bool(results[-1]))
+    result = results[-1] if results else None
+    if not result:
+        auth_log.warning("login failed from %s", ip, extra={"event": "login_failed", "client_ip": ip, "step": step})
+    return result
+
+
+def begin(session_id: int, password: str, ip: str | None = None) -> str | None:
+    """A new pending secret for the session `session_id` (any earlier pending one is dropped),
+    or None for a wrong password."""
+    if not _guarded(lambda: master_password.check(password), ip, "password"):
+        return None
+    secret = totp.new_secret()
+    db.session.execute(delete(TotpSecret).where(TotpSecret.confirmed_at.is_(None)))
+    db.session.add(TotpSecret(sealed_secret=box().seal(secret), session_id=session_id, created_at=utcnow()))
+    db.session.commit()
+    return secret
+
+
+def _pending_row(session_id: int) -> TotpSecret | None:
+    return db.session.scalar(
+        select(TotpSecret).where(
+            TotpSecret.confirmed_at.is_(None), TotpSecret.session_id == session_id,
+            TotpSecret.created_at > utcnow() - PENDING_LIFETIME,
+        )
+    )
+
+
+def pending_secret(session_id: int) -> str | None:
+    """The secret this session began enrolling and has not confirmed, while it is fresh."""
+    row = _pending_row(session_id)
+    return box().open(row.sealed_secret) if row is not None else None
+
+
+def provisioning_uri(secret: str) -> str:
+    return totp.provisioning_uri(secret, current_app.config.get("GATEHOUSE_REMOTE_USER", "admin"), ISSUER)
+
+
+def confirm(session_id: int, code: str, now: float | None = None, ip: str | None = None) -> list[str] | None:
+    """Turn codes on if `code` matches this session's pending secret: the new recovery codes
+    (shown once), and every other session is signed out. None for a wrong or stale code."""
+    return _guarded(lambda: _confirm(session_id, code, now), ip)
+
+
+def _confirm(session_id: int, code: str, now: float | None) -> list[str] | None:
+    row = _pending_row(session_id)
+    secret = box().open(row.sealed_secret) if row is not None else None
+    step = totp.matching_step(secret, code, clock() if now is None else now, None) if secret else None
+    if step is None:
+        return None
+    db.session.execute(delete(TotpSecret).where(TotpSecret.id != row.id))
+    row.confirmed_at, row.session_id, row.last_step = utcnow(), None, step  # the confirming code is spent
+    codes = recovery_codes.replace()
+    ended = login_sessions.revoke_all(commit=False, keep_id=session_id)
+    db.session.commit()
+    session_cache.backend.clear()
+    log.info("second factor turned on; %d other sessions signed out", ended, extra={"event": "two_factor_enabled"})
+    return codes
+
+
+def regenerate_recovery_codes(password: str, ip: str | None = None) -> list[str] | None:
+    """A new set of recovery codes (the old ones die), or None for a wrong password or codes off."""
+    if not required() or not _guarded(lambda: master_password.check(password), ip, "password"):
+        return None
+    codes = recovery_codes.replace()
+    db.session.commit()
+    log.info("recovery codes replaced", extra={"event": "recovery_codes_replaced"})
+    return codes
+
+
+def verify(code: str, now: float | None = None) -> bool:
+    """`check_code` as this request's guarded check."""
+    return bool(_guarded(lambda: check_code(code, now)))
+
+
+def check_code(code: str, now: float | None = None) -> bool:
+    """True once for a right authenticator code (±1 step) or an unused recovery code."""
+    normalised = totp.normalise_code(code or "")
+    if totp.looks_like_code(normalised):
+        return _verify_totp(normalised, clock() if now is None else now)
+    return required() and recovery_codes.use(normalised)
+
+
+def _verify_totp(code: str, now: float) -> bool:
+    row = _active()
+    if row is None:
+        return False
+    sealer = box()
+    secret = sealer.open(row.sealed_secret)
+    if secret is None:
+        log.error("the authenticator secret cannot be decrypted: was GATEHOUSE_SECRET_KEY replaced without "
+                  "GATEHOUSE_SECRET_KEY_PREVIOUS?", extra={"event": "two_factor_undecryptable"})
+        return False
+    step = totp.matching_step(secret, code, now, row.last_step)
+    if step is None:
+        return False
+    values = {"last_step": step}
+    if not sealer.is_current(row.sealed_secret):  # sealed under the previous key: re-seal
+        values["sealed_secret"] = sealer.seal(secret)
+    result = db.session.execute(
+        update(TotpSecret)
+        .where(TotpSecret.id == row.id, or_(TotpSecret.last_step.is_(None), TotpSecret.last_step < step))
+        .values(**values)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def disable(password: str, code: str, now: float | None = None, ip: str | None = None) -> bool:
+    """Turn the second factor off if the password and a code (or recovery code) are right."""
+    if not _guarded(lambda: master_password.check(password) and check_code(code, now), ip, "password or code"):
+        return False
+    return turn_off()
+
+
+def turn_off() -> bool:
+    """Turn the second factor off (codes and recovery codes), no questions asked (the host's CLI);
+    False if it was off already."""
+    was_on = required()
+    db.session.execute(delete(TotpSecret))
+    recovery_codes.delete_all()
+    db.session.commit()
+    if was_on:
+        log.info("second factor turned off", extra={"event": "two_factor_disabled"})
+    return was_on
+
+
+def disable_and_sign_out() -> int:
+    """Break-glass from the host: second factor off and every session ended. Returns how many ended."""
+    turn_off()
+    return login_sessions.revoke_all()

@@ -1,0 +1,82 @@
+"""A tool on its own subdomain, in real Chromium: first visit → login with rd → the tool's page.
+
+Caddy (deploy/caddy/subdomains.Caddyfile, forward-auth) and nginx (deploy/nginx/subdomains.conf,
+verify) in front of real gunicorn and two small tools; Chromium maps `*.gatehouse.test` to
+127.0.0.1 with --host-resolver-rules. Plain HTTP on loopback (GATEHOUSE_COOKIE_SECURE=0).
+The login form's redirect to another host is what CSP `form-action` must allow: a wrong
+policy shows up as a blocked navigation and a CSP error in the console.
+"""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
+
+from tests.browser.conftest import start_chromium
+from tests.browser.test_browser import csp_errors, shoot, submit
+from tests.conftest import PASSWORD
+from tests.e2e.server import Server, free_port
+from tests.e2e.test_forward_auth import rd_of, start_proxy
+from tests.e2e.tools import Tool, seen
+
+
+@pytest.fixture(params=["caddy", "nginx"])
+def proxied(request, tmp_path):
+    tools = [Tool("app1"), Tool("app2")]
+    port = free_port()
+    portal = f"http://auth.gatehouse.test:{port}"
+    server = Server(tmp_path / "instance", GATEHOUSE_PUBLIC_URL=portal, GATEHOUSE_COOKIE_DOMAIN="gatehouse.test",
+                    GATEHOUSE_TRUSTED_PROXIES="127.0.0.1")
+    server.prepare(PASSWORD)
+    server.start()
+    proxy = None
+    try:
+        proxy = start_proxy(request.param, tmp_path, port, server.port, (tools[0].port, tools[1].port))
+        yield port
+    finally:
+        if proxy:
+            proxy.stop()
+        server.stop()
+        for tool in tools:
+            tool.stop()
+
+
+def wait_url(driver, predicate) -> str:
+    WebDriverWait(driver, 15).until(lambda d: predicate(d.current_url) and d.execute_script("return document.readyState") == "complete")
+    return driver.current_url
+
+
+def test_first_visit_to_the_tools_page_through_the_login(proxied, tmp_path):
+    port = proxied
+    portal, app1, app2 = (f"http://{name}.gatehouse.test:{port}" for name in ("auth", "app1", "app2"))
+    driver = start_chromium(tmp_path, "--host-resolver-rules=MAP *.gatehouse.test 127.0.0.1")
+    try:
+        page = app1 + "/d/abc?orgId=1&from=now-1h"
+        driver.get(page)
+        url = wait_url(driver, lambda u: u.startswith(portal + "/login"))
+        assert rd_of(url) == page
+        assert driver.find_element(By.TAG_NAME, "h1").text == "Sign in"
+        shoot(driver, tmp_path, "fa-1-login")
+
+        driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        submit(driver)
+        assert wait_url(driver, lambda u: u.startswith(app1)) == page
+        assert driver.find_element(By.ID, "tool").text == "app1 says hello"
+        assert seen(driver.page_source.replace("&quot;", '"')) == {"tool": "app1", "path": "/d/abc?orgId=1&from=now-1h", "remote_user": ["admin"]}
+        shoot(driver, tmp_path, "fa-2-tool")
+
+        driver.get(app2 + "/files")  # the same sign-in covers the other tool
+        wait_url(driver, lambda u: u.startswith(app2))
+        assert driver.find_element(By.ID, "tool").text == "app2 says hello"
+
+        driver.get(portal + "/logout")
+        wait_url(driver, lambda u: u.startswith(portal + "/logout"))
+        submit(driver)
+        wait_url(driver, lambda u: u.startswith(portal + "/login"))
+        driver.get(page)
+        url = wait_url(driver, lambda u: u.startswith(portal + "/login"))
+        assert rd_of(url) == page and "says hello" not in driver.page_source
+        assert csp_errors(driver) == []
+    finally:
+        driver.quit()

@@ -1,0 +1,60 @@
+"""Helpers for the second-factor tests: turn codes on, a clock the test moves, codes for a moment."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+
+from app.services import login_sessions, two_factor
+from tests.conftest import PASSWORD
+
+NOW = 1_900_000_000.0  # the same start as the limiter tests' clock
+SECRET_RE = re.compile(r'<code id="totp-secret"[^>]*>([A-Z2-7]+)</code>')
+RECOVERY_RE = re.compile(r'<code class="recovery-code">([a-z0-9-]+)</code>')
+
+
+class CodeClock:
+    """The second factor's clock (app/services/two_factor.py `clock`), moved by the test."""
+
+    def __init__(self, now: float = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def code_clock(monkeypatch, now: float = NOW) -> CodeClock:
+    clock = CodeClock(now)
+    monkeypatch.setattr(two_factor, "clock", clock)
+    return clock
+
+
+def enable_codes(app, now: float = NOW) -> tuple[str, list[str]]:
+    """Turn codes on through the service (as a throw-away session): (secret, recovery codes)."""
+    with app.app_context():
+        started = login_sessions.create(login_sessions.BROWSER, None, None)
+        secret = two_factor.begin(started.session.id, PASSWORD)
+        codes = two_factor.confirm(started.session.id, pyotp.TOTP(secret).at(now), now=now)
+        login_sessions.revoke(started.session.id)
+    assert codes
+    return secret, codes
+
+
+def live_sessions(app) -> int:
+    """Sessions that can sign in (enable_codes leaves its own, revoked one behind)."""
+    with app.app_context():
+        return len(login_sessions.active())
+
+
+def code_for(secret: str, now: float) -> str:
+    return pyotp.TOTP(secret).at(now)
+
+
+def wrong_code(secret: str, now: float) -> str:
+    """Six digits that match none of the codes accepted at `now`."""
+    accepted = {pyotp.TOTP(secret).at(now + offset) for offset in (-30, 0, 30)}
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in accepted)
