@@ -22,3 +22,16 @@ def test_a_forged_host_is_refused_when_the_public_url_is_set(make_app):
 @pytest.mark.parametrize("host", ["evil.example", "login.example.org"])
 def test_any_host_without_a_public_url(app, host):
     assert app.test_client().get("/login", headers={"Host": host}).status_code == 200
+
+
+def test_hosts_under_the_cookie_domain_are_trusted(make_app):
+    """Forward auth for subdomains: the proxy's call to /verify may carry the tool's Host."""
+    from app.services import master_password
+    from tests.conftest import PASSWORD
+
+    app = make_app(GATEHOUSE_PUBLIC_URL="https://auth.example.org", GATEHOUSE_COOKIE_DOMAIN="example.org")
+    with app.app_context():
+        master_password.set_first(PASSWORD)
+    client = app.test_client()
+    assert client.get("/api/v1/auth/verify", headers={"Host": "grafana.example.org"}).status_code == 401
+    assert client.get("/api/v1/auth/verify", headers={"Host": "example.org.evil.example"}).status_code == 400
