@@ -11,12 +11,15 @@ function: the master never loads the app.
 
 import os
 import socket
+import time
 
 from app.runtime.workers import check_workers, state_is_shared
 
 bind = os.environ.get("GATEHOUSE_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GATEHOUSE_WORKERS") or os.environ.get("WEB_CONCURRENCY") or "1")
-worker_class = "gthread"
+# gthread, plus read deadlines: a request is buffered without a thread until its head and
+# body are in, and must be complete within 10 s (app/runtime/read_deadline.py).
+worker_class = "app.runtime.read_deadline.ReadDeadlineWorker"
 threads = int(os.environ.get("GATEHOUSE_THREADS", "4"))
 graceful_timeout = 25  # inside systemd's TimeoutStopSec=30
 timeout = 30
@@ -48,6 +51,9 @@ def nworkers_changed(server, new_value, old_value):
 def on_starting(server):
     # Workers inherit this: a restarted worker is the same instance and keeps the lease.
     os.environ["GATEHOUSE_INSTANCE_ID"] = f"{socket.gethostname()}:{os.getpid()}"
+    # A setup code written before this moment is replaced at start-up (app/services/setup.py);
+    # one a worker wrote is kept when another worker (re)starts.
+    os.environ["GATEHOUSE_STARTED_AT"] = repr(time.time())
     # Before any worker imports prometheus_client: it reads PROMETHEUS_MULTIPROC_DIR once.
     from app.runtime import metrics_listener
 

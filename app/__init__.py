@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from flask import Flask
 
 from app.config import ConfigError, load_settings
+from app.web.body_limit import ChunkedBodyLimit
 
 __all__ = ["ConfigError", "create_app"]
 
@@ -49,7 +51,21 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         MAX_FORM_MEMORY_SIZE=16 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # valid as long as the signed cookie that holds it
         PREFERRED_URL_SCHEME="https" if secure else "http",
+        TRUSTED_HOSTS=trusted_hosts(app.config.get("GATEHOUSE_PUBLIC_URL") or "",
+                                    app.config.get("GATEHOUSE_COOKIE_DOMAIN") or ""),
     )
+    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
+
+
+def trusted_hosts(public_url: str, cookie_domain: str = "") -> list[str] | None:
+    """With GATEHOUSE_PUBLIC_URL set, only its host, the hosts under GATEHOUSE_COOKIE_DOMAIN
+    (a proxy's forward-auth call may carry the protected tool's Host) and loopback names
+    (local probes, the CLI) may appear in `Host`: a forged one cannot shape absolute URLs.
+    Unset: any host."""
+    host = urlsplit(public_url).hostname if public_url else None
+    if not host:
+        return None
+    return [host, *([f".{cookie_domain}"] if cookie_domain else []), "localhost", "127.0.0.1", "::1"]
 
 
 def register_logging(app: Flask) -> None:

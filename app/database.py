@@ -17,6 +17,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+from app.config import create_private_file, sqlite_path
+
 
 class Database:
     def __init__(self, app: Flask | None = None) -> None:
@@ -52,6 +54,9 @@ def make_engine(url: str) -> Engine:
     """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False}, hide_parameters=True)
+        path = sqlite_path(url)
+        if path is not None:  # owner-only from the first byte (docs/security.md, "Instance files")
+            event.listen(engine, "do_connect", lambda *_args: create_private_file(path))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)

@@ -184,3 +184,15 @@ class RecoveryCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("code_hash", name="uq_recovery_codes_code_hash"),)
+
+
+class LoginDevice(Base):
+    """A device cookie Gatehouse issued (app/ratelimit/devices.py): only these count as trusted
+    devices, so a cookie forged with a leaked key names none. The nonce is kept as its SHA-256."""
+
+    __tablename__ = "login_devices"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_login_devices_issued_at", "issued_at"),)

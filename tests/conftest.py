@@ -42,6 +42,7 @@ def make_test_app(tmp_path, template, **overrides):
     db_file = tmp_path / "gatehouse.db"
     if not db_file.exists():
         shutil.copy(template, db_file)
+        db_file.chmod(0o600)  # the app refuses a database other users can read
     settings = {
         "TESTING": True,
         "GATEHOUSE_INSTANCE_DIR": str(tmp_path / "instance"),

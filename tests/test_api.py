@@ -140,6 +140,19 @@ def test_logout_by_cookie_needs_json(client):
     assert client.get(f"{API}/session").status_code == 401
 
 
+def test_logout_from_a_cross_site_form_leaves_the_cookie_alone(app):
+    """A text/plain form on another site arrives without the (SameSite=Lax) cookie: no Set-Cookie."""
+    cross_site = app.test_client()  # the browser sends no cookie with a cross-site POST
+    response = cross_site.post(f"{API}/logout", data="x=y", content_type="text/plain",
+                               headers={"Origin": "http://evil.example"})
+    assert response.status_code == 200
+    assert not response.headers.getlist("Set-Cookie")
+    same_site = app.test_client()
+    same_site.post(f"{API}/login", json={"password": PASSWORD})
+    cleared = same_site.post(f"{API}/logout", json={}).headers.getlist("Set-Cookie")
+    assert any(c.startswith("gatehouse_session=;") for c in cleared)  # a JSON request still clears it
+
+
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer unknown.token"}, {"Authorization": "Basic x"}])
 def test_logout_is_idempotent(client, headers):
     for _ in range(2):

@@ -221,3 +221,13 @@ def test_head_never_takes_the_post_path(client, auth, app):
     other = app.test_client()
     assert other.head("/login", data={"password": PASSWORD}).status_code == 200
     assert not session_cookie(other.head("/login", data={"password": PASSWORD}))
+
+
+def test_sign_in_rotates_the_csrf_secret(client):
+    """A form token from before sign-in is refused after it; a fresh one works."""
+    before = csrf_token(client, "/login")
+    signed_in = client.post("/login", data={"csrf_token": before, "password": PASSWORD, "next": "/"})
+    assert signed_in.status_code == 303
+    assert client.post("/logout", data={"csrf_token": before}).status_code == 400
+    assert client.get("/").status_code == 200  # still signed in
+    assert client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")}).status_code == 303

@@ -100,6 +100,16 @@ def test_a_write_after_clear_from_a_read_before_it_is_ignored(cache):
     assert cache.get(KEY) is None  # ... under the old generation, so it is not served
 
 
+def test_both_writes_of_a_validation_keep_the_generation_read_before_it(cache):
+    """validate: get (miss), set (read-through), touch in the database, set again. A clear()
+    (a password change) between the touch and the second set must win."""
+    assert cache.get(KEY) is None
+    cache.set(KEY, ENTRY, 60)
+    cache.clear()
+    cache.set(KEY, ENTRY, 60)
+    assert cache.get(KEY) is None
+
+
 def test_foreign_or_damaged_values_are_misses(cache, raw, redis_prefix):
     raw.set(f"{redis_prefix}session:{KEY}", "not json")
     assert cache.get(KEY) is None

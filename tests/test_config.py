@@ -1,8 +1,11 @@
+import os
 import stat
 
 import pytest
+from sqlalchemy import text
 
-from app.config import ConfigError, load_settings
+from app.config import ConfigError, load_settings, write_private_file
+from app.database import make_engine
 
 
 def env(tmp_path, **values):
@@ -36,6 +39,7 @@ def test_defaults(tmp_path):
         ("LOG_FORMAT", "xml"),
         ("THREADS", "1"),
         ("SECRET_KEY", "short"),
+        ("SECRET_KEY_PREVIOUS", "x"),
     ],
 )
 def test_invalid_value_names_the_variable(tmp_path, name, value):
@@ -81,6 +85,81 @@ def test_metrics_are_off_by_default_and_never_on_the_public_port(tmp_path):
     assert load_settings(env(tmp_path, METRICS_BIND="[::1]:9100"))["GATEHOUSE_METRICS_BIND"] == "[::1]:9100"
     with pytest.raises(ConfigError, match="must not share GATEHOUSE_BIND's port"):
         load_settings(env(tmp_path, BIND="0.0.0.0:8000", METRICS_BIND="127.0.0.1:8000"))
+
+
+def mode(path):
+    return stat.S_IMODE(path.lstat().st_mode)
+
+
+@pytest.fixture
+def loose_umask():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_instance_files_are_0600_in_an_open_folder(tmp_path, loose_umask):
+    folder = tmp_path / "instance"
+    folder.mkdir(mode=0o755)
+    settings = load_settings(env(folder))
+    engine = make_engine(settings["GATEHOUSE_DATABASE_URL"])  # real SQLite, WAL mode
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+        files = sorted(p.name for p in folder.iterdir())
+        assert files == ["gatehouse.db", "gatehouse.db-shm", "gatehouse.db-wal", "secret_key"]
+        assert {name: mode(folder / name) for name in files} == dict.fromkeys(files, 0o600)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("name", ["secret_key", "gatehouse.db"])
+def test_a_file_others_can_read_is_refused_with_the_chmod(tmp_path, name):
+    engine = make_engine(load_settings(env(tmp_path))["GATEHOUSE_DATABASE_URL"])
+    engine.connect().close()  # the database file appears on first connect
+    engine.dispose()
+    (tmp_path / name).chmod(0o640)
+    with pytest.raises(ConfigError) as info:
+        load_settings(env(tmp_path))
+    path = tmp_path / name
+    assert str(info.value) == f"{path} is readable by other users: run `chmod 600 {path}`"
+    path.chmod(0o600)
+    load_settings(env(tmp_path))  # and starts again once fixed
+
+
+def test_a_world_writable_folder_is_refused(tmp_path):
+    folder = tmp_path / "instance"
+    folder.mkdir()
+    folder.chmod(0o777)
+    with pytest.raises(ConfigError) as info:
+        load_settings(env(folder, SECRET_KEY="k" * 40))
+    assert str(info.value) == f"{folder} is writable by every user: run `chmod 700 {folder}`"
+    assert not any(folder.iterdir())  # nothing written into it
+
+
+def test_a_symbolic_link_as_secret_key_is_refused(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("k" * 48)
+    elsewhere.chmod(0o600)
+    folder = tmp_path / "instance"
+    folder.mkdir(mode=0o700)
+    (folder / "secret_key").symlink_to(elsewhere)
+    with pytest.raises(ConfigError, match="secret_key cannot be opened"):
+        load_settings(env(folder))
+
+
+def test_write_private_file_replaces_links_and_foreign_files(tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    link = tmp_path / "setup-code"
+    link.symlink_to(victim)
+    write_private_file(link, "new code\n")
+    assert victim.read_text() == "keep me"  # written beside the link, never through it
+    assert not link.is_symlink() and link.read_text() == "new code\n" and mode(link) == 0o600
+    old = os.stat(link).st_ino
+    link.chmod(0o644)  # a file left from before (someone else may hold it open)
+    write_private_file(link, "newer\n")
+    assert os.stat(link).st_ino != old and mode(link) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["setup-code", "victim"]  # no temporary left
 
 
 # --- forward auth: public URL, cookie domain, Remote-User -----------------------------

@@ -58,6 +58,18 @@ def test_activity_keeps_a_browser_session_alive_with_throttled_writes(app):
         assert login_sessions.validate(started.token, now=step + timedelta(minutes=20)) is not None
 
 
+def test_idle_clock_counts_from_the_last_use_with_a_short_idle_limit(make_app):
+    """GATEHOUSE_SESSION_IDLE_MINUTES=1: used 35 s after sign-in, the session lives until ~95 s."""
+    app = make_app(GATEHOUSE_SESSION_IDLE_MINUTES=1)
+    with app.app_context():
+        started = login_sessions.create(login_sessions.BROWSER, None, None)
+        created = started.session.last_seen_at
+        assert login_sessions.validate(started.token, now=created + timedelta(seconds=35)) is not None
+        assert _stored_last_seen(started) == created + timedelta(seconds=35)  # written: 35 s > 3 s
+        assert login_sessions.validate(started.token, now=created + timedelta(seconds=70)) is not None
+        assert login_sessions.validate(started.token, now=created + timedelta(seconds=70 + 61)) is None
+
+
 def _stored_last_seen(started):
     db.session.expire_all()
     return db.session.get(LoginSession, started.session.id).last_seen_at

@@ -35,16 +35,20 @@ def test_setup_code_file_is_private_and_stable(fresh_app):
     assert path == again and len(path.read_text().strip()) >= 16
 
 
-def test_setup_logs_where_the_code_is(fresh_app, caplog):
+def test_setup_logs_where_the_code_is_once_at_start_up(fresh_app, caplog):
     import logging
+    import time
 
     logging.getLogger("gatehouse").addHandler(caplog.handler)
     try:
         with fresh_app.app_context():
-            path = setup_service.ensure_code(fresh_app.config["GATEHOUSE_INSTANCE_DIR"])
+            setup_service.announce(fresh_app.config["GATEHOUSE_INSTANCE_DIR"], time.time())
+        client = fresh_app.test_client()
+        assert client.get("/setup").status_code == client.get("/setup").status_code == 200
     finally:
         logging.getLogger("gatehouse").removeHandler(caplog.handler)
-    assert f"setup required: open /setup and enter the code from {path}" in caplog.text
+    path = setup_service.code_path(fresh_app.config["GATEHOUSE_INSTANCE_DIR"])
+    assert caplog.text.count(f"setup required: open /setup and enter the code from {path}") == 1
     assert path.read_text().strip() not in caplog.text
 
 
@@ -148,3 +152,13 @@ def test_cost_upgrade_never_overwrites_a_password_set_meanwhile(make_app, monkey
         monkeypatch.setattr(master_password, "verify_password", verify)
         assert master_password.check("the password set from the CLI")
         assert not master_password.check(PASSWORD)
+
+
+def test_api_is_503_until_setup_even_for_a_blocked_address(fresh_app):
+    """Wrong setup codes block the address (429 at /setup), yet the API still says "set up first"."""
+    client = fresh_app.test_client()
+    client.get("/setup")
+    assert [post_setup(client, "wrong-code").status_code for _ in range(2)] == [403, 429]
+    for path in ("/api/v1/auth/login", "/api/v1/auth/token"):
+        response = client.post(path, json={"password": "a guess of twenty chars"})
+        assert response.status_code == 503 and response.get_json()["error"] == "unavailable"

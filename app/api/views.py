@@ -102,15 +102,23 @@ def session_status():
 
 @bp.post("/auth/logout")
 def logout():
-    """End the presented session and clear the cookie; 200 even with nothing to end."""
+    """End the presented session and clear the cookie; 200 even with nothing to end.
+
+    The cookie is cleared only for a request no cross-site form can send (JSON, or with an
+    Authorization header): a `text/plain` form from another site arrives without the
+    SameSite=Lax cookie, so it passes the JSON rule below, and must not sign the browser out.
+    """
     by_cookie = "Authorization" not in request.headers and web_session.cookie_name() in request.cookies
-    if by_cookie and request.mimetype != "application/json":
+    is_json = request.mimetype == "application/json"
+    if by_cookie and not is_json:
         abort(415, "A cookie-authenticated POST must be Content-Type: application/json.")
     presented = web_session.presented_token()
     if presented:
         login_service.logout(presented, client_ip(), request.user_agent.string)
     response = jsonify(message="Logged out successfully.")
-    return web_session.end_browser_session(response)
+    if is_json or "Authorization" in request.headers:
+        web_session.end_browser_session(response)
+    return response
 
 
 def _forward_answer(endpoint: str):

@@ -10,8 +10,9 @@ with `SET ... PX` so it never outlives the cache TTL.
 - `invalidate()` writes a short-lived tombstone instead of deleting, and `set` (a Lua
   script) refuses to overwrite it. This closes the cache-aside race in which a request that
   read the row just before a revoke writes it back just after.
-- `set` stamps the generation the same thread saw in its `get`, so a request that read the
-  database before a `clear()` cannot repopulate the cache after it.
+- `set` stamps the generation the same thread saw in its last `get` (every `set` until the
+  next `get`), so a request that read the database before a `clear()` cannot repopulate
+  the cache after it.
 - Redis errors never reach the request: see `app.cache.outage` (fallback to the database,
   one warning, and on recovery a generation bump that drops everything cached before the
   outage, because an invalidation may have been lost while Redis was away).
@@ -78,7 +79,10 @@ class RedisCache:
             return None
 
     def set(self, key: str, value: CachedSession, ttl: float) -> None:
-        generation, self._seen.generation = getattr(self._seen, "generation", None), None
+        # Kept until this thread's next get(): both writes of one validation (the read-through
+        # and the touch) carry the generation seen before the database was read, so a clear()
+        # between them (a password change) cannot let the second write cache a revoked session.
+        generation = getattr(self._seen, "generation", None)
         # After a get() that fell back to the database, do not write: the generation is unknown.
         if int(ttl * 1000) > 0 and generation is not _UNREACHED:
             self.outage.run(lambda: self._set(key, value, ttl, generation), None)

@@ -6,16 +6,25 @@ session token or CSRF value can never pass for one. The epoch is a tag of the st
 password hash (passed in by the limiter), so replacing the password (web or `gatehouse
 set-password`) retires every device at once. A new nonce is issued at every successful
 sign-in. The cookie's name and attributes are in app/web/cookies.py.
+
+Issued nonces are stored (`IssuedDevices`, as SHA-256, table `login_devices`) and only a
+stored one counts: a cookie signed with a leaked key (current or previous) but never issued
+names no device, so it cannot mint fresh counts outside the global budget.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
-from typing import Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Sequence
 
 from flask import Response, current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Engine
 
+from app.models import LoginDevice
 from app.web import cookies as web_cookies
 
 SALT = "gatehouse.device-cookie"
@@ -50,7 +59,33 @@ def cookie_name() -> str:
     return web_cookies.device_name(current_app.config["GATEHOUSE_COOKIE_SECURE"])
 
 
-def set_cookie(response: Response, cookies: DeviceCookies, epoch: str) -> None:
-    """A fresh device cookie for the password whose epoch is `epoch`."""
-    _nonce, value = cookies.issue(epoch)
+class IssuedDevices:
+    """The nonces Gatehouse issued, as SHA-256, for the cookie's lifetime (180 days)."""
+
+    def __init__(self, engine_getter: Callable[[], Engine]) -> None:
+        self._engine_getter = engine_getter
+
+    @staticmethod
+    def _hash(nonce: str) -> str:
+        return hashlib.sha256(nonce.encode()).hexdigest()
+
+    def remember(self, nonce: str, now: datetime) -> None:
+        with self._engine_getter().begin() as conn:
+            conn.execute(insert(LoginDevice.__table__).values(nonce_hash=self._hash(nonce), issued_at=now))
+
+    def known(self, nonce: str, now: datetime) -> bool:
+        oldest = now - timedelta(seconds=MAX_AGE)
+        with self._engine_getter().connect() as conn:
+            found = conn.scalar(select(LoginDevice.issued_at).where(LoginDevice.nonce_hash == self._hash(nonce)))
+        return found is not None and found > oldest
+
+    def prune(self, now: datetime) -> None:
+        with self._engine_getter().begin() as conn:
+            conn.execute(delete(LoginDevice.__table__).where(LoginDevice.issued_at <= now - timedelta(seconds=MAX_AGE)))
+
+
+def set_cookie(response: Response, cookies: DeviceCookies, issued: IssuedDevices, epoch: str) -> None:
+    """A fresh device cookie for the password whose epoch is `epoch`, its nonce stored."""
+    nonce, value = cookies.issue(epoch)
+    issued.remember(nonce, datetime.now(timezone.utc))
     web_cookies.set_device(response, value)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime, timezone
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -69,13 +70,15 @@ class Guard:
 
 class _State:
     def __init__(self, policy: Policy, limits: Limits, store: DatabaseStore, threads: int,
-                 cookies: devices.DeviceCookies, password_epoch: Callable[[], str | None],
+                 cookies: devices.DeviceCookies, issued: devices.IssuedDevices,
+                 password_epoch: Callable[[], str | None],
                  on_refused: Callable[[str | None, str | None], None] | None):
         self.policy = policy
         self.limits = limits  # in-process (LocalLimits) or shared (RedisLimits)
         self.store = store
         self.slots = CheckSlots(threads)  # per process: they bound this process's threads
         self.cookies = cookies
+        self.issued = issued  # nonces Gatehouse issued: only these are devices
         self.password_epoch = password_epoch
         self.on_refused = on_refused  # told of each attempt refused while blocked: (address, user agent)
         self.clock = time.time  # tests replace it to move time
@@ -95,7 +98,8 @@ class LoginLimiter:
         policy, store = Policy.from_config(app.config), DatabaseStore(lambda: db.engine)
         app.extensions["gatehouse.limiter"] = _State(
             policy, build_limits(app.config, policy, max_clients, store), store, app.config["GATEHOUSE_THREADS"],
-            devices.DeviceCookies(app.config["GATEHOUSE_SECRET_KEY"], previous), password_epoch, on_refused,
+            devices.DeviceCookies(app.config["GATEHOUSE_SECRET_KEY"], previous),
+            devices.IssuedDevices(lambda: db.engine), password_epoch, on_refused,
         )
         app.before_request(self._judge)
         app.after_request(self._issue_device)
@@ -124,6 +128,8 @@ class LoginLimiter:
         state = self.state
         ip_key = "ip:" + limit_key(client_ip())
         nonce = state.cookies.read(request.cookies.get(devices.cookie_name()), self._epoch(state))
+        if nonce and not state.issued.known(nonce, datetime.now(timezone.utc)):
+            nonce = None  # validly signed but never issued (a leaked key): no device
         try:
             attempt, wait = state.limits.judge(ip_key, f"device:{nonce}" if nonce else None, state.clock())
         except ServiceUnavailable:  # the shared store is away: refused like a full house
@@ -206,6 +212,7 @@ class LoginLimiter:
         """Background task: drop stored records that faded and failures out of the window."""
         policy = self.state.policy
         self.state.store.prune(now.timestamp(), policy.fade_seconds, policy.global_window)
+        self.state.issued.prune(now)
 
     def _release(self, _exc: BaseException | None) -> None:
         attempt = g.pop("login_attempt", None)
@@ -216,5 +223,5 @@ class LoginLimiter:
         if g.pop("issue_device", False):
             epoch = self._epoch(self.state)
             if epoch:
-                devices.set_cookie(response, self.state.cookies, epoch)
+                devices.set_cookie(response, self.state.cookies, self.state.issued, epoch)
         return response

@@ -58,7 +58,12 @@ class LocalLimits:
         self.policy = policy
         self.tracker = Tracker(policy, max_clients)
         self.store = store
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # the tracker: held only for in-memory work
+        # Reloading replaces the tracker with what the store holds. A settle that changed the
+        # tracker but had not saved yet when the reload read the store would be lost (the
+        # global budget overdrawn after start-up), so a reload (read + replace) and a
+        # settle (apply + save) never overlap; judges are not held, except before the first load.
+        self.reload_lock = threading.Lock()
         self.generation: str | None = None
         self.refreshed_at = float("-inf")
         self.pruned_at = float("-inf")
@@ -71,10 +76,11 @@ class LocalLimits:
         return attempt, wait
 
     def settle(self, attempt: Attempt, success: bool, now: float) -> int:
-        with self.lock:
-            self.tracker.unreserve(attempt)
-            changes, failure_at = self.tracker.settle(attempt, success, now)
-        self.store.save(changes, failure_at, self.policy.global_window)
+        with self.reload_lock:
+            with self.lock:
+                self.tracker.unreserve(attempt)
+                changes, failure_at = self.tracker.settle(attempt, success, now)
+            self.store.save(changes, failure_at, self.policy.global_window)
         record = changes.get(attempt.keys[0])
         return record.failures if record is not None else 0
 
@@ -88,32 +94,39 @@ class LocalLimits:
 
     def unblock(self, ip_key: str | None, now: float) -> Record | None:
         record, before = Record(exempt_until=now + self.policy.fade_seconds), None
-        if ip_key is None:
-            self.store.clear(None)
-        else:
-            before = self.store.get(ip_key)
-            self.store.save({ip_key: record}, None, self.policy.global_window)
-        generation = self.store.bump_generation()
-        with self.lock:
+        with self.reload_lock:
             if ip_key is None:
-                self.tracker.forget(None)
+                self.store.clear(None)
             else:
-                self.tracker.put(ip_key, record)
-            self.generation = generation
+                before = self.store.get(ip_key)
+                self.store.save({ip_key: record}, None, self.policy.global_window)
+            generation = self.store.bump_generation()
+            with self.lock:
+                if ip_key is None:
+                    self.tracker.forget(None)
+                else:
+                    self.tracker.put(ip_key, record)
+                self.generation = generation
         return before
+
+    def _due(self, now: float) -> bool:
+        return self.generation is None or now - self.refreshed_at >= REFRESH_SECONDS
 
     def _refresh(self, now: float) -> None:
         """Reload from the store at start and after another process changed it."""
-        if now - self.refreshed_at < REFRESH_SECONDS:
+        if not self._due(now):
             return
-        self.refreshed_at = now
-        policy = self.policy
-        if now - self.pruned_at >= policy.fade_seconds:  # rows memory dropped when they faded
-            self.pruned_at = now
-            self.store.prune(now, policy.fade_seconds, policy.global_window)
-        generation = self.store.generation()
-        if generation != self.generation:
-            records, failures = self.store.load(now, policy.fade_seconds, policy.global_window)
-            with self.lock:
-                self.tracker.load(records, failures)
-                self.generation = generation
+        with self.reload_lock:
+            if not self._due(now):  # another thread did it while this one waited
+                return
+            self.refreshed_at = now
+            policy = self.policy
+            if now - self.pruned_at >= policy.fade_seconds:  # rows memory dropped when they faded
+                self.pruned_at = now
+                self.store.prune(now, policy.fade_seconds, policy.global_window)
+            generation = self.store.generation()
+            if generation != self.generation:
+                records, failures = self.store.load(now, policy.fade_seconds, policy.global_window)
+                with self.lock:
+                    self.tracker.load(records, failures)
+                    self.generation = generation

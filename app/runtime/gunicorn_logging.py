@@ -2,7 +2,8 @@
 
 gunicorn.conf.py names `GatehouseLogger` as gunicorn's `logger_class`. With
 GATEHOUSE_LOG_FORMAT=json (the default) the server's lines and the access log become
-JSON objects; with `text` gunicorn keeps its usual lines. The access log carries the
+JSON objects; with `text` gunicorn keeps its usual lines, each escaped into one line (a
+decoded `%0A` in a path would otherwise start a forged line). The access log carries the
 method, the path without its query string, the status, size and time: never a header,
 cookie or form field.
 
@@ -27,7 +28,7 @@ import time
 
 from gunicorn.glogging import Logger
 
-from app.runtime.logs import JSONFormatter
+from app.runtime.logs import EscapingFormatter, JSONFormatter
 
 # Answers the proxy logs itself: not logged when they succeed (see the policy above).
 QUIET_WHEN_OK = frozenset({"/api/v1/auth/verify", "/api/v1/auth/forward-auth"})
@@ -89,6 +90,9 @@ class GatehouseLogger(Logger):
         super().setup(cfg)
         if os.environ.get("GATEHOUSE_LOG_FORMAT", "json") != "json":
             self.json_access = False
+            for handler in self.error_log.handlers + self.access_log.handlers:
+                if not isinstance(handler.formatter, EscapingFormatter):  # setup runs again on SIGHUP
+                    handler.setFormatter(EscapingFormatter(handler.formatter))
             return
         self.json_access = True
         for handler in self.error_log.handlers:

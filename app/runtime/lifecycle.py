@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import threading
+import time
 
 from flask import Flask, abort
 from sqlalchemy.exc import SQLAlchemyError
@@ -47,7 +48,9 @@ def start_serving(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
         try:
-            setup_service.ensure_code(app.config["GATEHOUSE_INSTANCE_DIR"])
+            # gunicorn.conf.py's on_starting notes when the master started; other servers: now.
+            started_at = float(os.environ.get("GATEHOUSE_STARTED_AT") or time.time())
+            setup_service.announce(app.config["GATEHOUSE_INSTANCE_DIR"], started_at)
             shared = state_is_shared(app.config)
             holder = lease.holder_id(per_process=shared)
             holding = lease.acquire(engine, holder)

@@ -1,6 +1,9 @@
 """Log set-up: one JSON object a line (default) or plain text, on stderr for journald.
 
 Callers log an event name and plain fields; never a password, token, cookie or setup code.
+Every handler writes one event a line: text lines go through `escape_line`, so a newline or
+other control character a client sent (a decoded `%0A` in a path) can never start a line of
+its own and forge an event for fail2ban (docs/security.md, "Logs").
 """
 
 from __future__ import annotations
@@ -12,6 +15,11 @@ from datetime import datetime, timezone
 
 # LogRecord attributes that are not fields of the event.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
+
+
+def escape_line(text: str) -> str:
+    """Backslash-escape control characters, non-ASCII and backslashes: one event, one line."""
+    return text.encode("unicode_escape").decode("ascii")
 
 
 def fields_of(record: logging.LogRecord) -> dict:
@@ -37,21 +45,38 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         extra = " ".join(f"{k}={v!r}" for k, v in fields_of(record).items())
         line = f"{self.formatTime(record)} {record.levelname} {record.name}: {record.getMessage()} {extra}".rstrip()
-        # One event, one line: escape anything a client could use to forge another line.
-        line = line.encode("unicode_escape").decode("ascii")
-        if record.exc_info:
+        if record.exc_info:  # the traceback too: its text can quote what a client sent
             line += "\n" + self.formatException(record.exc_info)
-        return line
+        return escape_line(line)
+
+
+class EscapingFormatter(logging.Formatter):
+    """Wraps another formatter (gunicorn's text lines) and escapes its output into one line."""
+
+    def __init__(self, inner: logging.Formatter | None) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        return escape_line(self.inner.format(record))
 
 
 def configure_logging(fmt: str) -> None:
-    """Attach one stderr handler to the `gatehouse` logger (idempotent)."""
+    """Attach one stderr handler to the `gatehouse` logger and one to the root (idempotent).
+
+    The root's handler (warnings and up) catches every other library's lines, Flask's own
+    included, so none of them falls back to Python's unescaped last-resort output.
+    """
     logger = logging.getLogger("gatehouse")
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    handler = next((h for h in logger.handlers if getattr(h, "gatehouse", False)), None)
-    if handler is None:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.gatehouse = True
-        logger.addHandler(handler)
-    handler.setFormatter(JSONFormatter() if fmt == "json" else TextFormatter())
+    root = logging.getLogger()
+    for target, level in ((logger, None), (root, logging.WARNING)):
+        handler = next((h for h in target.handlers if getattr(h, "gatehouse", False)), None)
+        if handler is None:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.gatehouse = True
+            target.addHandler(handler)
+        if level is not None:
+            handler.setLevel(level)
+        handler.setFormatter(JSONFormatter() if fmt == "json" else TextFormatter())

@@ -22,8 +22,15 @@ from app.services.user_agents import short_name
 
 BROWSER = "browser"
 API = "api"
-# last_seen_at is written at most this often per session, not on every request.
+# last_seen_at is written at most this often per session, not on every request: once a
+# minute, or a twentieth of the idle limit when that is shorter, so the idle clock counts
+# from the last use to within 5 % of the limit (1 minute idle: written every 3 s).
 TOUCH_INTERVAL = timedelta(seconds=60)
+TOUCH_FRACTION = 20
+
+
+def touch_interval(idle: timedelta) -> timedelta:
+    return min(TOUCH_INTERVAL, idle / TOUCH_FRACTION)
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,7 @@ def validate(token: str, now: datetime | None = None) -> CachedSession | None:
     if not _alive(cached, now, idle):
         cache.invalidate(key)
         return None
-    if cached.kind == BROWSER and now - cached.last_seen_at >= TOUCH_INTERVAL:
+    if cached.kind == BROWSER and now - cached.last_seen_at >= touch_interval(idle):
         cached = _touch(key, cached, now)
     return cached
 

@@ -19,21 +19,37 @@ def code_path(instance_dir: Path) -> Path:
     return instance_dir / CODE_FILE
 
 
-def ensure_code(instance_dir: Path) -> Path | None:
-    """While no password is set, make sure a setup code file exists and say where it is.
+def ensure_code(instance_dir: Path, replace_older_than: float | None = None) -> Path | None:
+    """While no password is set, make sure a setup code file exists and return its path.
 
-    Returns the file's path, or None once setup is done (the file is then removed).
-    An existing code is kept, so a restart does not invalidate the one just printed.
+    Returns None once setup is done (the file is then removed). At start-up
+    (`replace_older_than` = when the server started) a code written before then is replaced:
+    one left from an earlier run, or put there by another local user, is never trusted.
+    Within one run the code stays, so a restarted worker does not invalidate the one printed.
     """
     path = code_path(instance_dir)
     if master_password.is_set():
         path.unlink(missing_ok=True)
         return None
-    if not _read(path):
+    stale = replace_older_than is not None and _written_at(path) < replace_older_than
+    if stale or not _read(path):
         ensure_instance_dir(instance_dir)
         write_private_file(path, secrets.token_urlsafe(16) + "\n")
-    log.warning("setup required: open /setup and enter the code from %s", path, extra={"event": "setup_required"})
     return path
+
+
+def announce(instance_dir: Path, started_at: float) -> None:
+    """At start-up: a fresh code and one "setup required" line (not one per GET /setup)."""
+    path = ensure_code(instance_dir, replace_older_than=started_at)
+    if path is not None:
+        log.warning("setup required: open /setup and enter the code from %s", path, extra={"event": "setup_required"})
+
+
+def _written_at(path: Path) -> float:
+    try:
+        return path.lstat().st_mtime
+    except FileNotFoundError:
+        return float("inf")
 
 
 def _read(path: Path) -> str:

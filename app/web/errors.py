@@ -10,7 +10,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError, ServiceUnavailable
 
 from app.web.error_pages import describe
 
@@ -31,6 +31,10 @@ def wants_json() -> bool:
 def render_error(error: HTTPException):
     code = error.code or 500
     message = error.description if code != 500 else "Something went wrong on our side."
+    if isinstance(error, SecurityError):  # a Host outside TRUSTED_HOSTS: no URL can be built for it
+        message = "This host name is not served here."
+        if not wants_json():
+            return message + "\n", code, {"Content-Type": "text/plain; charset=utf-8"}
     if wants_json():
         response = jsonify(error=CODES.get(code, "error"), message=message)
     else:

@@ -11,6 +11,7 @@ from functools import wraps
 from typing import Any, Callable
 
 from flask import Flask, Response, current_app, g, redirect, request, url_for
+from flask import session as flask_session
 from werkzeug.http import parse_cookie
 
 from app.cache import CachedSession
@@ -106,6 +107,11 @@ def start_browser_session(response: Response, started: Any) -> Response:
     the signed token in the session cookie, kept as long as the session lives."""
     remaining = max(0, int((started.session.expires_at - utcnow()).total_seconds()))
     cookies.set_session(response, signer().sign(started.token), remaining)
+    # A new CSRF secret with the new session: a form token from before sign-in (one another
+    # user of this browser, or a page the attacker saw, may know) is worthless after it.
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")  # Flask-WTF's key in both
+    flask_session.pop(field, None)
+    g.pop(field, None)
     return response
 
 

@@ -118,3 +118,27 @@ def test_secure_cookies_use_the_host_prefix(make_app):
     assert response.status_code == 303
     header = next(h for h in response.headers.getlist("Set-Cookie") if "gatehouse_device=" in h)
     assert header.startswith("__Host-gatehouse_device=") and "Secure" in header
+
+
+PREVIOUS_KEY = "an-old-secret-key-that-leaked-0123456789"
+
+
+def test_only_issued_devices_count_even_with_a_leaked_previous_key(make_app):
+    """A cookie signed with the (leaked) previous key but never issued is no device; an issued one is."""
+    from app.ratelimit.devices import DeviceCookies
+    from app.services import master_password
+
+    app = make_app(GATEHOUSE_SECRET_KEY_PREVIOUS=PREVIOUS_KEY, GATEHOUSE_LOGIN_GLOBAL=(1, 3600))
+    with app.app_context():
+        master_password.set_first(PASSWORD)
+        epoch = master_password.epoch()
+    clock = with_clock(app)
+    admin = Browser(app)
+    assert admin.login(PASSWORD, ip="203.0.113.9").status_code == 303  # issued: stored (hashed)
+    admin.client.delete_cookie("gatehouse_session")
+    assert fail_from_many(app, 1, clock) is None  # the global budget (1) is spent
+    for n in range(3):  # forged "devices", each with a fresh nonce: all judged as strangers
+        forger = Browser(app)
+        forger.client.set_cookie("gatehouse_device", DeviceCookies(PREVIOUS_KEY).issue(epoch)[1])
+        assert forger.login(ip=f"198.51.100.{n}").status_code == 429
+    assert admin.login(PASSWORD, ip="203.0.113.9").status_code == 303  # the issued device still gets in

@@ -34,10 +34,13 @@ class Browser:
 
     def login(self, password: str = "wrong password, not it", ip: str = "198.51.100.7", xff: str | None = None):
         headers = {"X-Forwarded-For": xff} if xff else {}
-        return self.client.post(
+        response = self.client.post(
             "/login", data={"csrf_token": self.token, "password": password, "next": "/"},
             environ_base={"REMOTE_ADDR": ip}, headers=headers,
         )
+        if response.status_code == 303 and not response.location.endswith("/login/code"):
+            self.token = csrf_token(self.client, "/logout")  # signed in: the CSRF secret was rotated
+        return response
 
     def device_cookie(self):
         return self.client.get_cookie("gatehouse_device")
