@@ -2,6 +2,8 @@
 
 Everything is read when `create_app` runs, never at import time. A bad value raises
 `ConfigError` with one line naming the variable, which start-up prints and exits on.
+The instance folder's files are in instance_files.py, secret keys read from files (or
+systemd credentials) in secret_files.py.
 """
 
 from __future__ import annotations
@@ -9,19 +11,25 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import secrets
-import stat
 from pathlib import Path
-from typing import Any, Callable, Collection, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
+from app.config.errors import ConfigError
+from app.config.instance_files import (
+    check_folder, check_sqlite_file, create_private_file, ensure_instance_dir, load_or_create_secret,
+    read_private_file, sqlite_path, write_private_file,
+)
+from app.config.secret_files import read_secret_file, secrets_from_files
 from app.security.redirects import is_domain_name
 
+__all__ = [
+    "ConfigError", "PREFIX", "check_folder", "create_private_file", "ensure_instance_dir", "host_port",
+    "load_or_create_secret", "load_settings", "read_private_file", "read_secret_file", "sqlite_path",
+    "write_private_file",
+]
+
 PREFIX = "GATEHOUSE_"
-
-
-class ConfigError(Exception):
-    """A setting has a value Gatehouse cannot run with; the message names it."""
 
 
 def _int(low: int, high: int | None = None) -> Callable[[str], int]:
@@ -214,25 +222,6 @@ def _port_of(bind: str) -> int | None:
         return None
 
 
-# Instance files (docs/security.md, "Instance files"): the secret key, the SQLite database and the
-# setup code are readable by their owner only. A file another local user can read, or a
-# folder anyone can write to, is refused at start with one line that says how to fix it.
-
-def check_folder(path: Path) -> None:
-    """Refuse an instance folder every user can write to: they could swap our files."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        return
-    if mode & stat.S_IWOTH:
-        raise ConfigError(f"{path} is writable by every user: run `chmod 700 {path}`")
-
-
-def check_private(path: Path, mode: int) -> None:
-    if stat.S_IMODE(mode) & 0o077:
-        raise ConfigError(f"{path} is readable by other users: run `chmod 600 {path}`")
-
-
 def _check_forward_auth(settings: dict[str, Any]) -> None:
     """Public URL and cookie domain must fit each other and the Secure setting (docs/forward-auth.md)."""
     public_url, domain = settings["GATEHOUSE_PUBLIC_URL"], settings["GATEHOUSE_COOKIE_DOMAIN"]
@@ -245,137 +234,3 @@ def _check_forward_auth(settings: dict[str, Any]) -> None:
     host = urlsplit(public_url).hostname or ""
     if host != domain and not host.endswith("." + domain):
         raise ConfigError(f"GATEHOUSE_COOKIE_DOMAIN={domain!r} does not contain the host of GATEHOUSE_PUBLIC_URL ({host!r})")
-
-
-def ensure_instance_dir(path: Path) -> Path:
-    """Create the data folder readable by its owner only (an existing one must not be world-writable)."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    check_folder(path)
-    return path
-
-
-def write_private_file(path: Path, text: str) -> None:
-    """Replace `path` with a new file only its owner can read (mode 0600 from the first byte).
-
-    The text goes to a fresh file (O_EXCL, O_NOFOLLOW: never into a file or link someone
-    else left there) that is then renamed over `path`, so whatever was at `path` before,
-    a symbolic link included, is replaced rather than written through.
-    """
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def read_private_file(path: Path) -> str | None:
-    """The text of an owner-only file; None when there is none. Never follows a symbolic link."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:  # ELOOP: a symbolic link where our own file belongs
-        raise ConfigError(f"{path} cannot be opened ({exc.strerror}): remove it and start again") from None
-    with os.fdopen(fd, "r", encoding="utf-8", errors="replace") as handle:
-        check_private(path, os.fstat(handle.fileno()).st_mode)
-        return handle.read()
-
-
-def load_or_create_secret(path: Path) -> str:
-    """Return the generated secret key, creating it once (mode 0600) on first start."""
-    ensure_instance_dir(path.parent)
-    secret = (read_private_file(path) or "").strip()
-    if len(secret) < 32:
-        secret = secrets.token_urlsafe(48)
-        write_private_file(path, secret + "\n")
-    return secret
-
-
-# Secrets from files (docs/operations.md, "Secrets in files"): Docker's `_FILE` convention and
-# systemd's LoadCredential=, so the key never sits in the environment (`systemctl show`, /proc).
-SECRET_FILE_MAX_BYTES = 4096
-CREDENTIALS = {
-    "GATEHOUSE_SECRET_KEY": "gatehouse-secret-key",
-    "GATEHOUSE_SECRET_KEY_PREVIOUS": "gatehouse-secret-key-previous",
-}
-
-
-def secrets_from_files(environ: Mapping[str, str], skip: Collection[str] = ()) -> dict[str, str]:
-    """The secret keys given as files: `<NAME>_FILE`, else `$CREDENTIALS_DIRECTORY/<credential>`.
-
-    A key set in two places (the variable, its `_FILE`, a credential) is refused rather than
-    guessed between; names in `skip` (typed overrides) are left alone.
-    """
-    found: dict[str, str] = {}
-    for key, credential in CREDENTIALS.items():
-        if key in skip:
-            continue
-        sources = [f"{key}_FILE"] if environ.get(f"{key}_FILE") else []
-        credentials = environ.get("CREDENTIALS_DIRECTORY")
-        if credentials and (Path(credentials) / credential).exists():
-            sources.append(f"$CREDENTIALS_DIRECTORY/{credential}")
-        if len(sources) + bool(environ.get(key)) > 1:
-            named = ([key] if environ.get(key) else []) + sources
-            raise ConfigError(f"{key} is set in more than one place ({', '.join(named)}): keep one")
-        if sources:
-            path = Path(environ[f"{key}_FILE"]) if sources[0].endswith("_FILE") else Path(credentials) / credential
-            found[key] = read_secret_file(sources[0], path)
-    return found
-
-
-def read_secret_file(name: str, path: Path) -> str:
-    """The one line of text in `path`, checked like the variable; ConfigError names `name`, never the secret."""
-    where = f"{name} ({path})"
-    try:
-        with open(path, "rb") as handle:
-            mode = os.fstat(handle.fileno()).st_mode
-            if mode & 0o004:
-                raise ConfigError(f"{where} is readable by every user (mode {mode & 0o777:04o}): chmod o-rwx it")
-            raw = handle.read(SECRET_FILE_MAX_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"{where} cannot be read: {exc.strerror}") from None
-    try:
-        lines = raw.decode("utf-8").strip().splitlines()
-    except UnicodeDecodeError:
-        lines = []
-    if len(raw) > SECRET_FILE_MAX_BYTES or len(lines) != 1 or len(lines[0].strip()) < 32:
-        raise ConfigError(f"{where} is invalid: must hold one line of at least 32 characters")
-    return lines[0].strip()
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The file behind a SQLite URL (None for other databases and in-memory ones)."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database)
-
-
-def check_sqlite_file(url: str) -> None:
-    """Refuse a SQLite database file other users can read (nothing is created here)."""
-    path = sqlite_path(url)
-    if path is None:
-        return
-    try:
-        check_private(path, path.stat().st_mode)
-    except FileNotFoundError:  # created 0600 on first connect (app/database.py)
-        pass
-
-
-def create_private_file(path: Path) -> None:
-    """Create `path` empty and 0600 unless it exists; never through a symbolic link.
-
-    For the SQLite file, before SQLite makes it: SQLite honours the umask (0644 under the
-    usual 022) and its -wal and -shm files copy the database file's mode.
-    """
-    try:
-        os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
-    except (FileExistsError, FileNotFoundError):  # there already, or no folder: SQLite reports it
-        pass
