@@ -12,6 +12,7 @@ Recording never breaks the action it records: a database error is logged and swa
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -48,6 +49,7 @@ def record(kind: str, ip: str | None, user_agent: str | None, *, detail: str | N
         db.session.add(SignInEvent(at=utcnow(), kind=kind, ip=ip, user_agent=_cut(user_agent, 256),
                                    detail=_cut(detail, 100), session_id=session_id, count=1))
         db.session.commit()
+        _forget_summaries()
     except SQLAlchemyError as exc:
         db.session.rollback()
         log.error("could not record %s: %s", kind, type(exc).__name__, extra={"event": "activity_error"})
@@ -56,6 +58,7 @@ def record(kind: str, ip: str | None, user_agent: str | None, *, detail: str | N
 def note_blocked(ip: str | None, user_agent: str | None) -> None:
     """Count one attempt refused while blocked; writes the tally when a write is due."""
     now = utcnow().timestamp()
+    _forget_summaries()
     if _tally().add(ip, _cut(user_agent, 256), now):
         flush(now)
 
@@ -122,8 +125,32 @@ class Summary:
     blocked: int  # attempts refused while blocked since then
 
 
+SUMMARY_SECONDS = 10.0  # how long the home page may show a summary before asking again
+_SUMMARIES = "gatehouse.activity.summaries"
+
+
 def summary(current_session_id: int | None) -> Summary:
-    """What the home page says about earlier activity."""
+    """What the home page says about earlier activity.
+
+    Kept per session for `SUMMARY_SECONDS` (the home page is the page a signed-in admin
+    loads most, and these are its only queries besides the session's); an event this process
+    records clears them at once, one recorded by another process shows within that time.
+    """
+    cache = current_app.extensions.setdefault(_SUMMARIES, {})
+    found = cache.get(current_session_id)
+    if found is not None and time.monotonic() - found[0] < SUMMARY_SECONDS:
+        return found[1]
+    if len(cache) >= 1000:  # one entry per signed-in session: a handful; stay bounded anyway
+        cache.clear()
+    result = cache[current_session_id] = (time.monotonic(), _summary(current_session_id))
+    return result[1]
+
+
+def _forget_summaries() -> None:
+    current_app.extensions.pop(_SUMMARIES, None)
+
+
+def _summary(current_session_id: int | None) -> Summary:
     flush()
     row = db.session.scalars(
         select(SignInEvent)
@@ -133,13 +160,15 @@ def summary(current_session_id: int | None) -> Summary:
     ).first()
     since = [SignInEvent.at > row.at] if row is not None else []
 
-    def total(*kinds: str) -> int:
-        return db.session.scalar(select(func.coalesce(func.sum(SignInEvent.count), 0))
-                                 .where(SignInEvent.kind.in_(kinds), *since))
+    def total(*kinds: str):
+        return func.coalesce(func.sum(case((SignInEvent.kind.in_(kinds), SignInEvent.count), else_=0)), 0)
 
+    failed, blocked = db.session.execute(
+        select(total(*FAILED), total(BLOCKED)).where(SignInEvent.kind.in_((*FAILED, BLOCKED)), *since)
+    ).one()
     previous = None if row is None else Event(row.at, row.kind, LABELS[SIGNED_IN], row.ip,
                                               short_name(row.user_agent) if row.user_agent else None, row.detail, 1)
-    return Summary(previous, total(*FAILED), total(BLOCKED))
+    return Summary(previous, int(failed), int(blocked))
 
 
 def purge(now: datetime) -> int:
