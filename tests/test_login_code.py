@@ -168,3 +168,13 @@ def test_codes_turned_off_between_the_steps_sends_back_to_login(app, client, cod
     response = code_step(client, code_for(secret, clock.now))
     assert response.status_code == 303 and response.location == "/login" and not session_cookie(response)
     assert password_step(client).location == "/"  # the password alone signs in again
+
+
+def test_a_wrong_code_writes_one_failure_line_with_the_address(client, codes_on, caplog):
+    """One line per failed check for fail2ban (no second, address-less line from the code check)."""
+    secret, _recovery, clock = codes_on
+    password_step(client)
+    caplog.set_level("WARNING", logger="gatehouse.auth")
+    assert code_step(client, wrong_code(secret, clock.now)).status_code == 401
+    failed = [r for r in caplog.records if getattr(r, "event", None) == "login_failed"]
+    assert [(r.getMessage(), r.step) for r in failed] == [("login failed from 127.0.0.1", "code")]

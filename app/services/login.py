@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 
 from app.extensions import limiter
-from app.services import activity, login_sessions, master_password, two_factor
+from app.services import activity, failures, login_sessions, master_password, two_factor
 
 log = logging.getLogger("gatehouse.auth")
 
@@ -31,9 +31,7 @@ class Outcome:
 
 
 def _failed(ip: str | None, kind: str, step: str, user_agent: str | None = None) -> None:
-    # One line per failed check, the same message for password and code (the fail2ban filter).
-    log.warning("login failed from %s", ip, extra={"event": "login_failed", "client_ip": ip, "kind": kind, "step": step})
-    activity.record(activity.FAILED_PASSWORD if step == "password" else activity.FAILED_CODE, ip, user_agent)
+    failures.record(ip, step, user_agent=user_agent, kind=kind)
 
 
 def check_password(password: str, ip: str | None, kind: str, *, final: bool = True,

@@ -11,7 +11,6 @@ views keep them in the signed cookie session, with their issue time, for `CHALLE
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,9 +34,8 @@ from webauthn.helpers.structs import (
 
 from app.extensions import db, limiter
 from app.models import Passkey, utcnow
-from app.services import activity, master_password
+from app.services import activity, failures, master_password
 
-auth_log = logging.getLogger("gatehouse.auth")  # the failure line fail2ban reads (app/services/login.py)
 
 CHALLENGE_SECONDS = 120
 USER_HANDLE = b"gatehouse-admin"  # one user; the handle is not secret
@@ -191,17 +189,11 @@ def _check_size(credential: str) -> None:
 
 # --- the guarded checks of a request (reported to the login limiter, logged like a sign-in) ---
 
-def _failed(ip: str | None, user_agent: str | None, step: str) -> None:
-    auth_log.warning("login failed from %s", ip, extra={"event": "login_failed", "client_ip": ip, "step": step})
-    activity.record(activity.FAILED_PASSWORD if step == "password" else activity.FAILED_CODE, ip, user_agent,
-                    detail="passkey" if step == "passkey" else None)
-
-
 def password_for_registration(password: str, ip: str | None, user_agent: str | None = None) -> bool:
     """The current password before a passkey is added: a guarded check like any other."""
     if limiter.run_check(lambda: bool(password) and master_password.check(password)):
         return True
-    _failed(ip, user_agent, "password")
+    failures.record(ip, "password", user_agent=user_agent)
     return False
 
 
@@ -218,5 +210,5 @@ def sign_in_check(rp: RelyingParty, challenge: Challenge | None, credential: str
 
     if limiter.run_check(check):
         return found[0]
-    _failed(ip, user_agent, "passkey")
+    failures.record(ip, "passkey", user_agent=user_agent, detail="passkey")
     return None

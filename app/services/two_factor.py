@@ -22,10 +22,9 @@ from sqlalchemy import delete, or_, select, update
 from app.extensions import db, limiter, session_cache
 from app.models import TotpSecret, utcnow
 from app.security import totp
-from app.services import activity, login_sessions, master_password, recovery_codes
+from app.services import activity, failures, login_sessions, master_password, recovery_codes
 
 log = logging.getLogger("gatehouse.two_factor")
-auth_log = logging.getLogger("gatehouse.auth")  # the failure line fail2ban reads (app/services/login.py)
 
 clock = time.time  # tests replace it to move time (the limiter has its own)
 PENDING_LIFETIME = timedelta(minutes=15)  # enough to find the phone and scan; then begin again
@@ -62,11 +61,8 @@ def _guarded(check, ip: str | None = None, step: str = "code"):
     results = []
     limiter.run_check(lambda: results.append(check()) or bool(results[-1]))
     result = results[-1] if results else None
-    if not result:
-        auth_log.warning("login failed from %s", ip, extra={"event": "login_failed", "client_ip": ip, "step": step})
-        if ip is not None:  # a page's form (the sign-in's code step records its own failure)
-            activity.record(activity.FAILED_PASSWORD if step == "password" else activity.FAILED_CODE, ip, None,
-                            detail="two-factor page")
+    if not result and ip is not None:  # a page's form; the sign-in's code step records its own failure
+        failures.record(ip, step, detail="two-factor page")
     return result
 
 
