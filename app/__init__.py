@@ -107,9 +107,11 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     # Pages link their icons; this is for whatever asks the old fixed place (a redirect, no view).
     app.add_url_rule("/favicon.ico", "favicon", redirect_to="/static/img/favicon-32.png")
-    from app.api.fast_path import install
+    from app.api import fast_path
+    from app.ratelimit import shedding
 
-    install(app)  # forward-auth checks with a live session skip Flask's dispatch (docs/performance.md)
+    fast_path.install(app)  # forward-auth checks with a live session skip Flask's dispatch (docs/performance.md)
+    shedding.install(app)  # guesses no check slot is free for are refused before a thread runs
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -42,6 +42,17 @@ class DeviceCookies:
         nonce = secrets.token_urlsafe(16)
         return nonce, self._serializer.dumps({"n": nonce, "e": epoch})
 
+    def signed(self, value: str) -> bool:
+        """Whether `value` is an unexpired cookie signed with one of our keys, for any password
+        (a first look that needs no database; `read` decides whether it names a device)."""
+        if len(value) > MAX_LENGTH or not value.isascii():
+            return False
+        try:
+            self._serializer.loads(value, max_age=MAX_AGE)
+        except BadData:
+            return False
+        return True
+
     def read(self, value: str | None, epoch: str | None) -> str | None:
         """The nonce of a valid, unexpired cookie of the current password, else None."""
         if not value or not epoch or len(value) > MAX_LENGTH or not value.isascii():

@@ -68,6 +68,11 @@ class Guard:
     issues_device: bool = False  # a right secret here also sets a fresh device cookie
 
 
+def guard_of(view) -> Guard | None:
+    """What `LoginLimiter.guarded` declared on a view function, or None for an unguarded one."""
+    return getattr(view, _GUARD, None)
+
+
 class _State:
     def __init__(self, policy: Policy, limits: Limits, store: DatabaseStore, threads: int,
                  cookies: devices.DeviceCookies, issued: devices.IssuedDevices,
@@ -122,7 +127,7 @@ class LoginLimiter:
     def _judge(self) -> None:
         if request.method != "POST":
             return
-        guard = getattr(current_app.view_functions.get(request.endpoint), _GUARD, None)
+        guard = guard_of(current_app.view_functions.get(request.endpoint))
         if guard is None:
             return
         state = self.state

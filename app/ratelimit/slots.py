@@ -27,8 +27,11 @@ class ChecksBusy(ServiceUnavailable):
 class CheckSlots:
     def __init__(self, threads: int) -> None:
         self.total = max(1, threads - 1)
+        self.untrusted_total = max(1, self.total // 2)
         self._any = threading.BoundedSemaphore(self.total)
-        self._untrusted = threading.BoundedSemaphore(max(1, self.total // 2))
+        self._untrusted = threading.BoundedSemaphore(self.untrusted_total)
+        self._counting = threading.Lock()
+        self._held = {True: 0, False: 0}  # slots held now, by trusted and by untrusted checks
 
     def acquire(self, trusted: bool, wait: float | None = None) -> bool:
         wait = (WAIT if trusted else 0.0) if wait is None else wait
@@ -36,12 +39,22 @@ class CheckSlots:
         if not trusted and not self._untrusted.acquire(timeout=wait):
             return False
         if self._any.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            with self._counting:
+                self._held[trusted] += 1
             return True
         if not trusted:
             self._untrusted.release()
         return False
 
     def release(self, trusted: bool) -> None:
+        with self._counting:
+            self._held[trusted] -= 1
         self._any.release()
         if not trusted:
             self._untrusted.release()
+
+    def untrusted_refused(self) -> bool:
+        """Whether a check without a trusted device would find no slot at this moment (a
+        glance, no wait, nothing taken): app/ratelimit/shedding.py refuses such attempts early."""
+        held = self._held
+        return held[False] >= self.untrusted_total or held[True] + held[False] >= self.total

@@ -19,10 +19,17 @@ no such setting and no library adds one to it.
 
 Idle connections before their first byte, and kept-alive ones between requests, wait in
 the poller as before (gunicorn's `keepalive`, 5 s). docs/security.md, "Headers and limits".
+
+3. Once a request is whole, the WSGI app may answer it from the main loop instead: if it has
+   an `answer_early(request bytes)` that returns a response, that is sent and the connection
+   kept alive, and no thread runs (app/ratelimit/shedding.py: guesses that would only be
+   refused 503 cost the worker tens of microseconds, not a thread and a millisecond).
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import re
 import selectors
 import socket
@@ -37,6 +44,7 @@ _HEAD_END = re.compile(rb"\r?\n\r?\n")
 _LENGTH = re.compile(rb"^content-length[ \t]*:[ \t]*(\d+)[ \t]*\r?$", re.I | re.M)
 _CHUNKED = re.compile(rb"^transfer-encoding[ \t]*:.*chunked", re.I | re.M)
 _LAST_CHUNK = re.compile(rb"(?:^|\r\n)0+(?:;[^\r\n]*)?\r\n(?:[^\r\n]+\r\n)*\r\n$")
+EARLY_HOLD = 1.0  # an early answer (a refusal with Retry-After: 1) goes out this much later
 TIMEOUT_RESPONSE = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
 
 
@@ -80,9 +88,19 @@ class ReadDeadlineWorker(ThreadWorker):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.reading: dict = {}  # connection -> deadline, while the main loop buffers its request
+        self.answer_early = None
+        self.held: list = []  # heap of (send at, order, connection, early answer)
+        self.held_order = itertools.count()
+        # Read once: gunicorn's Config looks each setting up anew, on every request of the main loop.
+        self.plain_http = not self.cfg.is_ssl
+        self.keepalive = self.cfg.keepalive
+
+    def run(self) -> None:
+        self.answer_early = getattr(self.wsgi, "answer_early", None)  # the app is loaded by now
+        super().run()
 
     def enqueue_req(self, conn) -> None:
-        if self.cfg.is_ssl or conn.is_http2:  # not plain HTTP/1: stock behaviour
+        if not self.plain_http or conn.is_http2:  # not plain HTTP/1: stock behaviour
             return super().enqueue_req(conn)
         if not hasattr(conn, "buffered"):
             conn.buffered = b""
@@ -90,26 +108,77 @@ class ReadDeadlineWorker(ThreadWorker):
             conn.buffered += conn.parser.unreader.take_buffered()
         self.reading[conn] = time.monotonic() + READ_TIMEOUT
         if request_complete(conn.buffered):
-            return self._dispatch(conn)
+            return self._complete(conn, registered=False)
         conn.sock.setblocking(False)
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
 
     def _on_readable(self, conn, _sock) -> None:
+        """More of a request arrived; it stays registered until the request is whole."""
         try:
             data = conn.sock.recv(BUFFER_LIMIT)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
             data = b""
-        self.poller.unregister(conn.sock)
         if not data:  # the client went away
+            self.poller.unregister(conn.sock)
             self._drop(conn)
             return
         conn.buffered += data
         if request_complete(conn.buffered):
-            self._dispatch(conn)
-        else:
-            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+            self._complete(conn, registered=True)
+
+    def _complete(self, conn, registered: bool) -> None:
+        """A whole request: the app's early answer if it has one (sent after `EARLY_HOLD`),
+        else a thread runs it."""
+        answer = self._early_answer(conn.buffered)
+        if registered:
+            self.poller.unregister(conn.sock)
+        if answer is None:
+            return self._dispatch(conn)
+        self.reading.pop(conn)
+        conn.buffered = b""
+        heapq.heappush(self.held, (time.monotonic() + EARLY_HOLD, next(self.held_order), conn, answer))
+
+    def wait_for_and_dispatch_events(self, timeout: float) -> None:
+        if self.held:  # wake up for the next held answer
+            timeout = min(timeout, max(0.0, self.held[0][0] - time.monotonic()))
+        super().wait_for_and_dispatch_events(timeout)
+        now = time.monotonic()
+        while self.held and self.held[0][0] <= now:
+            self._send_held(*heapq.heappop(self.held)[2:])
+
+    def _send_held(self, conn, answer: bytes) -> None:
+        try:
+            conn.sock.setblocking(False)
+            sent = conn.sock.send(answer)  # a few KiB into an idle socket's buffer: all of it
+        except OSError:
+            sent = 0
+        if sent != len(answer):
+            self.nr_conns -= 1
+            conn.close()
+            return
+        # Kept alive as gunicorn keeps a connection after a response; its next request is read here.
+        conn.timeout = time.monotonic() + self.keepalive
+        self.keepalived_conns.append(conn)
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_kept_readable, conn))
+
+    def _on_kept_readable(self, conn, sock) -> None:
+        """The next request on a connection kept alive after an early answer."""
+        self.keepalived_conns.remove(conn)
+        self.reading[conn] = time.monotonic() + READ_TIMEOUT
+        self.poller.modify(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+        self._on_readable(conn, sock)
+
+    def _early_answer(self, data: bytes) -> bytes | None:
+        if (self.answer_early is None or not self.alive or not self.keepalive
+                or len(self.keepalived_conns) >= self.max_keepalived):  # where gunicorn would close: it answers
+            return None
+        try:
+            return self.answer_early(data)
+        except Exception:  # never let it stop the main loop: the app answers instead
+            self.log.exception("early answer failed; the request goes to the app")
+            return None
 
     def _dispatch(self, conn) -> None:
         deadline = self.reading.pop(conn)

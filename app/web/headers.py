@@ -19,6 +19,7 @@ CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 
 # Pages whose form may be redirected to a guarded tool on another host (`rd`): their
 # form-action lists exactly the hosts a return address may name (docs/forward-auth.md).
 RETURNING_FORMS = {"auth.login"}
+EXTENSION = "gatehouse.headers"
 
 
 def returning_form_csp(response: Response) -> Response:
@@ -55,21 +56,31 @@ class SecurityHeaders:
         self.static = security_headers(secure, static=True)
         self.names = frozenset(name.lower() for name, _ in self.dynamic)
 
+    def apply(self, headers: list[tuple[str, str]], static: bool = False) -> list[tuple[str, str]]:
+        """A response's headers as sent: ours added, a view's own of the same name replaced."""
+        added, names = (self.static if static else self.dynamic), self.names
+        kept = [h for h in headers if h[0].lower() not in names]
+        if static:  # keep the static file's own Cache-Control
+            kept += [h for h in headers if h[0].lower() == "cache-control"]
+        if not any(h[0].lower() == "content-security-policy" for h in kept):
+            kept.append(("Content-Security-Policy", CSP))
+        return kept + added
+
     def __call__(self, environ, start_response):
         static = environ.get("PATH_INFO", "").startswith(self.static_prefix)
-        added, names = (self.static if static else self.dynamic), self.names
 
         def start(status, headers, exc_info=None):
-            kept = [h for h in headers if h[0].lower() not in names]
-            if static:  # keep the static file's own Cache-Control
-                kept += [h for h in headers if h[0].lower() == "cache-control"]
-            if not any(h[0].lower() == "content-security-policy" for h in kept):
-                kept.append(("Content-Security-Policy", CSP))
-            return start_response(status, kept + added, exc_info)
+            return start_response(status, self.apply(headers, static), exc_info)
 
         return self.wsgi_app(environ, start)
 
 
 def register(app: Flask) -> None:
     app.after_request(returning_form_csp)
-    app.wsgi_app = SecurityHeaders(app.wsgi_app, app.config["GATEHOUSE_COOKIE_SECURE"], app.static_url_path or "/static")
+    app.wsgi_app = app.extensions[EXTENSION] = SecurityHeaders(
+        app.wsgi_app, app.config["GATEHOUSE_COOKIE_SECURE"], app.static_url_path or "/static")
+
+
+def of(app: Flask) -> SecurityHeaders:
+    """The app's header wrapper, for answers written without it (app/ratelimit/shedding.py)."""
+    return app.extensions[EXTENSION]
