@@ -36,7 +36,7 @@ $(VENV)/.installed-bench: $(VENV)/.installed-test
 
 # Benchmarks and the soak: never part of `make test` (timings on shared machines are noisy).
 # stack_vs_bare: Gatehouse as shipped against a bare Flask app and Flask-Login, ratios with targets
-# (docs/performance.md); `make profile`: pyinstrument's call tree of /verify and / in process.
+# (docs/performance.md); `make profile`: pyinstrument's call tree of /verify, / and /login in process.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 bench: $(VENV)/.installed-bench
 	@command -v wrk >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk)

@@ -5,7 +5,7 @@ turns, and timed with `time.process_time()` (CPU of this process: other programs
 shared machine count less than in wall time). Gatehouse is signed in through its own
 forms (test client), so nothing here depends on its internal modules. Each row prints the
 bare route's CPU over Gatehouse's: >= 1.0 means Gatehouse's route costs no more than the
-bare one. `--profile` prints pyinstrument's call tree for `/api/v1/auth/verify` and `/`
+bare one. `--profile` prints pyinstrument's call tree for `/api/v1/auth/verify`, `/` and `GET /login`
 (`pip install -e '.[bench]'`).
 """
 
@@ -120,9 +120,9 @@ def cpu_rows(requests: int = 2000, rounds: int = 5, profile: bool = False) -> No
                 verdict = f"target bare/Gatehouse >= {target:.1f}: {'PASS' if ratio >= target else 'MISS'}"
             print(f"  {name}: {g_us:.0f} vs {b_us:.0f} us, bare/Gatehouse {ratio:.2f}  {verdict}")
         if profile:
-            for path in ("/api/v1/auth/verify", "/"):
-                print(f"\npyinstrument, {path} with a session cookie, {requests} requests:")
-                run_profile(caller(app, path, credentials["cookie"]), requests)
+            for path, credential in (("/api/v1/auth/verify", "cookie"), ("/", "cookie"), ("/login", "none")):
+                print(f"\npyinstrument, {path} ({credential} credential), {requests} requests:")
+                run_profile(caller(app, path, credentials[credential]), requests)
 
 
 def run_profile(call, requests: int) -> None:
@@ -139,7 +139,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--profile", action="store_true", help="print pyinstrument's call tree for /verify and /")
+    parser.add_argument("--profile", action="store_true", help="print pyinstrument's call tree for /verify, / and /login")
     args = parser.parse_args()
     cpu_rows(args.requests, args.rounds, args.profile)
 

@@ -21,6 +21,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from app.ratelimit.extension import FLOOD_REFUSALS  # noqa: E402
 from tests.support import chrome  # noqa: E402
 from tests.e2e.server import Server  # noqa: E402
 
@@ -119,6 +120,11 @@ def walk(driver, server: Server, camera: Camera) -> None:
         time.sleep(1.2)
     fill(driver, {"password": PASSWORD})  # the third failure blocked this address
     camera.shoot("login-429-blocked")
+    for _ in range(FLOOD_REFUSALS):  # refused in a flood's numbers: the worker now refuses early
+        requests.post(url + "/api/v1/auth/token", json={"password": PASSWORD}, timeout=30)
+    driver.get(url + "/login")
+    fill(driver, {"password": PASSWORD})
+    camera.shoot("error-429-early")
 
 
 def secure_over_http(driver, server: Server, camera: Camera) -> None:

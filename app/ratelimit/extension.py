@@ -60,12 +60,23 @@ if TYPE_CHECKING:
 log = logging.getLogger("gatehouse.ratelimit")
 
 MAX_CLIENTS = 10_000
+# A flood, not a person retrying: this many refusals within REFUSALS_WINDOW seconds, and for
+# REFUSING_SECONDS after the last of them guesses are judged early (app/ratelimit/shedding.py).
+FLOOD_REFUSALS = 20
+REFUSALS_WINDOW = 10.0
+REFUSING_SECONDS = 60.0
 _GUARD = "gatehouse_guard"  # the attribute `guarded` puts on a view function
 
 
 @dataclass(frozen=True)
 class Guard:
     issues_device: bool = False  # a right secret here also sets a fresh device cookie
+
+
+def too_many(wait: int) -> TooManyRequests:
+    """The 429 for a client held back `wait` seconds."""
+    unit = "second" if wait == 1 else "seconds"
+    return TooManyRequests(f"Too many failed attempts; try again in {wait} {unit}.", retry_after=wait)
 
 
 def guard_of(view) -> Guard | None:
@@ -87,6 +98,17 @@ class _State:
         self.password_epoch = password_epoch
         self.on_refused = on_refused  # told of each attempt refused while blocked: (address, user agent)
         self.clock = time.time  # tests replace it to move time
+        self.refusing_until = 0.0  # time.monotonic(): until then guesses are judged early (`verdict`)
+        self.refusals = (0.0, 0)  # (window start, refusals in it): approximate across threads, on purpose
+
+    def count_refusal(self) -> None:
+        now = time.monotonic()
+        start, count = self.refusals
+        if now - start > REFUSALS_WINDOW:
+            start, count = now, 0
+        self.refusals = (start, count + 1)
+        if count + 1 >= FLOOD_REFUSALS:
+            self.refusing_until = now + REFUSING_SECONDS
 
 
 class LoginLimiter:
@@ -131,23 +153,36 @@ class LoginLimiter:
         if guard is None:
             return
         state = self.state
-        ip_key = "ip:" + limit_key(client_ip())
         nonce = state.cookies.read(request.cookies.get(devices.cookie_name()), self._epoch(state))
         if nonce and not state.issued.known(nonce, datetime.now(timezone.utc)):
             nonce = None  # validly signed but never issued (a leaked key): no device
         try:
-            attempt, wait = state.limits.judge(ip_key, f"device:{nonce}" if nonce else None, state.clock())
+            attempt, wait = self.verdict(state, client_ip(), nonce, request.user_agent.string)
         except ServiceUnavailable:  # the shared store is away: refused like a full house
             metrics.LOGIN_BUSY.inc()
             raise
         if wait:
-            metrics.LOGIN_BLOCKED.inc()
-            if state.on_refused is not None:  # the sign-in activity: it must stay cheap (it batches)
-                state.on_refused(client_ip(), request.user_agent.string)
-            unit = "second" if wait == 1 else "seconds"
-            raise TooManyRequests(f"Too many failed attempts; try again in {wait} {unit}.", retry_after=wait)
+            raise too_many(wait)
         g.login_attempt = attempt
         g.login_guard = guard
+
+    @staticmethod
+    def verdict(state: _State, ip: str | None, nonce: str | None, user_agent: str | None) -> tuple[Attempt, int]:
+        """The judgement of one attempt (in an app context): (attempt, Retry-After or 0).
+
+        A refusal is counted and told to `on_refused` (the sign-in activity, which batches); many
+        of them (`FLOOD_REFUSALS`) and guesses are judged before a thread runs them for a while
+        (app/ratelimit/shedding.py), where a person who retries too soon still gets the
+        sign-in form from the app. Otherwise the client's one check in flight is reserved.
+        :raise ServiceUnavailable: the shared store is away.
+        """
+        attempt, wait = state.limits.judge("ip:" + limit_key(ip), f"device:{nonce}" if nonce else None, state.clock())
+        if wait:
+            metrics.LOGIN_BLOCKED.inc()
+            state.count_refusal()
+            if state.on_refused is not None:
+                state.on_refused(ip, user_agent)
+        return attempt, wait
 
     def run_check(self, check: Callable[[], bool], *, final: bool = True) -> bool:
         """Run this request's secret check inside a check slot and report its outcome.

@@ -21,9 +21,10 @@ Idle connections before their first byte, and kept-alive ones between requests, 
 the poller as before (gunicorn's `keepalive`, 5 s). docs/security.md, "Headers and limits".
 
 3. Once a request is whole, the WSGI app may answer it from the main loop instead: if it has
-   an `answer_early(request bytes)` that returns a response, that is sent and the connection
-   kept alive, and no thread runs (app/ratelimit/shedding.py: guesses that would only be
-   refused 503 cost the worker tens of microseconds, not a thread and a millisecond).
+   an `answer_early(request bytes, peer)` that returns a response, that is sent `EARLY_HOLD`
+   later and the connection kept alive, and no thread runs (app/ratelimit/shedding.py: a
+   guess the app would only refuse costs the worker tens of microseconds, not a thread and
+   a millisecond, and a client that waits for each answer sends one a second).
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ class ReadDeadlineWorker(ThreadWorker):
     def _complete(self, conn, registered: bool) -> None:
         """A whole request: the app's early answer if it has one (sent after `EARLY_HOLD`),
         else a thread runs it."""
-        answer = self._early_answer(conn.buffered)
+        answer = self._early_answer(conn.buffered, conn.client)
         if registered:
             self.poller.unregister(conn.sock)
         if answer is None:
@@ -170,12 +171,12 @@ class ReadDeadlineWorker(ThreadWorker):
         self.poller.modify(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
         self._on_readable(conn, sock)
 
-    def _early_answer(self, data: bytes) -> bytes | None:
+    def _early_answer(self, data: bytes, client) -> bytes | None:
         if (self.answer_early is None or not self.alive or not self.keepalive
                 or len(self.keepalived_conns) >= self.max_keepalived):  # where gunicorn would close: it answers
             return None
         try:
-            return self.answer_early(data)
+            return self.answer_early(data, client)
         except Exception:  # never let it stop the main loop: the app answers instead
             self.log.exception("early answer failed; the request goes to the app")
             return None

@@ -38,6 +38,8 @@ WORDS = {
           "The error has been logged. Try again; if it keeps happening, the server's log says more.", RELOAD),
     503: ("Not available just now", "Gatehouse cannot answer this just now. Try again in a moment.", RELOAD),
 }
+UNBLOCK_HINT = Markup("Locked yourself out? On the server, <code>gatehouse unblock</code> with this "
+                      "address lifts its block now (<code>--all</code>: every block).")
 # CSRF tokens do not expire by time (WTF_CSRF_TIME_LIMIT=None): a failure means the cookie
 # that holds the form's secret did not come back, or the secret key changed.
 CSRF = ("This form has expired",
@@ -70,6 +72,8 @@ def describe(error: HTTPException) -> ErrorPage:
     elif own and code != 500:
         message = own
     page = ErrorPage(code, title, message, action, _href(action))
+    if code == 429 and (retry_seconds(error) or 0) >= 60:  # a block, not a short backoff: how to lift it
+        page.hint = UNBLOCK_HINT
     if isinstance(error, CSRFError) and secure_cookies_over_http():
         page.title, page.message = NEEDS_HTTPS
         page.action_text, page.action_href = "Open it over HTTPS", _https(page.action_href)

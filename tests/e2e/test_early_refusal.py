@@ -12,6 +12,7 @@ import time
 
 import requests
 
+from app.ratelimit.extension import FLOOD_REFUSALS
 from tests.conftest import CSRF_RE, PASSWORD
 from tests.e2e.server import Server
 
@@ -64,3 +65,33 @@ def test_a_guess_finding_no_slot_is_refused_before_a_thread_and_the_admin_still_
               if line.startswith("{") and '"gunicorn.access"' in line]
     assert [a["message"] for a in access if "token" in a["message"]] == []  # the app would have logged it
     assert any(a["message"] == "POST /login 401" for a in access)
+
+
+def test_while_guesses_are_refused_a_blocked_address_is_refused_early_with_the_limiters_wait(tmp_path):
+    server = Server(tmp_path / "instance", GATEHOUSE_TRUSTED_PROXIES="127.0.0.1", GATEHOUSE_LOGIN_BAN="2/900")
+    server.prepare(PASSWORD)
+    server.start()
+    try:
+        assert guess(server.url, "203.0.113.5").status_code == 401
+        time.sleep(0.6)  # past the first backoff
+        assert guess(server.url, "203.0.113.5").status_code == 401  # second failure: a 900 s ban
+        for _ in range(FLOOD_REFUSALS):  # refused by the app in a flood's numbers: guesses are judged early now
+            assert guess(server.url, "203.0.113.5").status_code == 429
+
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        started = time.monotonic()
+        connection.request("POST", "/api/v1/auth/token", body=json.dumps({"password": PASSWORD}),
+                           headers={"Content-Type": "application/json", "X-Forwarded-For": "203.0.113.5"})
+        refused = connection.getresponse()
+        body, waited = refused.read(), time.monotonic() - started
+        assert refused.status == 429 and 890 <= int(refused.getheader("Retry-After")) <= 900
+        assert json.loads(body)["error"] == "rate_limited" and waited >= 0.9
+        assert guess(server.url, "203.0.113.6").status_code == 401  # another address: the app checks it
+        time.sleep(0.2)
+    finally:
+        server.stop()
+    access = [json.loads(line) for line in server.output().splitlines()
+              if line.startswith("{") and '"gunicorn.access"' in line]
+    assert [a["message"] for a in access if "token" in a["message"]] == []  # the app would have logged it
+    assert [a["status"] for a in access if a["path"] == "/login" and a["method"] == "POST"] == [
+        401, 401, *[429] * FLOOD_REFUSALS, 401]

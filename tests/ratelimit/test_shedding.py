@@ -5,12 +5,17 @@ tests/e2e/test_early_refusal.py."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import time
 
 import pytest
 
+from app.extensions import limiter
+from app.ratelimit.extension import FLOOD_REFUSALS
+from app.services import activity, master_password
 from tests.conftest import PASSWORD
-from tests.support.ratelimit import Browser
+from tests.support.ratelimit import Browser, with_clock
 
 pytestmark = pytest.mark.limiter_stores("memory")  # slots are per process whatever the store
 
@@ -141,3 +146,98 @@ def test_refusals_are_counted_and_summed_up_in_one_line_a_minute(busy, caplog, m
     assert metrics.LOGIN_BUSY._value.get() - before == 4
     [line] = caplog.records
     assert line.event == "login_busy" and line.count == 4 and "refused 4 sign-in attempts" in line.getMessage()
+
+
+# While guesses are being refused: the limiter's own verdict, early. Both stores (the verdict
+# is the store's), so these tests run on memory and Redis.
+
+BLOCKED_IP, OTHER_IP = "198.51.100.7", "198.51.100.8"
+
+
+def limiter_app(make_app, **settings):
+    """An app on this test's limiter store, its password set, its clock held (returned too)."""
+    app = make_app(**settings)
+    clock = with_clock(app)
+    with app.app_context():
+        master_password.set_first(PASSWORD)
+    return app, clock
+
+
+def refusing(app, ip: str = BLOCKED_IP):
+    """A wrong guess from `ip`, then refused ones (its backoff) in flood numbers: guesses are judged early now."""
+    browser = Browser(app)
+    assert browser.login(ip=ip).status_code == 401
+    for _ in range(FLOOD_REFUSALS):
+        assert browser.login(ip=ip).status_code == 429
+    return browser
+
+
+@pytest.mark.limiter_stores("memory", "redis")
+def test_a_blocked_address_gets_the_apps_429_early_and_others_go_on(make_app):
+    app, _clock = limiter_app(make_app)
+    refusing(app)
+    status, headers, body = split(app.answer_early(raw(), (BLOCKED_IP, 40000)))
+    assert status.startswith("HTTP/1.1 429") and headers["Retry-After"] == "1"
+    assert "Too many attempts" in body.decode() and headers["X-Frame-Options"] == "DENY"
+    assert app.answer_early(raw(), (OTHER_IP, 40000)) is None  # not blocked: the app checks it
+    browser = Browser(app)
+    assert browser.login(ip=OTHER_IP).status_code == 401  # its early judgement left no reservation behind
+
+
+@pytest.mark.limiter_stores("memory", "redis")
+def test_a_person_retrying_too_soon_still_gets_the_form_from_the_app(make_app):
+    app, _clock = limiter_app(make_app)
+    browser = Browser(app)
+    assert browser.login(ip=BLOCKED_IP).status_code == 401
+    for _ in range(FLOOD_REFUSALS - 1):  # refusals, but not a flood's numbers
+        assert browser.login(ip=BLOCKED_IP).status_code == 429
+    assert app.answer_early(raw(), (BLOCKED_IP, 40000)) is None
+    assert 'name="password"' in browser.login(ip=BLOCKED_IP).get_data(as_text=True)
+
+
+@pytest.mark.limiter_stores("memory", "redis")
+def test_a_spent_global_budget_refuses_early_but_not_an_address_the_admin_unblocked(make_app):
+    app, _clock = limiter_app(make_app, GATEHOUSE_LOGIN_GLOBAL=(1, 3600))
+    assert Browser(app).login(ip=BLOCKED_IP).status_code == 401  # the budget's one failure
+    for n in range(FLOOD_REFUSALS):
+        assert Browser(app).login(ip=f"198.51.100.{100 + n}").status_code == 429  # refused: budget spent
+    status, headers, _body = split(app.answer_early(raw(), ("203.0.113.9", 40000)))
+    assert status.startswith("HTTP/1.1 429") and int(headers["Retry-After"]) > 3000
+    with app.app_context():
+        limiter.unblock("203.0.113.9")  # `gatehouse unblock`: exempt from the budget
+    assert app.answer_early(raw(), ("203.0.113.9", 40000)) is None
+    assert Browser(app).login(PASSWORD, ip="203.0.113.9").status_code == 303
+
+
+@pytest.mark.limiter_stores("memory", "redis")
+def test_the_api_gets_json_and_the_address_behind_a_trusted_proxy_counts(make_app):
+    app, _clock = limiter_app(make_app, GATEHOUSE_TRUSTED_PROXIES=(ipaddress.ip_network("127.0.0.1/32"),))
+    refusing(app)  # as the test client's peer, 198.51.100.7 (not a proxy)
+    token = raw("/api/v1/auth/token", b'{"password": "guess"}', headers={"X-Forwarded-For": BLOCKED_IP})
+    status, headers, body = split(app.answer_early(token, ("127.0.0.1", 40000)))
+    assert status.startswith("HTTP/1.1 429") and json.loads(body)["error"] == "rate_limited"
+    forged = raw("/api/v1/auth/token", b'{"password": "guess"}', headers={"X-Forwarded-For": OTHER_IP})
+    assert app.answer_early(forged, ("127.0.0.1", 40000)) is None
+    assert app.answer_early(forged, (BLOCKED_IP, 40000)) is not None  # from an untrusted peer the header is ignored
+
+
+@pytest.mark.limiter_stores("memory")
+def test_early_refusals_are_in_the_sign_in_activity(make_app):
+    app, _clock = limiter_app(make_app)
+    refusing(app)
+    app.answer_early(raw(headers={"User-Agent": "flooder/1.0"}), (BLOCKED_IP, 40000))
+    with app.app_context():
+        activity.flush(time.time() + 3600)
+        refused = [e for e in activity.recent() if e.kind == activity.BLOCKED]
+    assert sum(e.count for e in refused) == FLOOD_REFUSALS + 1  # the app's refusals and the early one
+
+
+@pytest.mark.limiter_stores("memory")
+def test_a_long_block_says_how_the_admin_lifts_it(make_app):
+    app, clock = limiter_app(make_app, GATEHOUSE_LOGIN_BAN=(2, 900))
+    browser = refusing(app)
+    clock.advance(5)
+    assert browser.login(ip=BLOCKED_IP).status_code == 401  # the second failure: 900 s
+    _status, headers, body = split(app.answer_early(raw(), (BLOCKED_IP, 40000)))
+    assert int(headers["Retry-After"]) == 900 and "Try again in 15 minutes" in body.decode()
+    assert "<code>gatehouse unblock</code> with this address" in body.decode()
