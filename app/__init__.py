@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 
 from app.config import ConfigError, load_settings
+from app.web.application import GatehouseFlask
 from app.web.body_limit import ChunkedBodyLimit
 
 __all__ = ["ConfigError", "create_app"]
@@ -20,7 +21,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     (gunicorn.conf.py, and wsgi.py's worker check before the app is built) then loads no views,
     services or extensions.
     """
-    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app = GatehouseFlask(__name__, template_folder="../templates", static_folder="../static")
     configure(app, overrides)
     register_logging(app)
     register_extensions(app)
@@ -79,10 +80,12 @@ def register_extensions(app: Flask) -> None:
     (an extension never imports a service)."""
     from app.extensions import csrf, db, limiter, session_cache
     from app.services import activity, login_sessions, master_password
-    from app.web import client, session, setup_gate
+    from app.web import client, page_cache, page_urls, session, setup_gate
 
     db.init_app(app)
     client.init_app(app)
+    page_urls.init_app(app)
+    page_cache.init_app(app)
     setup_gate.init_app(app, password_is_set=master_password.is_set)
     # Before CSRF: a refused guess costs no form parsing. Refusals feed the sign-in activity (batched).
     limiter.init_app(app, db=db, password_epoch=master_password.epoch, on_refused=activity.note_blocked)

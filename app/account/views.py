@@ -10,6 +10,7 @@ from app.security.passwords import MIN_CHARACTERS, PasswordRejected, PasswordsDi
 from app.services import activity, password_change
 from app.web import session as web_session
 from app.web.client import client_ip
+from app.web.page_cache import cached_page
 
 bp = Blueprint("account", __name__)
 
@@ -19,7 +20,10 @@ bp = Blueprint("account", __name__)
 def home():
     """Signed-in state, when this session ends, and the sign-in before this one."""
     current = web_session.current_session()
-    return render_template("account/home.html", login_session=current, recent=activity.summary(current.id))
+    recent = activity.summary(current.id)
+    # What the page shows: the session's end and the summary (app/web/page_cache.py).
+    return cached_page("account/home.html", (current.id, current.expires_at, recent),
+                       lambda: {"login_session": current, "recent": recent})
 
 
 @bp.route("/password", methods=["GET", "POST"])

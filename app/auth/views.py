@@ -17,6 +17,7 @@ from app.web import session as web_session
 from app.web.client import client_ip
 from app.web.error_pages import retry_seconds, wait_in_words
 from app.web.errors import render_error
+from app.web.page_cache import cached_page
 
 bp = Blueprint("auth", __name__)
 
@@ -27,12 +28,16 @@ def login():
     """Form; right password → new session and 303 to `rd` (an allowed URL) or a local `next`
     (with a second factor on: no session, a pending step in this browser that keeps where to go,
     and 303 to /login/code); wrong → 401."""
+    if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
+        target, rd, next_ = _return_to(request.args.get("rd"), request.args.get("next"))
+        if web_session.current_session() is not None:
+            return redirect(target, 303)
+        # The form shows nothing else that varies (app/web/page_cache.py); built only to render it.
+        return cached_page("auth/login.html", (rd, next_), lambda: {"form": LoginForm(rd=rd, next=next_)})
     form = LoginForm()
     target = _carry_target(form)
     if web_session.current_session() is not None:
         return redirect(target, 303)
-    if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
-        return render_template("auth/login.html", form=form)
     outcome = login_service.password_step(form.password.data or "", client_ip(), request.user_agent.string)
     if outcome.code_owed:
         pending.start(target)  # already checked: a local path, or an allowed return address
@@ -90,15 +95,16 @@ def refused(error):
 
 
 def _carry_target(form: LoginForm) -> str:
-    """Where a sign-in goes: `rd` (an allowed absolute URL, from forward auth) or a local `next`,
-    from the posted form or the query; the form's hidden fields are set to carry it on."""
-    posted = request.method == "POST"
-    rd = form.rd.data if posted else request.args.get("rd")
-    target = safe_return(rd, forward.return_policy()) if rd else safe_next(
-        form.next.data if posted else request.args.get("next"))
-    form.rd.data = target if rd else ""
-    form.next.data = "/" if rd else target
+    """Where a posted sign-in goes; the form's hidden fields are set to carry it on."""
+    target, form.rd.data, form.next.data = _return_to(form.rd.data, form.next.data)
     return target
+
+
+def _return_to(rd: str | None, next_: str | None) -> tuple[str, str, str]:
+    """(where a sign-in goes, the form's hidden `rd`, its hidden `next`): `rd` when it is an
+    allowed absolute URL (from forward auth), else a local `next`."""
+    target = safe_return(rd, forward.return_policy()) if rd else safe_next(next_)
+    return target, (target if rd else ""), ("/" if rd else target)
 
 
 @bp.route("/logout", methods=["GET", "POST"])
