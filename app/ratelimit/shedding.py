@@ -53,7 +53,7 @@ _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # a header name (RFC 9110 t
 
 
 class EarlyRefusal:
-    """`answer_early(request bytes)`: the whole HTTP response for a refused attempt, or None."""
+    """`answer_early(request bytes, peer)`: the whole HTTP response for a refused attempt, or None."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
