@@ -45,25 +45,23 @@ class DeviceCookies:
     def signed(self, value: str) -> bool:
         """Whether `value` is an unexpired cookie signed with one of our keys, for any password
         (a first look that needs no database; `read` decides whether it names a device)."""
-        if len(value) > MAX_LENGTH or not value.isascii():
-            return False
-        try:
-            self._serializer.loads(value, max_age=MAX_AGE)
-        except BadData:
-            return False
-        return True
+        return self._load(value) is not None
 
     def read(self, value: str | None, epoch: str | None) -> str | None:
         """The nonce of a valid, unexpired cookie of the current password, else None."""
-        if not value or not epoch or len(value) > MAX_LENGTH or not value.isascii():
-            return None
-        try:
-            data = self._serializer.loads(value, max_age=MAX_AGE)
-        except BadData:
-            return None
+        data = self._load(value) if epoch else None
         if not isinstance(data, dict) or data.get("e") != epoch or not isinstance(data.get("n"), str):
             return None
         return data["n"]
+
+    def _load(self, value: str | None):
+        """What an unexpired cookie signed with one of our keys holds, else None."""
+        if not value or len(value) > MAX_LENGTH or not value.isascii():
+            return None
+        try:
+            return self._serializer.loads(value, max_age=MAX_AGE)
+        except BadData:
+            return None
 
 
 def cookie_name() -> str:

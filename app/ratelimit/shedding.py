@@ -168,11 +168,10 @@ class EarlyRefusal:
         """The app's own answer to `error` at `path` (error page or JSON), with the headers every answer gets."""
         with self.app.test_request_context(path, method="POST"):
             response = self.app.make_response(render_error(error))
-        environ = EnvironBuilder(path=path, method="POST").get_environ()
-        body = b"".join(response(environ, lambda status, sent, exc_info=None: None))
-        sent = headers.of(self.app).apply(list(response.headers.items()))
-        sent = [(k, v) for k, v in sent if k.lower() != "content-length"] + [("Content-Length", str(len(body)))]
-        head = f"HTTP/1.1 {response.status}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in sent)
+        body, status, sent = response.get_wsgi_response(EnvironBuilder(path=path, method="POST").get_environ())
+        body = b"".join(body)
+        sent = headers.of(self.app).apply(list(sent))
+        head = f"HTTP/1.1 {status}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in sent)
         return head.encode("latin-1"), body
 
 

@@ -16,28 +16,15 @@ from selenium.webdriver.support.wait import WebDriverWait
 from tests.browser.conftest import start_chromium
 from tests.browser.test_browser import csp_errors, shoot, submit
 from tests.conftest import PASSWORD
-from tests.e2e.server import Server, free_port
-from tests.e2e.test_forward_auth import rd_of, start_proxy
+from tests.e2e.test_forward_auth import proxied_portal, rd_of
 from tests.e2e.tools import Tool, seen
 
 
 @pytest.fixture(params=["caddy", "nginx"])
 def proxied(request, tmp_path):
     tools = [Tool("app1"), Tool("app2")]
-    port = free_port()
-    portal = f"http://auth.gatehouse.test:{port}"
-    server = Server(tmp_path / "instance", GATEHOUSE_PUBLIC_URL=portal, GATEHOUSE_COOKIE_DOMAIN="gatehouse.test",
-                    GATEHOUSE_TRUSTED_PROXIES="127.0.0.1")
-    server.prepare(PASSWORD)
-    server.start()
-    proxy = None
-    try:
-        proxy = start_proxy(request.param, tmp_path, port, server.port, (tools[0].port, tools[1].port))
+    with proxied_portal(request.param, tmp_path, (tools[0].port, tools[1].port)) as port:
         yield port
-    finally:
-        if proxy:
-            proxy.stop()
-        server.stop()
         for tool in tools:
             tool.stop()
 

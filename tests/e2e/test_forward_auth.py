@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -60,23 +61,31 @@ def start_proxy(kind: str, tmp_path, port: int, gatehouse_port: int, tool_ports:
     return Caddy(tmp_path / "caddy", subdomains_config(port, gatehouse_port, tool_ports), port).start(binary, f"auth.gatehouse.test:{port}")
 
 
-@pytest.fixture(params=["nginx", "caddy"])
-def stack(request, tmp_path, tools, monkeypatch):
+@contextmanager
+def proxied_portal(kind: str, tmp_path, tool_ports: tuple[int, int]):
+    """Gatehouse at auth.gatehouse.test behind `kind` with its shipped subdomain file, the two
+    tools at app1 and app2, all on one free port: yields that port."""
     port = free_port()
-    portal = f"http://auth.gatehouse.test:{port}"
-    server = Server(tmp_path / "instance", GATEHOUSE_PUBLIC_URL=portal, GATEHOUSE_COOKIE_DOMAIN="gatehouse.test",
-                    GATEHOUSE_TRUSTED_PROXIES="127.0.0.1")
+    server = Server(tmp_path / "instance", GATEHOUSE_PUBLIC_URL=f"http://auth.gatehouse.test:{port}",
+                    GATEHOUSE_COOKIE_DOMAIN="gatehouse.test", GATEHOUSE_TRUSTED_PROXIES="127.0.0.1")
     server.prepare(PASSWORD)
     server.start()
+    proxy = None
     try:
-        proxy = start_proxy(request.param, tmp_path, port, server.port, (tools[0].port, tools[1].port))
-    except BaseException:
+        proxy = start_proxy(kind, tmp_path, port, server.port, tool_ports)
+        yield port
+    finally:
+        if proxy:
+            proxy.stop()
         server.stop()
-        raise
-    resolve_test_domain(monkeypatch)
-    yield Stack(request.param, portal, f"http://app1.gatehouse.test:{port}", f"http://app2.gatehouse.test:{port}")
-    proxy.stop()
-    server.stop()
+
+
+@pytest.fixture(params=["nginx", "caddy"])
+def stack(request, tmp_path, tools, monkeypatch):
+    with proxied_portal(request.param, tmp_path, (tools[0].port, tools[1].port)) as port:
+        resolve_test_domain(monkeypatch)
+        yield Stack(request.param, f"http://auth.gatehouse.test:{port}", f"http://app1.gatehouse.test:{port}",
+                    f"http://app2.gatehouse.test:{port}")
 
 
 def rd_of(location: str) -> str:

@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import PASSWORD
 from tests.e2e.server import Server, free_port
-from tests.e2e.test_scale_out_workers import attempt, pids
+from tests.e2e.test_scale_out_workers import attempt, pids, wait_serving
 
 LOGINS = "gatehouse_logins_total"
 VERIFY = "gatehouse_verify_total"
@@ -124,10 +124,7 @@ def four(tmp_path, postgres, redis_url, redis_prefix):
     server.prepare(PASSWORD)
     try:
         server.start("-w", "4")
-        deadline = time.monotonic() + 60
-        while len(pids(server, 0, event="serving")) < 4 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert len(pids(server, 0, event="serving")) == 4, server.output()
+        assert len(wait_serving(server, 4)) == 4, server.output()
         yield server
     finally:
         server.stop()
@@ -150,8 +147,6 @@ def test_four_workers_on_redis_add_up_and_a_killed_worker_keeps_its_counts(four)
     assert after[("gatehouse_limiter_clients", "")] == 6  # counted in Redis: shared by every worker
 
     os.kill(sorted(answered)[0], signal.SIGKILL)  # gunicorn starts a new worker in its place
-    deadline = time.monotonic() + 30
-    while len(pids(server, 0, event="serving")) < 5 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_serving(server, 5, timeout=30)
     again = scrape(server.metrics_url)
     assert {k: again[k] for k in want} == want  # its counts stay in the totals

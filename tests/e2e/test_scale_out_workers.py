@@ -35,10 +35,7 @@ def four(tmp_path_factory, postgres):
     server.prepare(PASSWORD)
     try:
         server.start("-w", "4")
-        deadline = time.monotonic() + 60
-        while len(pids(server, 0, event="serving")) < 4 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert len(pids(server, 0, event="serving")) == 4, server.output()
+        assert len(wait_serving(server, 4)) == 4, server.output()
         yield server, redis_server
     finally:
         server.stop()
@@ -53,6 +50,14 @@ def entries(server, since: int) -> list[dict]:
 def pids(server, since: int, **match) -> set[int]:
     """The workers that logged an entry with these fields since byte `since` of the log."""
     return {e["pid"] for e in entries(server, since) if all(e.get(k) == v for k, v in match.items())}
+
+
+def wait_serving(server, count: int, timeout: float = 60) -> set[int]:
+    """The workers that logged they serve, once `count` have (or `timeout` seconds passed)."""
+    deadline = time.monotonic() + timeout
+    while len(serving := pids(server, 0, event="serving")) < count and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return serving
 
 
 def spread(server, mark: int, send, count: int, **match) -> list:
