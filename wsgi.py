@@ -9,7 +9,7 @@ from app.runtime.workers import check_workers, gunicorn_settings
 
 check_workers(cfg=gunicorn_settings())  # before anything else: refuse a second worker with local state
 
-from app import create_app  # noqa: E402
+from app.factory import create_app  # noqa: E402
 from app.runtime.lifecycle import serve_on_first_request  # noqa: E402
 
 app = create_app()

@@ -1,151 +1,16 @@
-"""Gatehouse: a one-password login portal. `create_app` is the only place an app is born."""
+"""Gatehouse: a one-password login portal. `create_app` (app/factory.py) is the only place an app is born."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-from urllib.parse import urlsplit
-
-from flask import Flask
-
-from app.config import ConfigError, load_settings
-from app.web.application import GatehouseFlask
-from app.web.body_limit import ChunkedBodyLimit
-
-__all__ = ["ConfigError", "create_app"]
+__all__ = ["create_app"]
 
 
-def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app from GATEHOUSE_* settings; tests pass typed `overrides`.
+def __getattr__(name: str):
+    """`from app import create_app`, without loading the application on `import app.<anything>`:
+    gunicorn.conf.py imports `app.runtime.workers` in gunicorn's master, which must not load
+    Flask, the views or prometheus_client (it reads PROMETHEUS_MULTIPROC_DIR once, on import)."""
+    if name == "create_app":
+        from app.factory import create_app
 
-    The `register_*` steps import their modules inside the function: `import app.runtime.workers`
-    (gunicorn.conf.py, and wsgi.py's worker check before the app is built) then loads no views,
-    services or extensions.
-    """
-    app = GatehouseFlask(__name__, template_folder="../templates", static_folder="../static")
-    configure(app, overrides)
-    register_logging(app)
-    register_extensions(app)
-    register_blueprints(app)
-    register_errorhandlers(app)
-    register_headers(app)
-    register_jobs(app)
-    register_commands(app)
-    return app
-
-
-def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
-    from app.security.signing import CookieSessionInterface
-
-    app.session_interface = CookieSessionInterface()  # signing keys derived once, not per request
-    settings = load_settings(overrides=overrides)
-    app.config.update(settings)
-    secure = settings["GATEHOUSE_COOKIE_SECURE"]
-    app.config.update(
-        SECRET_KEY=settings["GATEHOUSE_SECRET_KEY"],
-        SECRET_KEY_FALLBACKS=[k for k in [settings["GATEHOUSE_SECRET_KEY_PREVIOUS"]] if k],
-        # Flask's own signed cookie only carries the CSRF secret and flash messages.
-        SESSION_COOKIE_NAME="__Host-gatehouse_csrf" if secure else "gatehouse_csrf",
-        SESSION_COOKIE_SECURE=secure,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        MAX_CONTENT_LENGTH=16 * 1024,
-        MAX_FORM_MEMORY_SIZE=16 * 1024,
-        WTF_CSRF_TIME_LIMIT=None,  # valid as long as the signed cookie that holds it
-        PREFERRED_URL_SCHEME="https" if secure else "http",
-        TRUSTED_HOSTS=trusted_hosts(app.config.get("GATEHOUSE_PUBLIC_URL") or "",
-                                    app.config.get("GATEHOUSE_COOKIE_DOMAIN") or ""),
-    )
-    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
-
-
-def trusted_hosts(public_url: str, cookie_domain: str = "") -> list[str] | None:
-    """With GATEHOUSE_PUBLIC_URL set, only its host, the hosts under GATEHOUSE_COOKIE_DOMAIN
-    (a proxy's forward-auth call may carry the protected tool's Host) and loopback names
-    (local probes, the CLI) may appear in `Host`: a forged one cannot shape absolute URLs.
-    Unset: any host."""
-    host = urlsplit(public_url).hostname if public_url else None
-    if not host:
-        return None
-    return [host, *([f".{cookie_domain}"] if cookie_domain else []), "localhost", "127.0.0.1", "::1"]
-
-
-def register_logging(app: Flask) -> None:
-    from app.runtime.logs import configure_logging
-
-    configure_logging(app.config["GATEHOUSE_LOG_FORMAT"])
-
-
-def register_extensions(app: Flask) -> None:
-    """Bind the extensions and the request helpers, passing each what it needs from the services
-    (an extension never imports a service)."""
-    from app.extensions import csrf, db, limiter, session_cache
-    from app.services import activity, login_sessions, master_password
-    from app.web import client, page_cache, page_urls, session, setup_gate
-
-    db.init_app(app)
-    client.init_app(app)
-    page_urls.init_app(app)
-    page_cache.init_app(app)
-    setup_gate.init_app(app, password_is_set=master_password.is_set)
-    # Before CSRF: a refused guess costs no form parsing. Refusals feed the sign-in activity (batched).
-    limiter.init_app(app, db=db, password_epoch=master_password.epoch, on_refused=activity.note_blocked)
-    csrf.init_app(app)
-    session_cache.init_app(app)
-    session.init_app(app, validate=login_sessions.validate)
-
-
-def register_blueprints(app: Flask) -> None:
-    from app.account.views import bp as account_bp
-    from app.activity.views import bp as activity_bp
-    from app.api.views import bp as api_bp
-    from app.auth.views import bp as auth_bp
-    from app.health.views import bp as health_bp
-    from app.passkeys.views import bp as passkeys_bp
-    from app.sessions.views import bp as sessions_bp
-    from app.setup.views import bp as setup_bp
-    from app.two_factor.views import bp as two_factor_bp
-
-    for blueprint in (auth_bp, account_bp, activity_bp, sessions_bp, setup_bp, two_factor_bp, passkeys_bp, health_bp,
-                      api_bp):
-        app.register_blueprint(blueprint)
-    # Pages link their icons; this is for whatever asks the old fixed place (a redirect, no view).
-    app.add_url_rule("/favicon.ico", "favicon", redirect_to="/static/img/favicon-32.png")
-    from app.api import fast_path
-    from app.ratelimit import shedding
-
-    fast_path.install(app)  # forward-auth checks with a live session skip Flask's dispatch (docs/performance.md)
-    shedding.install(app)  # guesses no check slot is free for are refused before a thread runs
-
-
-def register_errorhandlers(app: Flask) -> None:
-    from app.web.errors import register
-
-    register(app)
-
-
-def register_headers(app: Flask) -> None:
-    from app.web.headers import register
-
-    register(app)
-
-
-def register_jobs(app: Flask) -> None:
-    """The purge tasks the instance-lease holder runs in the background (app/runtime/jobs.py),
-    and the gauges it samples while metrics are on (app/runtime/gauges.py)."""
-    from app.extensions import limiter
-    from app.runtime import metrics
-    from app.runtime.gauges import add_gauge
-    from app.runtime.jobs import add_task
-    from app.services import activity, login_sessions
-
-    add_task(app, "purge sessions", login_sessions.purge)
-    add_task(app, "purge login limits", limiter.prune)
-    add_task(app, "purge sign-in activity", activity.purge)  # older than GATEHOUSE_ACTIVITY_DAYS
-    add_gauge(app, metrics.SESSIONS_ACTIVE, login_sessions.count_active)
-    add_gauge(app, metrics.LIMITER_CLIENTS, limiter.clients)
-
-
-def register_commands(app: Flask) -> None:
-    from app.cli import register
-
-    register(app)
+        return create_app
+    raise AttributeError(f"module 'app' has no attribute {name!r}")

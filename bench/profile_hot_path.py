@@ -48,7 +48,7 @@ def signed_in_app(folder: Path):
         result = gatehouse(env, *args, stdin=stdin)
         assert result.returncode == 0, result.stderr
     os.environ.update(env)
-    from app import create_app
+    from app.factory import create_app
 
     app = create_app()
     client = app.test_client()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from app import create_app
+from app.factory import create_app
 from app.database import make_engine
 from app.extensions import db
 from app.database import upgrade

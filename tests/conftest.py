@@ -8,7 +8,7 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app
+from app.factory import create_app
 from app.database import make_engine
 from app.extensions import db
 from app.database import upgrade

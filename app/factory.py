@@ -1,0 +1,122 @@
+"""`create_app`: the only place an app is born. It reads as the list of steps that build one.
+
+Everything is imported at the top: the factory is what loads the application. Code that must
+not load it (gunicorn.conf.py in gunicorn's master, wsgi.py's worker check) imports
+`app.runtime.workers` alone, and `app/__init__.py` hands `create_app` on without importing
+this module until it is asked for.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from flask import Flask
+
+from app import cli
+from app.account.views import bp as account_bp
+from app.activity.views import bp as activity_bp
+from app.api import fast_path
+from app.api.views import bp as api_bp
+from app.auth.views import bp as auth_bp
+from app.config import load_settings
+from app.extensions import csrf, db, limiter, session_cache
+from app.health.views import bp as health_bp
+from app.passkeys.views import bp as passkeys_bp
+from app.ratelimit import shedding
+from app.runtime import metrics
+from app.runtime.gauges import add_gauge
+from app.runtime.jobs import add_task
+from app.runtime.logs import configure_logging
+from app.security.signing import CookieSessionInterface
+from app.services import activity, login_sessions, master_password
+from app.sessions.views import bp as sessions_bp
+from app.setup.views import bp as setup_bp
+from app.two_factor.views import bp as two_factor_bp
+from app.web import client, errors, headers, page_cache, page_urls, session, setup_gate
+from app.web.application import GatehouseFlask
+from app.web.body_limit import ChunkedBodyLimit
+
+BLUEPRINTS = (auth_bp, account_bp, activity_bp, sessions_bp, setup_bp, two_factor_bp, passkeys_bp, health_bp, api_bp)
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from GATEHOUSE_* settings; tests pass typed `overrides`."""
+    app = GatehouseFlask("app", template_folder="../templates", static_folder="../static")
+    configure(app, overrides)
+    configure_logging(app.config["GATEHOUSE_LOG_FORMAT"])
+    register_extensions(app)
+    register_blueprints(app)
+    errors.register(app)
+    headers.register(app)
+    register_jobs(app)
+    cli.register(app)
+    return app
+
+
+def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    app.session_interface = CookieSessionInterface()  # signing keys derived once, not per request
+    settings = load_settings(overrides=overrides)
+    app.config.update(settings)
+    secure = settings["GATEHOUSE_COOKIE_SECURE"]
+    app.config.update(
+        SECRET_KEY=settings["GATEHOUSE_SECRET_KEY"],
+        SECRET_KEY_FALLBACKS=[k for k in [settings["GATEHOUSE_SECRET_KEY_PREVIOUS"]] if k],
+        # Flask's own signed cookie only carries the CSRF secret and flash messages.
+        SESSION_COOKIE_NAME="__Host-gatehouse_csrf" if secure else "gatehouse_csrf",
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=16 * 1024,
+        MAX_FORM_MEMORY_SIZE=16 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # valid as long as the signed cookie that holds it
+        PREFERRED_URL_SCHEME="https" if secure else "http",
+        TRUSTED_HOSTS=trusted_hosts(app.config.get("GATEHOUSE_PUBLIC_URL") or "",
+                                    app.config.get("GATEHOUSE_COOKIE_DOMAIN") or ""),
+    )
+    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
+
+
+def trusted_hosts(public_url: str, cookie_domain: str = "") -> list[str] | None:
+    """With GATEHOUSE_PUBLIC_URL set, only its host, the hosts under GATEHOUSE_COOKIE_DOMAIN
+    (a proxy's forward-auth call may carry the protected tool's Host) and loopback names
+    (local probes, the CLI) may appear in `Host`: a forged one cannot shape absolute URLs.
+    Unset: any host."""
+    host = urlsplit(public_url).hostname if public_url else None
+    if not host:
+        return None
+    return [host, *([f".{cookie_domain}"] if cookie_domain else []), "localhost", "127.0.0.1", "::1"]
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions and the request helpers, passing each what it needs from the services
+    (an extension never imports a service)."""
+    db.init_app(app)
+    client.init_app(app)
+    page_urls.init_app(app)
+    page_cache.init_app(app)
+    setup_gate.init_app(app, password_is_set=master_password.is_set)
+    # Before CSRF: a refused guess costs no form parsing. Refusals feed the sign-in activity (batched).
+    limiter.init_app(app, db=db, password_epoch=master_password.epoch, on_refused=activity.note_blocked)
+    csrf.init_app(app)
+    session_cache.init_app(app)
+    session.init_app(app, validate=login_sessions.validate)
+
+
+def register_blueprints(app: Flask) -> None:
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    # Pages link their icons; this is for whatever asks the old fixed place (a redirect, no view).
+    app.add_url_rule("/favicon.ico", "favicon", redirect_to="/static/img/favicon-32.png")
+    fast_path.install(app)  # forward-auth checks with a live session skip Flask's dispatch (docs/performance.md)
+    shedding.install(app)  # guesses no check slot is free for are refused before a thread runs
+
+
+def register_jobs(app: Flask) -> None:
+    """The purge tasks the instance-lease holder runs in the background (app/runtime/jobs.py),
+    and the gauges it samples while metrics are on (app/runtime/gauges.py)."""
+    add_task(app, "purge sessions", login_sessions.purge)
+    add_task(app, "purge login limits", limiter.prune)
+    add_task(app, "purge sign-in activity", activity.purge)  # older than GATEHOUSE_ACTIVITY_DAYS
+    add_gauge(app, metrics.SESSIONS_ACTIVE, login_sessions.count_active)
+    add_gauge(app, metrics.LIMITER_CLIENTS, limiter.clients)
