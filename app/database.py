@@ -28,7 +28,7 @@ class Database:
     def init_app(self, app: Flask) -> None:
         engine = make_engine(app.config["GATEHOUSE_DATABASE_URL"])
         sessions = scoped_session(sessionmaker(bind=engine, expire_on_commit=False))
-        app.extensions["gatehouse.db"] = _State(engine, sessions)
+        app.extensions["gatehouse.db"] = Connections(engine, sessions)
         app.teardown_appcontext(lambda _exc: sessions.remove())
 
     @property
@@ -41,7 +41,9 @@ class Database:
         return current_app.extensions["gatehouse.db"].sessions()
 
 
-class _State:
+class Connections:
+    """One app's engine and its thread-scoped database sessions."""
+
     def __init__(self, engine: Engine, sessions: scoped_session[Session]) -> None:
         self.engine = engine
         self.sessions = sessions

@@ -33,7 +33,7 @@ from app.services import activity, login_sessions, master_password
 from app.sessions.views import bp as sessions_bp
 from app.setup.views import bp as setup_bp
 from app.two_factor.views import bp as two_factor_bp
-from app.web import client, errors, headers, page_cache, page_urls, session, setup_gate
+from app.web import client, errors, headers, page_cache, page_urls, setup_gate, signed_in
 from app.web.application import GatehouseFlask
 from app.web.body_limit import ChunkedBodyLimit
 
@@ -100,7 +100,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app, db=db, password_epoch=master_password.epoch, on_refused=activity.note_blocked)
     csrf.init_app(app)
     session_cache.init_app(app)
-    session.init_app(app, validate=login_sessions.validate)
+    signed_in.init_app(app, validate=login_sessions.validate)
 
 
 def register_blueprints(app: Flask) -> None:

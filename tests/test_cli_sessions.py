@@ -22,26 +22,26 @@ def test_list_shows_live_sessions_only(app, runner):
     script = start(app, login_sessions.API, label="backup script")
     ended = start(app)
     with app.app_context():
-        db.session.execute(update(LoginSession).where(LoginSession.id == ended.session.id).values(expires_at=utcnow()))
+        db.session.execute(update(LoginSession).where(LoginSession.id == ended.row.id).values(expires_at=utcnow()))
         db.session.commit()
     result = runner.invoke(args=["sessions", "list"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0].split()[:2] == ["ID", "KIND"] and len(lines) == 3
-    assert lines[1].split()[:2] == [str(script.session.id), "api"] and "backup script" in lines[1]
-    assert lines[2].split()[:2] == [str(browser.session.id), "browser"] and "192.0.2.7" in lines[2]
+    assert lines[1].split()[:2] == [str(script.row.id), "api"] and "backup script" in lines[1]
+    assert lines[2].split()[:2] == [str(browser.row.id), "browser"] and "192.0.2.7" in lines[2]
     assert "Firefox 140" in lines[2] and browser.token not in result.output
 
 
 def test_revoke_one_by_id(app, runner):
     keep, gone = start(app), start(app)
-    result = runner.invoke(args=["sessions", "revoke", str(gone.session.id)])
-    assert result.exit_code == 0 and f"Revoked session {gone.session.id}." in result.output
+    result = runner.invoke(args=["sessions", "revoke", str(gone.row.id)])
+    assert result.exit_code == 0 and f"Revoked session {gone.row.id}." in result.output
     assert "within 60 s (GATEHOUSE_CACHE_TTL_SECONDS)" in result.output
     with app.app_context():
         assert login_sessions.validate(gone.token) is None and login_sessions.validate(keep.token) is not None
-    again = runner.invoke(args=["sessions", "revoke", str(gone.session.id)])
-    assert again.exit_code == 1 and f"No active session with ID {gone.session.id}" in again.output
+    again = runner.invoke(args=["sessions", "revoke", str(gone.row.id)])
+    assert again.exit_code == 1 and f"No active session with ID {gone.row.id}" in again.output
 
 
 def test_revoke_all(app, runner):
@@ -55,7 +55,7 @@ def test_revoke_all(app, runner):
 def test_revoke_without_cache_says_at_once(make_app):
     app = make_app(GATEHOUSE_CACHE="none")
     started = start(app)
-    result = app.test_cli_runner().invoke(args=["sessions", "revoke", str(started.session.id)])
+    result = app.test_cli_runner().invoke(args=["sessions", "revoke", str(started.row.id)])
     assert result.exit_code == 0 and "refuses it at once" in result.output
 
 
@@ -72,7 +72,7 @@ def test_an_idle_browser_session_is_not_listed(app, runner):
     idle = start(app)
     with app.app_context():
         old = utcnow() - timedelta(minutes=31)
-        db.session.execute(update(LoginSession).where(LoginSession.id == idle.session.id).values(last_seen_at=old))
+        db.session.execute(update(LoginSession).where(LoginSession.id == idle.row.id).values(last_seen_at=old))
         db.session.commit()
     assert runner.invoke(args=["sessions", "list"]).output == "No active sessions.\n"
 
@@ -95,7 +95,7 @@ def test_list_json(app, runner):
     result = runner.invoke(args=["sessions", "list", "--json"])
     assert result.exit_code == 0
     [entry] = json.loads(result.output)
-    assert entry["id"] == started.session.id and entry["kind"] == "browser" and entry["ip"] == "192.0.2.7"
+    assert entry["id"] == started.row.id and entry["kind"] == "browser" and entry["ip"] == "192.0.2.7"
     assert entry["browser"] == "Firefox 140 on Linux" and entry["label"] is None
     assert datetime.fromisoformat(entry["expires_at"]).tzinfo is not None
     assert started.token not in result.output
@@ -106,13 +106,13 @@ def test_list_json(app, runner):
 
 def test_revoke_is_kept_in_the_activity_not_logged(app, runner, capfd):
     started = start(app)
-    result = runner.invoke(args=["sessions", "revoke", str(started.session.id)])
+    result = runner.invoke(args=["sessions", "revoke", str(started.row.id)])
     assert result.exit_code == 0
     assert runner.invoke(args=["sessions", "revoke", "--all"]).exit_code == 0
     with app.app_context():
         events = activity.recent()
     assert [(e.kind, e.address, e.detail) for e in events] == [
         ("session_revoked", "command line", "all sessions (0)"),
-        ("session_revoked", "command line", f"session {started.session.id}"),
+        ("session_revoked", "command line", f"session {started.row.id}"),
     ]
     assert '"event"' not in capfd.readouterr().err

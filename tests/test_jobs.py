@@ -16,7 +16,7 @@ def make_sessions(app):
     """One session of each fate; returns the ids of the two that must survive."""
     with app.app_context():
         now = utcnow()
-        ids = {name: login_sessions.create(kind, "127.0.0.1", None).session.id for name, kind in [
+        ids = {name: login_sessions.create(kind, "127.0.0.1", None).row.id for name, kind in [
             ("live", login_sessions.BROWSER), ("idle_api", login_sessions.API), ("revoked", login_sessions.BROWSER),
             ("expired", login_sessions.API), ("idle_browser", login_sessions.BROWSER),
         ]}

@@ -11,7 +11,7 @@ from app.services import login_sessions
 def test_create_stores_only_the_hash(app):
     with app.app_context():
         started = login_sessions.create(login_sessions.BROWSER, "203.0.113.9", "Mozilla/5.0 \x1b[31mred")
-        row = db.session.get(LoginSession, started.session.id)
+        row = db.session.get(LoginSession, started.row.id)
         assert row.token_hash == hash_token(started.token) and started.token not in row.token_hash
         assert row.user_agent == "Mozilla/5.0 [31mred"
         assert row.expires_at - row.created_at == timedelta(minutes=720)
@@ -26,7 +26,7 @@ def test_every_login_gets_a_new_token(app):
 def test_validate_accepts_live_and_rejects_unknown(app):
     with app.app_context():
         started = login_sessions.create(login_sessions.BROWSER, None, None)
-        assert login_sessions.validate(started.token).id == started.session.id
+        assert login_sessions.validate(started.token).id == started.row.id
         assert login_sessions.validate("not-a-token") is None
 
 
@@ -49,7 +49,7 @@ def test_idle_timeout_applies_to_browsers_not_tokens(app):
 def test_activity_keeps_a_browser_session_alive_with_throttled_writes(app):
     with app.app_context():
         started = login_sessions.create(login_sessions.BROWSER, None, None)
-        created = started.session.last_seen_at
+        created = started.row.last_seen_at
         assert login_sessions.validate(started.token, now=created + timedelta(seconds=30)).last_seen_at == created
         assert _stored_last_seen(started) == created  # no write inside the interval
         step = created + timedelta(minutes=20)
@@ -63,7 +63,7 @@ def test_idle_clock_counts_from_the_last_use_with_a_short_idle_limit(make_app):
     app = make_app(GATEHOUSE_SESSION_IDLE_MINUTES=1)
     with app.app_context():
         started = login_sessions.create(login_sessions.BROWSER, None, None)
-        created = started.session.last_seen_at
+        created = started.row.last_seen_at
         assert login_sessions.validate(started.token, now=created + timedelta(seconds=35)) is not None
         assert _stored_last_seen(started) == created + timedelta(seconds=35)  # written: 35 s > 3 s
         assert login_sessions.validate(started.token, now=created + timedelta(seconds=70)) is not None
@@ -72,7 +72,7 @@ def test_idle_clock_counts_from_the_last_use_with_a_short_idle_limit(make_app):
 
 def _stored_last_seen(started):
     db.session.expire_all()
-    return db.session.get(LoginSession, started.session.id).last_seen_at
+    return db.session.get(LoginSession, started.row.id).last_seen_at
 
 
 def test_revoke_is_immediate_even_when_cached(app):
@@ -161,8 +161,8 @@ def test_active_hides_idle_browsers_but_not_idle_tokens(app):
         browser = login_sessions.create(login_sessions.BROWSER, None, None)
         token = login_sessions.create(login_sessions.API, None, None, "ci")
         later = utcnow() + timedelta(minutes=31)
-        assert [s.id for s in login_sessions.active(later)] == [token.session.id]
-        assert {s.id for s in login_sessions.active()} == {browser.session.id, token.session.id}
+        assert [s.id for s in login_sessions.active(later)] == [token.row.id]
+        assert {s.id for s in login_sessions.active()} == {browser.row.id, token.row.id}
         assert [s.id for s in login_sessions.active(utcnow() + timedelta(minutes=721))] == []
 
 
@@ -171,16 +171,16 @@ def test_revoke_clears_the_cache_entry(app):
         started = login_sessions.create(login_sessions.API, None, None)
         assert login_sessions.validate(started.token) is not None
         assert session_cache.backend.get(hash_token(started.token)) is not None
-        assert login_sessions.revoke(started.session.id) is True
+        assert login_sessions.revoke(started.row.id) is True
         assert session_cache.backend.get(hash_token(started.token)) is None
         assert login_sessions.validate(started.token) is None
-        assert login_sessions.revoke(started.session.id) is False
+        assert login_sessions.revoke(started.row.id) is False
 
 
 def test_revoke_others_counts_and_keeps_one(app):
     with app.app_context():
         keep, *rest = [login_sessions.create(login_sessions.BROWSER, None, None) for _ in range(3)]
-        assert login_sessions.revoke_others(keep.session.id) == 2
+        assert login_sessions.revoke_others(keep.row.id) == 2
         assert login_sessions.validate(keep.token) is not None
         assert all(login_sessions.validate(r.token) is None for r in rest)
-        assert login_sessions.revoke_others(keep.session.id) == 0
+        assert login_sessions.revoke_others(keep.row.id) == 0

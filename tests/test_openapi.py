@@ -13,7 +13,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from app.web.session import signer
+from app.web.signed_in import signer
 from app.services import login_sessions
 from tests.conftest import PASSWORD
 

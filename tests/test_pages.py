@@ -88,12 +88,12 @@ def test_unexpected_error_is_a_plain_500(app, client):
 def test_database_outage_is_503_not_a_stack_trace(app, client):
     from sqlalchemy.orm import scoped_session, sessionmaker
 
-    from app.database import _State, make_engine
+    from app.database import Connections, make_engine
     from tests.conftest import csrf_token
 
     token = csrf_token(client)
     broken = make_engine("sqlite:////nonexistent/dir/x.db")
-    app.extensions["gatehouse.db"] = _State(broken, scoped_session(sessionmaker(bind=broken)))
+    app.extensions["gatehouse.db"] = Connections(broken, scoped_session(sessionmaker(bind=broken)))
     response = client.post("/login", data={"csrf_token": token, "password": PASSWORD})
     assert response.status_code == 503 and "Retry-After" in response.headers
     assert b"Traceback" not in response.data and b"sqlite" not in response.data

@@ -31,7 +31,7 @@ def test_service_keeps_only_the_fresh_session(app):
         fresh = password_change.change(PASSWORD, NEW, NEW, "192.0.2.1", "test")
         assert fresh is not None and fresh.token not in (old.token, token.token)
         assert login_sessions.validate(old.token) is None and login_sessions.validate(token.token) is None
-        assert login_sessions.validate(fresh.token).id == fresh.session.id
+        assert login_sessions.validate(fresh.token).id == fresh.row.id
         assert master_password.check(NEW) and not master_password.check(PASSWORD)
 
 
@@ -80,7 +80,7 @@ def test_success_rotates_this_browser_and_ends_every_other_session(client, auth,
     assert response.status_code == 303 and response.location == "/"
     assert cookie_value(response) != old_cookie
     assert "Every other session has been signed out." in client.get("/").get_data(as_text=True)
-    assert len(live_ids(app)) == 1 and other.session.id not in live_ids(app)
+    assert len(live_ids(app)) == 1 and other.row.id not in live_ids(app)
     replay = app.test_client()
     replay.set_cookie("gatehouse_session", old_cookie)
     assert replay.get("/").status_code == 303

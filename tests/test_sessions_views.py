@@ -18,7 +18,7 @@ def start(app, kind=login_sessions.API, label=None, ip="198.51.100.7", ua="curl/
 
 def bearer(app, started):
     with app.app_context():
-        from app.web.session import signer
+        from app.web.signed_in import signer
 
         return {"Authorization": "Bearer " + signer().sign(started.token)}
 
@@ -46,7 +46,7 @@ def test_lists_sessions_with_kind_label_browser_and_current_marked(client, auth,
     assert "Firefox 128 on Linux" in body and "this session" in body
     assert body.count('class="current"') == 1
     assert "Your address as Gatehouse sees it: <code>192.0.2.44</code>" in body
-    assert f"/sessions/{other.session.id}/revoke" in body
+    assert f"/sessions/{other.row.id}/revoke" in body
 
 
 def test_revoked_and_expired_sessions_are_not_listed(client, auth, app):
@@ -63,7 +63,7 @@ def test_revoke_one_takes_effect_on_the_next_request(client, auth, app):
     assert client.get("/", headers=headers).status_code == 200  # now cached
     auth.login()
     token = csrf_token(client, "/sessions")
-    response = client.post(f"/sessions/{other.session.id}/revoke", data={"csrf_token": token})
+    response = client.post(f"/sessions/{other.row.id}/revoke", data={"csrf_token": token})
     assert response.status_code == 303 and response.location == "/sessions"
     with app.app_context():
         assert session_cache.backend.get(hash_token(other.token)) is None
@@ -87,15 +87,15 @@ def test_revoke_unknown_or_already_revoked_is_404(client, auth, app):
     auth.login()
     token = csrf_token(client, "/sessions")
     assert client.post("/sessions/999999/revoke", data={"csrf_token": token}).status_code == 404
-    assert client.post(f"/sessions/{other.session.id}/revoke", data={"csrf_token": token}).status_code == 303
-    assert client.post(f"/sessions/{other.session.id}/revoke", data={"csrf_token": token}).status_code == 404
+    assert client.post(f"/sessions/{other.row.id}/revoke", data={"csrf_token": token}).status_code == 303
+    assert client.post(f"/sessions/{other.row.id}/revoke", data={"csrf_token": token}).status_code == 404
     assert client.post("/sessions/abc/revoke", data={"csrf_token": token}).status_code == 404
 
 
 def test_revoke_without_csrf_is_400_and_changes_nothing(client, auth, app):
     other = start(app)
     auth.login()
-    assert client.post(f"/sessions/{other.session.id}/revoke").status_code == 400
+    assert client.post(f"/sessions/{other.row.id}/revoke").status_code == 400
     assert client.post("/sessions/revoke-others", data={"csrf_token": "forged"}).status_code == 400
     assert revoked_ids(app) == set()
 
@@ -111,7 +111,7 @@ def test_revoke_others_keeps_only_the_current(client, auth, app):
     auth.login()
     response = client.post("/sessions/revoke-others", data={"csrf_token": csrf_token(client, "/sessions")})
     assert response.status_code == 303
-    assert revoked_ids(app) == {o.session.id for o in others}
+    assert revoked_ids(app) == {o.row.id for o in others}
     assert count_rows(app) == 3
     page = client.get("/sessions").get_data(as_text=True)
     assert "Signed out 2 other sessions." in page and len(re.findall(r"/sessions/\d+/revoke", page)) == 1

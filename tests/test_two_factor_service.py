@@ -26,15 +26,15 @@ def ctx(app):
 def enrol(now=NOW):
     """Codes on for a new session; returns (secret, recovery codes, session id)."""
     started = sessions.create(sessions.BROWSER, "192.0.2.1", "test")
-    secret = two_factor.begin(started.session.id, PASSWORD)
-    codes = two_factor.confirm(started.session.id, pyotp.TOTP(secret).at(now), now=now)
+    secret = two_factor.begin(started.row.id, PASSWORD)
+    codes = two_factor.confirm(started.row.id, pyotp.TOTP(secret).at(now), now=now)
     assert codes is not None
-    return secret, codes, started.session.id
+    return secret, codes, started.row.id
 
 
 def test_enrolment_needs_the_pending_secret_of_the_same_session(ctx):
-    first = sessions.create(sessions.BROWSER, None, None).session.id
-    other = sessions.create(sessions.BROWSER, None, None).session.id
+    first = sessions.create(sessions.BROWSER, None, None).row.id
+    other = sessions.create(sessions.BROWSER, None, None).row.id
     assert two_factor.begin(first, "not the password at all") is None
     secret = two_factor.begin(first, PASSWORD)
     assert two_factor.pending_secret(first) == secret
@@ -58,7 +58,7 @@ def test_confirm_turns_codes_on_gives_ten_codes_and_signs_out_the_others(ctx):
     secret, codes, sid = enrol()
     assert two_factor.required()
     assert len(codes) == 10 and two_factor.status() == two_factor.Status(totp_on=True, recovery_left=10)
-    assert revoked(bystander.session.id)
+    assert revoked(bystander.row.id)
     assert not revoked(sid)
     stored = db.session.scalars(select(RecoveryCode.code_hash)).all()
     assert all(code not in "".join(stored) for code in codes)

@@ -8,7 +8,7 @@ from app.account.forms import PasswordForm
 from app.extensions import limiter
 from app.security.passwords import MIN_CHARACTERS, PasswordRejected, PasswordsDiffer
 from app.services import activity, password_change
-from app.web import session as web_session
+from app.web import signed_in
 from app.web.client import client_ip
 from app.web.page_cache import cached_page
 
@@ -16,10 +16,10 @@ bp = Blueprint("account", __name__)
 
 
 @bp.get("/")
-@web_session.login_required
+@signed_in.login_required
 def home():
     """Signed-in state, when this session ends, and the sign-in before this one."""
-    current = web_session.current_session()
+    current = signed_in.current_session()
     recent = activity.summary(current.id)
     # What the page shows: the session's end and the summary (app/web/page_cache.py).
     return cached_page("account/home.html", (current.id, current.expires_at, recent),
@@ -27,7 +27,7 @@ def home():
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@web_session.login_required
+@signed_in.login_required
 @limiter.guarded(issues_device=True)
 def password():
     """Change the master password: 400 for a new one that breaks the rules, 403 for a wrong
@@ -47,7 +47,7 @@ def password():
         form.current.errors = ["The current password is incorrect."]
         return _form(form), 403
     flash("The master password has been changed. Every other session has been signed out.")
-    return web_session.start_browser_session(redirect(url_for("account.home"), 303), started)
+    return signed_in.start_browser_session(redirect(url_for("account.home"), 303), started)
 
 
 def _form(form: PasswordForm):

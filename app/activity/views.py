@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from app.web import session as web_session
+from app.web import signed_in
 from app.services import activity
 
 bp = Blueprint("activity", __name__)
 
 
 @bp.get("/activity")
-@web_session.login_required
+@signed_in.login_required
 def index():
     """The latest 200 events, newest first, and how long they are kept."""
     return render_template("activity/index.html", events=activity.recent(), limit=activity.PAGE_SIZE)

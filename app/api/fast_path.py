@@ -26,7 +26,7 @@ from flask import Flask
 from app.api.views import FAST_ANSWERS
 from app.runtime import metrics
 from app.web.client import notice_forwarded_in
-from app.web.session import session_in_environ
+from app.web.signed_in import session_in_environ
 from app.web.setup_gate import setup_done
 
 log = logging.getLogger("gatehouse.api")

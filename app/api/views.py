@@ -23,7 +23,7 @@ from app.security.totp import MAX_INPUT as CODE_MAX
 from app.services import login as login_service
 from app.services import login_sessions
 from app.web import forward
-from app.web import session as web_session
+from app.web import signed_in
 from app.web.client import client_ip
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -56,7 +56,7 @@ def _json_body(fields) -> dict[str, str]:
 def _unauthorized(message: str, error: str = "unauthorized"):
     """401 with the RFC 6750 challenge; `invalid_token` when a credential was sent but refused."""
     challenge = 'Bearer realm="gatehouse"'
-    if "Authorization" in request.headers or web_session.cookie_name() in request.cookies:
+    if "Authorization" in request.headers or signed_in.cookie_name() in request.cookies:
         challenge += ', error="invalid_token"'
     return jsonify(error=error, message=message), 401, {"WWW-Authenticate": challenge}
 
@@ -79,7 +79,7 @@ def login():
     started, refused = _sign_in(_json_body({"password": PASSWORD, "code": CODE}), login_sessions.BROWSER)
     if started is None:
         return refused
-    return web_session.start_browser_session(jsonify(expires_at=iso(started.session.expires_at)), started)
+    return signed_in.start_browser_session(jsonify(expires_at=iso(started.row.expires_at)), started)
 
 
 @bp.post("/auth/token")
@@ -89,12 +89,12 @@ def token():
     started, refused = _sign_in(_json_body({"password": PASSWORD, "code": CODE, "label": LABEL}), login_sessions.API)
     if started is None:
         return refused
-    return jsonify(token=web_session.signer().sign(started.token), expires_at=iso(started.session.expires_at))
+    return jsonify(token=signed_in.signer().sign(started.token), expires_at=iso(started.row.expires_at))
 
 
 @bp.get("/auth/session", endpoint="session")
 def session_status():
-    current = web_session.current_session()
+    current = signed_in.current_session()
     if current is None:
         return _unauthorized("No valid session.")
     return jsonify(valid=True, expires_at=iso(current.expires_at))
@@ -108,23 +108,23 @@ def logout():
     Authorization header): a `text/plain` form from another site arrives without the
     SameSite=Lax cookie, so it passes the JSON rule below, and must not sign the browser out.
     """
-    by_cookie = "Authorization" not in request.headers and web_session.cookie_name() in request.cookies
+    by_cookie = "Authorization" not in request.headers and signed_in.cookie_name() in request.cookies
     is_json = request.mimetype == "application/json"
     if by_cookie and not is_json:
         abort(415, "A cookie-authenticated POST must be Content-Type: application/json.")
-    presented = web_session.presented_token()
+    presented = signed_in.presented_token()
     if presented:
         login_service.logout(presented, client_ip(), request.user_agent.string)
     response = jsonify(message="Logged out successfully.")
     if is_json or "Authorization" in request.headers:
-        web_session.end_browser_session(response)
+        signed_in.end_browser_session(response)
     return response
 
 
 def _forward_answer(endpoint: str):
     """The proxy's question answered by the one decision in app/security/forward_auth.py."""
-    credential_sent = "Authorization" in request.headers or web_session.cookie_name() in request.cookies
-    answer = forward_auth.decide(endpoint, web_session.current_session() is not None, request.headers,
+    credential_sent = "Authorization" in request.headers or signed_in.cookie_name() in request.cookies
+    answer = forward_auth.decide(endpoint, signed_in.current_session() is not None, request.headers,
                                  forward.settings(), scheme=request.scheme, credential_sent=credential_sent)
     (metrics.VERIFY_ALLOWED if answer.status < 300 else metrics.VERIFY_DENIED).inc()
     return _respond(answer)
@@ -174,4 +174,4 @@ FAST_ANSWERS = {
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(document(web_session.cookie_name()))
+    return jsonify(document(signed_in.cookie_name()))

@@ -13,7 +13,7 @@ from app.security.redirects import safe_next, safe_return
 from app.services import login as login_service
 from app.services import two_factor
 from app.web import forward
-from app.web import session as web_session
+from app.web import signed_in
 from app.web.client import client_ip
 from app.web.error_pages import retry_seconds, wait_in_words
 from app.web.errors import render_error
@@ -30,13 +30,13 @@ def login():
     and 303 to /login/code); wrong → 401."""
     if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
         target, rd, next_ = _return_to(request.args.get("rd"), request.args.get("next"))
-        if web_session.current_session() is not None:
+        if signed_in.current_session() is not None:
             return redirect(target, 303)
         # The form shows nothing else that varies (app/web/page_cache.py); built only to render it.
         return cached_page("auth/login.html", (rd, next_), lambda: {"form": LoginForm(rd=rd, next=next_)})
     form = LoginForm()
     target = _carry_target(form)
-    if web_session.current_session() is not None:
+    if signed_in.current_session() is not None:
         return redirect(target, 303)
     outcome = login_service.password_step(form.password.data or "", client_ip(), request.user_agent.string)
     if outcome.code_owed:
@@ -45,7 +45,7 @@ def login():
     if outcome.started is None:
         form.password.errors = ["Incorrect password."]
         return render_template("auth/login.html", form=form), 401
-    return web_session.start_browser_session(redirect(target, 303), outcome.started)
+    return signed_in.start_browser_session(redirect(target, 303), outcome.started)
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -56,7 +56,7 @@ def login_code():
     Without a pending step (none, expired, another browser's), or once the second factor
     was turned off meanwhile (the CLI) → 303 to /login, nothing checked or counted.
     """
-    if web_session.current_session() is not None:
+    if signed_in.current_session() is not None:
         return redirect("/", 303)
     owed = pending.current()
     if owed is None or not two_factor.required():
@@ -70,7 +70,7 @@ def login_code():
         form.code.data = ""
         return render_template("auth/code.html", form=form, error="That code is not right, or was used already."), 401
     pending.finish()
-    return web_session.start_browser_session(redirect(owed.next, 303), started)
+    return signed_in.start_browser_session(redirect(owed.next, 303), started)
 
 
 @bp.errorhandler(TooManyRequests)
@@ -112,12 +112,12 @@ def logout():
     """GET asks for confirmation; POST revokes the session, clears the cookie, 303 to /login."""
     form = LogoutForm()
     if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
-        return render_template("auth/logout.html", form=form, signed_in=web_session.current_session() is not None)
-    token = web_session.presented_token()
+        return render_template("auth/logout.html", form=form, signed_in=signed_in.current_session() is not None)
+    token = signed_in.presented_token()
     if token:
         login_service.logout(token, client_ip(), request.user_agent.string)
     flash("You have been signed out.")
-    response = web_session.end_browser_session(make_response(redirect(url_for("auth.login"), 303)))
+    response = signed_in.end_browser_session(make_response(redirect(url_for("auth.login"), 303)))
     # "cache" only: "cookies" would also wipe the device cookie that guards against lockout.
     response.headers["Clear-Site-Data"] = '"cache"'
     return response

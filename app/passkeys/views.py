@@ -29,7 +29,7 @@ from app.services import login_sessions, passkeys
 from app.services.passkeys import PasskeyRejected, RelyingParty
 from app.two_factor.forms import PasswordForm
 from app.web import forward
-from app.web import session as web_session
+from app.web import signed_in
 from app.web.client import client_ip
 
 bp = Blueprint("passkeys", __name__)
@@ -58,7 +58,7 @@ def _credential() -> str:
 
 
 @bp.post("/two-factor/passkeys/options")
-@web_session.login_required
+@signed_in.login_required
 @limiter.guarded
 def register_options():
     form = PasswordForm()
@@ -73,7 +73,7 @@ def register_options():
 
 
 @bp.post("/two-factor/passkeys")
-@web_session.login_required
+@signed_in.login_required
 def register():
     challenge, stored = challenges.take(REGISTER)
     if challenge is None:
@@ -88,7 +88,7 @@ def register():
 
 
 @bp.post("/two-factor/passkeys/<int:passkey_id>/delete")
-@web_session.login_required
+@signed_in.login_required
 def delete(passkey_id: int):
     if passkey_id > 2**63 - 1 or not passkeys.delete_one(passkey_id):
         abort(404, "No passkey has that id.")
@@ -119,4 +119,4 @@ def sign_in():
         target = safe_return(rd, forward.return_policy()) if rd else safe_next(request.args.get("next"))
     pending.finish()
     started = login_service.start(client_ip(), request.user_agent.string, login_sessions.BROWSER, detail="passkey")
-    return web_session.start_browser_session(jsonify(next=target), started)
+    return signed_in.start_browser_session(jsonify(next=target), started)

@@ -84,7 +84,10 @@ def guard_of(view) -> Guard | None:
     return getattr(view, _GUARD, None)
 
 
-class _State:
+class LimiterState:
+    """What one app's limiter holds: its rules, its counts (in the process or in Redis), its check
+    slots and device cookies, and the flood clock the early refusals read."""
+
     def __init__(self, policy: Policy, limits: Limits, store: DatabaseStore, threads: int,
                  cookies: devices.DeviceCookies, issued: devices.IssuedDevices,
                  password_epoch: Callable[[], str | None],
@@ -123,7 +126,7 @@ class LoginLimiter:
             raise ConfigError("GATEHOUSE_LOGIN_MAX_CLIENTS is invalid: must be at least 1")
         previous = [app.config["GATEHOUSE_SECRET_KEY_PREVIOUS"]] if app.config["GATEHOUSE_SECRET_KEY_PREVIOUS"] else []
         policy, store = Policy.from_config(app.config), DatabaseStore(lambda: db.engine)
-        app.extensions["gatehouse.limiter"] = _State(
+        app.extensions["gatehouse.limiter"] = LimiterState(
             policy, build_limits(app.config, policy, max_clients, store), store, app.config["GATEHOUSE_THREADS"],
             devices.DeviceCookies(app.config["GATEHOUSE_SECRET_KEY"], previous),
             devices.IssuedDevices(lambda: db.engine), password_epoch, on_refused,
@@ -143,7 +146,7 @@ class LoginLimiter:
         return mark(view) if view is not None else mark
 
     @property
-    def state(self) -> _State:
+    def state(self) -> LimiterState:
         return current_app.extensions["gatehouse.limiter"]
 
     def _judge(self) -> None:
@@ -167,7 +170,7 @@ class LoginLimiter:
         g.login_guard = guard
 
     @staticmethod
-    def verdict(state: _State, ip: str | None, nonce: str | None, user_agent: str | None) -> tuple[Attempt, int]:
+    def verdict(state: LimiterState, ip: str | None, nonce: str | None, user_agent: str | None) -> tuple[Attempt, int]:
         """The judgement of one attempt (in an app context): (attempt, Retry-After or 0).
 
         A refusal is counted and told to `on_refused` (the sign-in activity, which batches); many
@@ -215,7 +218,7 @@ class LoginLimiter:
         self._report(state, g.pop("login_attempt"), ok)
         return ok
 
-    def _report(self, state: _State, attempt: Attempt, ok: bool) -> None:
+    def _report(self, state: LimiterState, attempt: Attempt, ok: bool) -> None:
         failures = state.limits.settle(attempt, ok, state.clock())
         if not ok and failures == state.policy.ban_after:
             who = "a trusted device" if attempt.trusted else attempt.keys[0].removeprefix("ip:")  # no cookie values
@@ -225,7 +228,7 @@ class LoginLimiter:
             g.issue_device = True
             g.pop("password_epoch", None)  # a password change just now gives the cookie the new epoch
 
-    def _epoch(self, state: _State) -> str | None:
+    def _epoch(self, state: LimiterState) -> str | None:
         """The current password's epoch, read once per request."""
         if "password_epoch" not in g:
             g.password_epoch = state.password_epoch()

@@ -1,6 +1,6 @@
 """Who the client is: the rightmost-untrusted `X-Forwarded-For` algorithm.
 
-No Flask here: `app.web.session.client_ip()` feeds it the socket peer, every `X-Forwarded-For`
+No Flask here: `app.web.signed_in.client_ip()` feeds it the socket peer, every `X-Forwarded-For`
 header and `GATEHOUSE_TRUSTED_PROXIES`. The leftmost entries are whatever the client typed,
 so we walk from the right and stop at the first address that is not one of our proxies.
 """

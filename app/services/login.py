@@ -50,12 +50,12 @@ def start(ip: str | None, user_agent: str | None, kind: str, label: str | None =
     started = login_sessions.create(kind, ip, user_agent, label)
     log.info(
         "login succeeded from %s", ip,
-        extra={"event": "login_succeeded", "client_ip": ip, "kind": kind, "session_id": started.session.id},
+        extra={"event": "login_succeeded", "client_ip": ip, "kind": kind, "session_id": started.row.id},
     )
     if signs_in:
         if kind != login_sessions.BROWSER:
             detail = f"API token {label}" if label else "API token"
-        activity.record(activity.SIGNED_IN, ip, user_agent, detail=detail, session_id=started.session.id)
+        activity.record(activity.SIGNED_IN, ip, user_agent, detail=detail, session_id=started.row.id)
     return started
 
 

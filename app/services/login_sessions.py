@@ -36,7 +36,7 @@ def touch_interval(idle: timedelta) -> timedelta:
 @dataclass(frozen=True)
 class NewSession:
     token: str
-    session: LoginSession
+    row: LoginSession
 
 
 @dataclass(frozen=True)

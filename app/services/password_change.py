@@ -29,10 +29,10 @@ def change(current: str, new: str, confirm: str, ip: str | None, user_agent: str
         return None
     started = login.start(ip, user_agent, login_sessions.BROWSER, signs_in=False)
     try:
-        master_password.replace(new, confirm, keep_session_id=started.session.id)
+        master_password.replace(new, confirm, keep_session_id=started.row.id)
     except Exception:
         login_sessions.revoke_token(started.token)  # no orphan session if storing the hash failed
         raise
     log.info("master password changed from %s", ip, extra={"event": "password_changed", "client_ip": ip})
-    activity.record(activity.PASSWORD_CHANGED, ip, user_agent, session_id=started.session.id)
+    activity.record(activity.PASSWORD_CHANGED, ip, user_agent, session_id=started.row.id)
     return started

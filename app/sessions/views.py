@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app.services import activity, login_sessions
-from app.web import session as web_session
+from app.web import signed_in
 from app.web.client import client_ip
 from app.sessions.forms import RevokeForm
 
@@ -15,39 +15,39 @@ bp = Blueprint("sessions", __name__)
 
 
 @bp.get("/sessions")
-@web_session.login_required
+@signed_in.login_required
 def index():
     """Every live session, the current one marked, and the client address as we see it."""
     return render_template(
         "sessions/index.html",
         sessions=login_sessions.active(),
-        current_id=web_session.current_session().id,
+        current_id=signed_in.current_session().id,
         client_ip=client_ip(),
         form=RevokeForm(),
     )
 
 
 @bp.post("/sessions/<int:session_id>/revoke")
-@web_session.login_required
+@signed_in.login_required
 def revoke(session_id: int):
     """End one session. :raise 404: no live session has that id. Ending one's own signs out."""
     if session_id > MAX_ID or not login_sessions.revoke(session_id):
         abort(404, "No live session has that id.")
-    own = session_id == web_session.current_session().id
+    own = session_id == signed_in.current_session().id
     activity.record(activity.SESSION_REVOKED, client_ip(), request.user_agent.string,
                     detail="this session" if own else f"session {session_id}", session_id=session_id)
     if own:
         flash("You have been signed out.")
-        return web_session.end_browser_session(redirect(url_for("auth.login"), 303))
+        return signed_in.end_browser_session(redirect(url_for("auth.login"), 303))
     flash("The session has been signed out.")
     return redirect(url_for("sessions.index"), 303)
 
 
 @bp.post("/sessions/revoke-others")
-@web_session.login_required
+@signed_in.login_required
 def revoke_others():
     """End every session but the one making this request."""
-    count = login_sessions.revoke_others(web_session.current_session().id)
+    count = login_sessions.revoke_others(signed_in.current_session().id)
     if count:
         activity.record(activity.SESSION_REVOKED, client_ip(), request.user_agent.string,
                         detail=f"{count} other session{'s' if count != 1 else ''}")

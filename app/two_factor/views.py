@@ -16,7 +16,7 @@ from app.extensions import limiter
 from app.services import passkeys, two_factor
 from app.two_factor.forms import ConfirmForm, DisableForm, PasswordForm
 from app.web.client import client_ip
-from app.web.session import current_session, login_required
+from app.web.signed_in import current_session, login_required
 
 bp = Blueprint("two_factor", __name__, url_prefix="/two-factor")
 

@@ -11,7 +11,9 @@ OPEN = {"setup.setup", "health.healthz", "health.readyz", "static"}
 _STATE = "gatehouse.setup_gate"
 
 
-class _State:
+class SetupGate:
+    """Whether the master password is set yet, asked of the database until it first says yes."""
+
     def __init__(self, password_is_set: Callable[[], bool]) -> None:
         self.password_is_set = password_is_set
         self.done = False  # once true it stays true: a password is never unset
@@ -19,12 +21,12 @@ class _State:
 
 def init_app(app: Flask, password_is_set: Callable[[], bool]) -> None:
     """`password_is_set` asks the database; it is called until it first says yes."""
-    app.extensions[_STATE] = _State(password_is_set)
+    app.extensions[_STATE] = SetupGate(password_is_set)
     app.before_request(_require_setup)
 
 
 def setup_done() -> bool:
-    state: _State = current_app.extensions[_STATE]
+    state: SetupGate = current_app.extensions[_STATE]
     if not state.done:
         state.done = state.password_is_set()
     return state.done

@@ -37,9 +37,9 @@ def enable_codes(app, now: float = NOW) -> tuple[str, list[str]]:
     """Turn codes on through the service (as a throw-away session): (secret, recovery codes)."""
     with app.app_context():
         started = login_sessions.create(login_sessions.BROWSER, None, None)
-        secret = two_factor.begin(started.session.id, PASSWORD)
-        codes = two_factor.confirm(started.session.id, pyotp.TOTP(secret).at(now), now=now)
-        login_sessions.revoke(started.session.id)
+        secret = two_factor.begin(started.row.id, PASSWORD)
+        codes = two_factor.confirm(started.row.id, pyotp.TOTP(secret).at(now), now=now)
+        login_sessions.revoke(started.row.id)
     assert codes
     return secret, codes
 

@@ -25,7 +25,9 @@ _STATE = "gatehouse.session"
 Validate = Callable[[str], "CachedSession | None"]
 
 
-class _State:
+class SessionReader:
+    """How this app reads a presented sign-in session: the token signer, the cookie's name, the validation."""
+
     def __init__(self, signer: TokenSigner, cookie_name: str, validate: Validate) -> None:
         self.signer = signer
         self.cookie_name = cookie_name  # fixed at start: read on every request
@@ -34,14 +36,14 @@ class _State:
 
 def init_app(app: Flask, validate: Validate) -> None:
     previous = [app.config["GATEHOUSE_SECRET_KEY_PREVIOUS"]] if app.config["GATEHOUSE_SECRET_KEY_PREVIOUS"] else []
-    app.extensions[_STATE] = _State(
+    app.extensions[_STATE] = SessionReader(
         TokenSigner(app.config["GATEHOUSE_SECRET_KEY"], previous),
         cookies.session_name(app.config["GATEHOUSE_COOKIE_SECURE"], app.config["GATEHOUSE_COOKIE_DOMAIN"]),
         validate,
     )
 
 
-def _state() -> _State:
+def _state() -> SessionReader:
     return current_app.extensions[_STATE]
 
 
@@ -53,7 +55,7 @@ def cookie_name() -> str:
     return _state().cookie_name
 
 
-def _token(state: _State, authorization: str | None, cookie: str | None) -> str | None:
+def _token(state: SessionReader, authorization: str | None, cookie: str | None) -> str | None:
     """The raw token from `Authorization: Bearer` if that header is sent, else from the cookie.
 
     An Authorization header that is not a valid bearer token never falls back to the cookie.
@@ -105,7 +107,7 @@ def login_required(view):
 def start_browser_session(response: Response, started: Any) -> Response:
     """Hand a new session (a `login_sessions.NewSession`: raw token and row) to this browser:
     the signed token in the session cookie, kept as long as the session lives."""
-    remaining = max(0, int((started.session.expires_at - utcnow()).total_seconds()))
+    remaining = max(0, int((started.row.expires_at - utcnow()).total_seconds()))
     cookies.set_session(response, signer().sign(started.token), remaining)
     # A new CSRF secret with the new session: a form token from before sign-in (one another
     # user of this browser, or a page the attacker saw, may know) is worthless after it.
