@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -51,6 +51,11 @@ class LoginSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(256))
+    # How it was signed in, space-separated (app/services/login_sessions.py: password, code,
+    # recovery_code, passkey), and when it last proved that: access rules and OpenID claims ask.
+    methods: Mapped[str] = mapped_column(String(64), default="password")
+    authenticated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)  # "keep me signed in"
 
     __table_args__ = (
         UniqueConstraint("token_hash", name="uq_login_sessions_token_hash"),

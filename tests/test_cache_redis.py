@@ -15,7 +15,8 @@ from tests.e2e.server import free_port
 KEY = "ab" * 32  # what login_sessions.validate passes: a SHA-256 hex digest
 ENTRY = CachedSession(
     7, "browser", datetime(2030, 1, 1, 12, 0, 0, 123456, tzinfo=timezone.utc),
-    datetime(2026, 1, 1, 8, 30, 0, 654321, tzinfo=timezone.utc),
+    datetime(2026, 1, 1, 8, 30, 0, 654321, tzinfo=timezone.utc), ("password", "code"),
+    datetime(2026, 1, 1, 8, 0, 0, 111111, tzinfo=timezone.utc), True,
 )
 
 
@@ -57,7 +58,8 @@ def test_key_is_the_hash_under_the_prefix_with_compact_json_and_a_ttl(cache, raw
     cache.set(KEY, ENTRY, 30)
     name = f"{redis_prefix}session:{KEY}"
     text = raw.get(name)
-    assert json.loads(text)[1:] == [7, "browser", 1893499200123456, 1767256200654321]
+    assert json.loads(text)[1:] == [7, "browser", 1893499200123456, 1767256200654321, ["password", "code"],
+                                    1767254400111111, True]
     assert " " not in text and 29_000 < raw.pttl(name) <= 30_000
 
 

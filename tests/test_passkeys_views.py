@@ -11,6 +11,7 @@ import pytest
 from app.services import passkeys
 from tests.conftest import PASSWORD, csrf_token
 from tests.support.passkeys import SoftAuthenticator
+from tests.support.sessions import newest_methods
 from tests.support.ratelimit import with_clock
 from tests.support.two_factor import code_clock, enable_codes
 
@@ -85,6 +86,7 @@ def test_passkey_signs_in_on_its_own_and_goes_to_next(enrolled, key):
     assert enrolled.get_cookie("gatehouse_session") is not None
     assert enrolled.get_cookie("gatehouse_device") is not None
     assert enrolled.get("/").status_code == 200
+    assert newest_methods(enrolled.application) == ("passkey",)
 
 
 def test_an_off_site_next_goes_home(enrolled, key):
@@ -131,6 +133,7 @@ def test_passkey_completes_the_code_step(app, monkeypatch, client, key):
     response = passkey_sign_in(browser, key, page="/login/code")
     assert response.status_code == 200 and response.get_json() == {"next": "/sessions"}
     assert browser.get("/login/code").status_code == 303  # the pending step is finished
+    assert newest_methods(app) == ("password", "passkey")
 
 
 def test_removed_passkey_no_longer_signs_in(app, client, enrolled, key):

@@ -15,6 +15,9 @@ class CachedSession:
     kind: str
     expires_at: datetime
     last_seen_at: datetime
+    methods: tuple[str, ...] = ("password",)  # how it was signed in (app/services/login_sessions.py)
+    authenticated_at: datetime | None = None  # when it last proved that; None: unknown (an old entry)
+    remember: bool = False  # "keep me signed in": the longer lifetime and idle limit
 
 
 class SessionCache(Protocol):

@@ -71,10 +71,11 @@ class RedisCache:
         if raw is None or raw == TOMBSTONE:
             return None
         try:
-            stamp, id_, kind, expires_us, seen_us = json.loads(raw)
+            stamp, id_, kind, expires_us, seen_us, methods, authenticated_us, remember = json.loads(raw)
             if stamp != self._seen.generation:
                 return None
-            return CachedSession(int(id_), str(kind), _dt(expires_us), _dt(seen_us))
+            return CachedSession(int(id_), str(kind), _dt(expires_us), _dt(seen_us), tuple(map(str, methods)),
+                                 _dt(authenticated_us), bool(remember))
         except (ValueError, TypeError, OverflowError):  # not ours or damaged: a miss, the database decides
             return None
 
@@ -90,7 +91,8 @@ class RedisCache:
     def _set(self, key: str, value: CachedSession, ttl: float, generation: int | None) -> None:
         if generation is None:
             generation = int(self._client.get(self._generation_key) or 0)
-        payload = [generation, value.id, value.kind, _us(value.expires_at), _us(value.last_seen_at)]
+        payload = [generation, value.id, value.kind, _us(value.expires_at), _us(value.last_seen_at),
+                   list(value.methods), _us(value.authenticated_at or value.last_seen_at), value.remember]
         text = json.dumps(payload, separators=(",", ":"))
         self._set_script(keys=[self._key(key)], args=[text, int(ttl * 1000), TOMBSTONE])
 

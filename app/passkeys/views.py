@@ -118,5 +118,7 @@ def sign_in():
     else:
         target = safe_return(rd, forward.return_policy()) if rd else safe_next(request.args.get("next"))
     pending.finish()
-    started = login_service.start(client_ip(), request.user_agent.string, login_sessions.BROWSER, detail="passkey")
+    methods = (login_sessions.PASSWORD, login_sessions.PASSKEY) if owed else (login_sessions.PASSKEY,)
+    started = login_service.start(client_ip(), request.user_agent.string, login_sessions.BROWSER, detail="passkey",
+                                  methods=methods)
     return signed_in.start_browser_session(jsonify(next=target), started)

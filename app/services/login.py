@@ -44,10 +44,11 @@ def check_password(password: str, ip: str | None, kind: str, *, final: bool = Tr
 
 
 def start(ip: str | None, user_agent: str | None, kind: str, label: str | None = None, *,
-          signs_in: bool = True, detail: str | None = None) -> login_sessions.NewSession:
-    """A new session for a client that has passed every check. `signs_in=False`: a password
-    change's fresh cookie, which the activity records as the change, not as a sign-in."""
-    started = login_sessions.create(kind, ip, user_agent, label)
+          signs_in: bool = True, detail: str | None = None,
+          methods: tuple[str, ...] = (login_sessions.PASSWORD,)) -> login_sessions.NewSession:
+    """A new session for a client that has passed every check (`methods`: which). `signs_in=False`:
+    a password change's fresh cookie, which the activity records as the change, not as a sign-in."""
+    started = login_sessions.create(kind, ip, user_agent, label, methods=methods)
     log.info(
         "login succeeded from %s", ip,
         extra={"event": "login_succeeded", "client_ip": ip, "kind": kind, "session_id": started.row.id},
@@ -75,7 +76,8 @@ def code_step(code: str, ip: str | None, user_agent: str | None) -> login_sessio
     if not two_factor.verify(code):
         _failed(ip, login_sessions.BROWSER, "code", user_agent)
         return None
-    return start(ip, user_agent, login_sessions.BROWSER, detail="with a code")
+    return start(ip, user_agent, login_sessions.BROWSER, detail="with a code",
+                 methods=(login_sessions.PASSWORD, two_factor.method_of(code)))
 
 
 def sign_in(password: str, code: str | None, ip: str | None, user_agent: str | None, kind: str,
@@ -95,7 +97,8 @@ def sign_in(password: str, code: str | None, ip: str | None, user_agent: str | N
     if not limiter.run_check(check):
         _failed(ip, kind, "password" if refused[0] == WRONG_PASSWORD else "code", user_agent)
         return Outcome(refused=refused[0])
-    return Outcome(started=start(ip, user_agent, kind, label))
+    methods = (login_sessions.PASSWORD, two_factor.method_of(code)) if code and two_factor.required() else None
+    return Outcome(started=start(ip, user_agent, kind, label, methods=methods or (login_sessions.PASSWORD,)))
 
 
 def logout(token: str, ip: str | None, user_agent: str | None = None) -> None:

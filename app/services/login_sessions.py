@@ -8,7 +8,7 @@ entry) and once for SQL (`_live`, for listing and purging) side by side below.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -22,6 +22,15 @@ from app.services.user_agents import short_name
 
 BROWSER = "browser"
 API = "api"
+# How a session was signed in (LoginSession.methods): the password, then maybe a second factor.
+# A passkey may also sign in alone (it is then both the thing held and the user's verification).
+PASSWORD, CODE, RECOVERY_CODE, PASSKEY = "password", "code", "recovery_code", "passkey"
+SECOND_FACTORS = frozenset({CODE, RECOVERY_CODE, PASSKEY})
+
+
+def has_second_factor(methods: tuple[str, ...]) -> bool:
+    """Whether a sign-in by `methods` went past the password (a `two_factor` access rule, OIDC's amr)."""
+    return not SECOND_FACTORS.isdisjoint(methods)
 # last_seen_at is written at most this often per session, not on every request: once a
 # minute, or a twentieth of the idle limit when that is shorter, so the idle clock counts
 # from the last use to within 5 % of the limit (1 minute idle: written every 3 s).
@@ -72,14 +81,16 @@ def _live(now: datetime, idle: timedelta):
     )
 
 
-def create(kind: str, ip: str | None, user_agent: str | None, label: str | None = None) -> NewSession:
-    """Start a session with a fresh random token (never reuses one: no fixation)."""
+def create(kind: str, ip: str | None, user_agent: str | None, label: str | None = None,
+           methods: tuple[str, ...] = (PASSWORD,)) -> NewSession:
+    """Start a session with a fresh random token (never reuses one: no fixation); `methods`:
+    how it was signed in."""
     token = new_token()
     now = utcnow()
     row = LoginSession(
         token_hash=hash_token(token), kind=kind, label=label, created_at=now, last_seen_at=now,
         expires_at=now + _minutes("GATEHOUSE_SESSION_LIFETIME_MINUTES"), ip=ip,
-        user_agent=_clean_user_agent(user_agent),
+        user_agent=_clean_user_agent(user_agent), methods=" ".join(methods), authenticated_at=now,
     )
     db.session.add(row)
     db.session.commit()
@@ -105,7 +116,7 @@ def validate(token: str, now: datetime | None = None) -> CachedSession | None:
         )
         if row is None:
             return None
-        cached = CachedSession(row.id, row.kind, row.expires_at, row.last_seen_at)
+        cached = _entry(row)
         if _alive(cached, now, idle):
             _remember(key, cached, now)
     if not _alive(cached, now, idle):
@@ -114,6 +125,11 @@ def validate(token: str, now: datetime | None = None) -> CachedSession | None:
     if cached.kind == BROWSER and now - cached.last_seen_at >= touch_interval(idle):
         cached = _touch(key, cached, now)
     return cached
+
+
+def _entry(row: LoginSession) -> CachedSession:
+    return CachedSession(row.id, row.kind, row.expires_at, row.last_seen_at, tuple(row.methods.split()),
+                         row.authenticated_at, row.remember)
 
 
 def _remember(key: str, entry: CachedSession, now: datetime) -> None:
@@ -131,7 +147,7 @@ def _touch(key: str, entry: CachedSession, now: datetime) -> CachedSession | Non
     if result.rowcount == 0:  # revoked (or purged) by another request or process meanwhile
         session_cache.backend.invalidate(key)
         return None
-    touched = CachedSession(entry.id, entry.kind, entry.expires_at, now)
+    touched = replace(entry, last_seen_at=now)
     _remember(key, touched, now)
     return touched
 

@@ -138,6 +138,11 @@ def verify(code: str, now: float | None = None) -> bool:
     return bool(_guarded(lambda: check_code(code, now)))
 
 
+def method_of(code: str) -> str:
+    """Which second factor a code that `check_code` accepted was: an authenticator code or a recovery code."""
+    return login_sessions.CODE if totp.looks_like_code(totp.normalise_code(code or "")) else login_sessions.RECOVERY_CODE
+
+
 def check_code(code: str, now: float | None = None) -> bool:
     """True once for a right authenticator code (±1 step) or an unused recovery code."""
     normalised = totp.normalise_code(code or "")
