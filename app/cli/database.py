@@ -15,12 +15,12 @@ from app.services.backup import BackupError
 from app.services.backup import backup as copy_database
 
 
-@click.group("db")
+@click.group("db", short_help="Create or upgrade the database schema.")
 def db_group() -> None:
     """Database schema commands (run `gatehouse db upgrade` after installing or updating)."""
 
 
-@db_group.command("upgrade")
+@db_group.command("upgrade", short_help="Create or upgrade the schema (Alembic).")
 @with_appcontext
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the newest version (Alembic)."""
@@ -41,7 +41,7 @@ def _revision(engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-@click.command("backup")
+@click.command("backup", short_help="Copy the SQLite database, also while serving.")
 @click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
 @with_appcontext
 def backup(path: Path) -> None:
