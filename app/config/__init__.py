@@ -128,6 +128,13 @@ def _remote_user(raw: str) -> str:
     return raw
 
 
+def _issuer(raw: str) -> str:
+    """The name an authenticator app files the account under; a colon would split its label."""
+    if raw and (len(raw) > 64 or ":" in raw or not raw.isprintable() or raw != raw.strip()):
+        raise ValueError("must be 1-64 printable characters without a colon, like auth.example.org")
+    return raw
+
+
 # name (without prefix) -> (default as the environment would spell it, parser)
 SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "INSTANCE_DIR": ("instance", _text),
@@ -156,6 +163,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PUBLIC_URL": ("", _public_url),
     "COOKIE_DOMAIN": ("", _cookie_domain),
     "REMOTE_USER": ("admin", _remote_user),
+    "TOTP_ISSUER": ("", _issuer),  # empty: the host of PUBLIC_URL, else "Gatehouse" (_derive)
     "EDGE": ("on", _bool),  # off: every shortcut before Flask's dispatch is off (app/edge/stack.py)
 }
 
@@ -196,6 +204,8 @@ def _derive(settings: dict[str, Any]) -> None:
     if settings["GATEHOUSE_CACHE"] == "redis" and not settings["GATEHOUSE_REDIS_URL"]:
         raise ConfigError("GATEHOUSE_CACHE=redis needs GATEHOUSE_REDIS_URL")
     _check_forward_auth(settings)
+    if not settings["GATEHOUSE_TOTP_ISSUER"]:
+        settings["GATEHOUSE_TOTP_ISSUER"] = urlsplit(settings["GATEHOUSE_PUBLIC_URL"]).hostname or "Gatehouse"
     if not settings["GATEHOUSE_SECRET_KEY"]:
         settings["GATEHOUSE_SECRET_KEY"] = load_or_create_secret(instance / "secret_key")
     for name in ("SECRET_KEY", "SECRET_KEY_PREVIOUS"):

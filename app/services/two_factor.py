@@ -31,7 +31,6 @@ log = logging.getLogger("gatehouse.two_factor")
 
 clock = time.time  # tests replace it to move time (the limiter has its own)
 PENDING_LIFETIME = timedelta(minutes=15)  # enough to find the phone and scan; then begin again
-ISSUER = "Gatehouse"
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,10 @@ def pending_secret(session_id: int) -> str | None:
 
 
 def provisioning_uri(secret: str) -> str:
-    return totp.provisioning_uri(secret, current_app.config.get("GATEHOUSE_REMOTE_USER", "admin"), ISSUER)
+    """What the QR code holds: the app files it as `<GATEHOUSE_TOTP_ISSUER>:<GATEHOUSE_REMOTE_USER>`,
+    so two installs (the issuer defaults to the portal's public host) look apart in the app."""
+    config = current_app.config
+    return totp.provisioning_uri(secret, config["GATEHOUSE_REMOTE_USER"], config["GATEHOUSE_TOTP_ISSUER"])
 
 
 def confirm(session_id: int, code: str, now: float | None = None, ip: str | None = None,
