@@ -24,19 +24,27 @@ from app.extensions import db
 from app.models import SignInEvent, utcnow
 from app.services.blocked_tally import MANY, BlockedTally
 from app.services.user_agents import short_name
+from app import signals
 from app.signals import AccountChange, SecretCheck, SessionsEnded, SignedIn
 
 log = logging.getLogger("gatehouse.activity")
 
 SIGNED_IN, SIGNED_OUT, SESSION_REVOKED = "signed_in", "signed_out", "session_revoked"
 FAILED_PASSWORD, FAILED_CODE, BLOCKED = "failed_password", "failed_code", "blocked"
+FAILED_SETUP_CODE, FAILED_NEW_CODE = "failed_setup_code", "failed_new_code"
 PASSWORD_CHANGED, SECOND_FACTOR_CHANGED = "password_changed", "second_factor_changed"
 LABELS = {
     SIGNED_IN: "Signed in", FAILED_PASSWORD: "Wrong password", FAILED_CODE: "Wrong code",
+    FAILED_SETUP_CODE: "Wrong setup code", FAILED_NEW_CODE: "Wrong code while setting up the app",
     BLOCKED: "Refused while blocked", SIGNED_OUT: "Signed out", SESSION_REVOKED: "Session revoked",
     PASSWORD_CHANGED: "Password changed", SECOND_FACTOR_CHANGED: "Second factor changed",
 }
+# What the home page counts as failed sign-in attempts: a wrong password or code. A wrong setup
+# code (before there was anything to sign in to) and a wrong code from an app being set up (by
+# the signed-in admin) are failed checks too, listed on /activity, but no attempt to get in.
 FAILED = (FAILED_PASSWORD, FAILED_CODE)
+_FAILED_KIND = {signals.PASSWORD: FAILED_PASSWORD, signals.SETUP_CODE: FAILED_SETUP_CODE,
+                signals.NEW_CODE: FAILED_NEW_CODE}
 PAGE_SIZE = 200
 _TALLY = "gatehouse.activity.blocked"
 
@@ -198,8 +206,7 @@ def _cut(text: str | None, limit: int) -> str | None:
 
 def on_checked(_sender, check: SecretCheck) -> None:
     if not check.ok:
-        record(FAILED_PASSWORD if check.step == "password" else FAILED_CODE, check.ip, check.user_agent,
-               detail=check.detail)
+        record(_FAILED_KIND.get(check.step, FAILED_CODE), check.ip, check.user_agent, detail=check.detail)
 
 
 def on_signed_in(_sender, signed_in: SignedIn) -> None:

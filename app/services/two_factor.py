@@ -109,7 +109,7 @@ def confirm(session_id: int, code: str, now: float | None = None, ip: str | None
             user_agent: str | None = None) -> list[str] | None:
     """Turn codes on if `code` matches this session's pending secret: the new recovery codes
     (shown once), and every other session is signed out. None for a wrong or stale code."""
-    codes = _guarded(lambda: _confirm(session_id, code, now), ip, user_agent)
+    codes = _guarded(lambda: _confirm(session_id, code, now), ip, user_agent, signals.NEW_CODE)
     if codes:
         _changed("authenticator codes turned on", ip, user_agent)
     return codes

@@ -143,9 +143,40 @@ def test_setup_records_a_wrong_code_and_the_first_password(fresh_app):
     with fresh_app.app_context():  # the wrong code held this address back: let it try again now
         fresh_app.extensions["gatehouse.limiter"].limits.unblock(None, 0)
     assert post_setup(client, read_code(fresh_app), NEW).status_code == 303
-    assert kinds(fresh_app) == [("failed_code", "192.0.2.6"), ("password_changed", "192.0.2.6")]
+    assert kinds(fresh_app) == [("failed_setup_code", "192.0.2.6"), ("password_changed", "192.0.2.6")]
     with fresh_app.app_context():
-        assert [e.detail for e in activity.recent()] == ["first setup", "setup code"]
+        assert [(e.label, e.detail) for e in activity.recent()] == [("Password changed", "first setup"),
+                                                                     ("Wrong setup code", None)]
+    # Signing in right after: the person's own mistyped setup code is no failed sign-in.
+    AuthActions(client).login(NEW)
+    home = client.get("/").get_data(as_text=True)
+    assert ">0 failed attempts</a>" in home and 'class="attention"' not in home
+    assert "Wrong setup code" in client.get("/activity?kind=failed").get_data(as_text=True)
+
+
+def test_a_wrong_code_while_setting_up_the_app_is_no_failed_sign_in(app, monkeypatch):
+    from tests.support.ratelimit import with_clock
+    from tests.support.two_factor import SECRET_RE, code_clock, code_for, wrong_code
+
+    clock = code_clock(monkeypatch)
+    limiter_clock = with_clock(app)
+    client, auth = browser(app, "192.0.2.8", VIVALDI)
+    auth.login()
+    token = csrf_token(client, "/two-factor")
+    client.post("/two-factor/totp/begin", data={"csrf_token": token, "password": PASSWORD})
+    secret = SECRET_RE.search(client.get("/two-factor").get_data(as_text=True)).group(1)
+    client.post("/two-factor/totp/confirm", data={"csrf_token": token, "code": wrong_code(secret, clock.now)})
+    limiter_clock.advance(5)
+    client.post("/two-factor/totp/confirm", data={"csrf_token": token, "code": code_for(secret, clock.now)})
+    with app.app_context():
+        events = activity.recent()[::-1]
+    # Every event from /two-factor names the browser, as the sign-in does.
+    assert [(e.kind, e.browser) for e in events] == [
+        ("signed_in", "Vivaldi 6 on Windows"), ("failed_new_code", "Vivaldi 6 on Windows"), ("second_factor_changed", "Vivaldi 6 on Windows")]
+    home = client.get("/").get_data(as_text=True)
+    assert ">0 failed attempts</a>" in home and 'class="attention"' not in home
+    page = client.get("/activity").get_data(as_text=True)
+    assert "Wrong code while setting up the app" in page and page.count("Vivaldi 6 on Windows") == 3
 
 
 def test_hostile_user_agent_is_shown_as_text(app):
