@@ -45,7 +45,14 @@ LABELS = {
 FAILED = (FAILED_PASSWORD, FAILED_CODE)
 _FAILED_KIND = {signals.PASSWORD: FAILED_PASSWORD, signals.SETUP_CODE: FAILED_SETUP_CODE,
                 signals.NEW_CODE: FAILED_NEW_CODE}
-PAGE_SIZE = 200
+RECENT = 200  # `recent()`'s default
+PAGE_SIZE = 25  # events on one page of /activity
+# The filters of /activity (`?kind=`): each names the kinds it shows.
+GROUPS = {
+    "signed-in": (SIGNED_IN,),
+    "failed": (FAILED_PASSWORD, FAILED_CODE, FAILED_SETUP_CODE, FAILED_NEW_CODE, BLOCKED),
+    "changes": (PASSWORD_CHANGED, SECOND_FACTOR_CHANGED, SESSION_REVOKED, SIGNED_OUT),
+}
 _TALLY = "gatehouse.activity.blocked"
 
 
@@ -119,12 +126,28 @@ class Event:
         return {None: "command line", MANY: "many addresses"}.get(self.ip, self.ip)
 
 
-def recent(limit: int = PAGE_SIZE) -> list[Event]:
+def recent(limit: int = RECENT) -> list[Event]:
     """The latest events, newest first (this process's tallied refusals written first)."""
+    return listing(None, 1, limit).events
+
+
+@dataclass(frozen=True)
+class Page:
+    events: list[Event]
+    number: int  # 1 is the newest
+    has_older: bool
+
+
+def listing(group: str | None, number: int, size: int = PAGE_SIZE) -> Page:
+    """Page `number` (from 1) of the events, newest first, only the kinds of `group` (GROUPS) if given."""
     flush()
-    rows = db.session.scalars(select(SignInEvent).order_by(SignInEvent.at.desc(), SignInEvent.id.desc()).limit(limit))
-    return [Event(r.at, r.kind, LABELS.get(r.kind, r.kind), r.ip, short_name(r.user_agent) if r.user_agent else None,
-                  r.detail, r.count) for r in rows]
+    query = select(SignInEvent).order_by(SignInEvent.at.desc(), SignInEvent.id.desc())
+    if group is not None:
+        query = query.where(SignInEvent.kind.in_(GROUPS[group]))
+    rows = list(db.session.scalars(query.offset((number - 1) * size).limit(size + 1)))
+    events = [Event(r.at, r.kind, LABELS.get(r.kind, r.kind), r.ip,
+                    short_name(r.user_agent) if r.user_agent else None, r.detail, r.count) for r in rows[:size]]
+    return Page(events, number, len(rows) > size)
 
 
 @dataclass(frozen=True)

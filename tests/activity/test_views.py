@@ -247,3 +247,30 @@ def test_second_factor_events(app, monkeypatch):
     ]
     assert (last.kind, last.address, last.detail) == ("second_factor_changed", "command line",
                                                       "turned off, 1 session signed out")
+
+
+def test_pages_of_25_newest_first_and_a_filter_by_kind(app):
+    client, auth = browser(app, "192.0.2.1")
+    auth.login()
+    with app.app_context():
+        start = utcnow() - timedelta(hours=1)
+        db.session.add_all(SignInEvent(at=start + timedelta(seconds=i), kind="failed_password" if i % 3 else "signed_in",
+                                       ip=f"198.51.100.{i}", count=1) for i in range(40))
+        db.session.commit()
+    first = client.get("/activity").get_data(as_text=True)
+    assert len(rows_of(first)) == 25 and "198.51.100.39" in first and "198.51.100.15" not in first
+    assert 'rel="next" href="/activity?page=2"' in first and 'rel="prev"' not in first
+    second = client.get("/activity?page=2").get_data(as_text=True)
+    assert len(rows_of(second)) == 16 and "198.51.100.14" in second  # 41 events in all, with this sign-in
+    assert 'rel="prev" href="/activity"' in second and 'rel="next"' not in second
+
+    failed = client.get("/activity?kind=failed").get_data(as_text=True)
+    assert set(rows_of(failed)) == {"failed_password"} and len(rows_of(failed)) == 25
+    assert 'href="/activity?kind=failed&amp;page=2"' in failed
+    assert 'aria-current="page">Failed<' in failed
+    assert len(rows_of(client.get("/activity?kind=failed&page=2").get_data(as_text=True))) == 1
+    signed_in = client.get("/activity?kind=signed-in").get_data(as_text=True)
+    assert set(rows_of(signed_in)) == {"signed_in"} and len(rows_of(signed_in)) == 15
+    assert "No older events." in client.get("/activity?page=3").get_data(as_text=True)
+    for bad in ("?kind=everything", "?page=0", "?page=-1", "?page=two", "?page=10001"):
+        assert client.get("/activity" + bad).status_code == 404, bad
