@@ -184,12 +184,29 @@ def _verify_totp(code: str, now: float) -> bool:
 def disable(password: str, code: str, now: float | None = None, ip: str | None = None,
             user_agent: str | None = None) -> bool:
     """Turn the second factor off if the password and a code (or recovery code) are right."""
-    if not _guarded(lambda: master_password.check(password) and check_code(code, now), ip, user_agent,
-                    "password or code"):
-        return False
-    was_on = turn_off()
+    return disable_refused(password, code, now, ip, user_agent) is None
+
+
+def disable_refused(password: str, code: str, now: float | None = None, ip: str | None = None,
+                    user_agent: str | None = None) -> str | None:
+    """`disable`, saying what was wrong: None when it is off now, else "password" or "code"
+    (one guarded check of both; the code is not checked, nor spent, after a wrong password)."""
+    wrong: list[str] = []
+
+    def check() -> bool:
+        if not master_password.check(password):
+            wrong.append(signals.PASSWORD)
+        elif not check_code(code, now):
+            wrong.append("code")
+        return not wrong
+
+    secret_checks.check(check, step=lambda: wrong[0] if wrong else "code", ip=ip, user_agent=user_agent,
+                        detail="two-factor page")
+    if wrong:
+        return wrong[0]
+    turn_off()
     _changed("turned off", ip, user_agent)
-    return was_on
+    return None
 
 
 def turn_off() -> bool:

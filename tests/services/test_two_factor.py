@@ -114,6 +114,14 @@ def test_disable_needs_the_password_and_a_code(ctx):
     assert not two_factor.required()
 
 
+def test_disable_says_which_part_was_wrong_and_spends_no_code_after_a_wrong_password(ctx):
+    _secret, codes, _sid = enrol()
+    assert two_factor.disable_refused("wrong password, long enough", codes[0]) == "password"
+    assert two_factor.disable_refused(PASSWORD, "not-a-recovery-code") == "code"
+    assert two_factor.status().recovery_left == 10  # the code after the wrong password was not used up
+    assert two_factor.disable_refused(PASSWORD, codes[0]) is None and not two_factor.required()
+
+
 def test_nothing_verifies_while_codes_are_off(ctx):
     _secret, codes, _sid = enrol()
     assert two_factor.turn_off()
