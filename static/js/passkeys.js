@@ -108,7 +108,8 @@
     const box = document.getElementById(button.dataset.status);
     if (box && reason.link) {
       const link = document.createElement("a");
-      link.href = link.textContent = reason.link;
+      link.href = reason.link;
+      link.textContent = new URL(reason.link).host;
       box.append(link, ".");
     }
   }
