@@ -66,7 +66,9 @@ def _groups(secret: str | None) -> list[str]:
 
 
 def _again(form: str, field: str | None, message: str):
-    return carried_error.back_to(url_for("two_factor.index", _anchor=form), form, field, message)
+    # No #fragment: Chromium skips `autofocus` on a page whose URL has one, and the field in
+    # error has the focus (which scrolls it into view).
+    return carried_error.back_to(url_for("two_factor.index"), form, field, message)
 
 
 @bp.post("/totp/begin")
@@ -78,7 +80,7 @@ def begin():
         return _again("disable", None, "Codes are already on; turn them off first to use another app.")
     if two_factor.begin(current_session().id, PasswordForm().password.data or "", client_ip(), _browser()) is None:
         return _again("begin", "password", WRONG_PASSWORD)
-    return redirect(url_for("two_factor.index", _anchor="app"), 303)
+    return redirect(url_for("two_factor.index"), 303)
 
 
 @bp.get("/totp/qr.svg")
