@@ -1,4 +1,4 @@
-"""`/activity`: the sign-in events, newest first, a page at a time (docs/activity.md).
+"""`/activity`: the sign-in events, newest first, a page at a time (docs/pages.md, "Sign-in activity").
 
 `?kind=` shows one group of events (`signed-in`, `failed`, `changes`: services.activity.GROUPS),
 `?page=` an older page; anything else there is 404.

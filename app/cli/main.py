@@ -26,7 +26,7 @@ from app.version import version
 MAY_CREATE_INSTANCE = {"gatehouse db upgrade", "gatehouse serve"}
 
 HELP = """Gatehouse administration. Settings come from the GATEHOUSE_* environment
-variables (see README.md, "Settings"); use the same ones as the server, e.g.
+variables (see docs/settings.md); use the same ones as the server, e.g.
 GATEHOUSE_INSTANCE_DIR=/var/lib/gatehouse.
 
 \b
