@@ -30,19 +30,29 @@ class Camera:
                 path.write_bytes(base64.b64decode(shot["data"]))
                 self.taken.append(path)
         self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        settle(self.driver)
+
+
+def settle(driver) -> None:
+    """Wait two frames: the layout after a change of viewport is done before the next click."""
+    driver.execute_async_script("const done = arguments[arguments.length - 1]; "
+                                "requestAnimationFrame(() => requestAnimationFrame(() => done()));")
 
 
 def fill(driver, values: dict[str, str], button: str = "main form button[type=submit]") -> None:
     """Type into fields by id and press the form's button (the first in the page, or the CSS
     selector `button`); wait for the next page."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.wait import WebDriverWait
+
+    from tests.support.browser_pages import gone
 
     for field_id, text in values.items():
         element = driver.find_element(By.ID, field_id)
         element.clear()
         element.send_keys(text)
     old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, button).click()
-    WebDriverWait(driver, 15).until(staleness_of(old))
+    target = driver.find_element(By.CSS_SELECTOR, button)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", target)
+    target.click()
+    WebDriverWait(driver, 15).until(lambda _driver: gone(old))
