@@ -108,6 +108,16 @@ def test_on_a_phone_the_key_breaks_between_groups_and_the_code_box_matches_its_b
     assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
     shoot(browser, tmp_path, "2fa-key-phone")
 
+    # A wrong code: the error above the row leaves box and button as they were (on a desktop too).
+    chrome.emulate(browser, 1280, 900, "light")
+    near = {code_after(key, step) for step in (-1, 0, 1)}
+    browser.find_element(By.ID, "code").send_keys(next(c for c in ("000000", "111111", "222222") if c not in near))
+    submit(browser)
+    assert browser.find_element(By.ID, "code-error").text.startswith("That code is not right.")
+    box, button = browser.find_element(By.ID, "code"), browser.find_element(By.CSS_SELECTOR, "form.code-row button")
+    assert abs(box.rect["height"] - button.rect["height"]) < 1 and button.rect["width"] < 160
+    shoot(browser, tmp_path, "2fa-wrong-code")
+
 
 def test_recovery_codes_download_as_a_file_and_copy(browser, server, tmp_path):
     sign_in_with_password(browser, server)
