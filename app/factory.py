@@ -18,10 +18,14 @@ from app.account.views import bp as account_bp
 from app.activity.views import bp as activity_bp
 from app.api import fast_path
 from app.api.views import bp as api_bp
+from app.apps.views import bp as apps_bp
 from app.auth.views import bp as auth_bp
 from app.config import load_settings
 from app.extensions import csrf, db, limiter, session_cache
 from app.health.views import bp as health_bp
+from app.oidc import server as oidc_server
+from app.oidc import subscribers as oidc_subscribers
+from app.oidc.views import bp as oidc_bp
 from app.passkeys.views import bp as passkeys_bp
 from app.ratelimit import shedding
 from app.runtime import metrics
@@ -37,7 +41,8 @@ from app.web import client, errors, headers, page_cache, page_urls, setup_gate, 
 from app.web.application import GatehouseFlask
 from app.web.body_limit import ChunkedBodyLimit
 
-BLUEPRINTS = (auth_bp, account_bp, activity_bp, sessions_bp, setup_bp, two_factor_bp, passkeys_bp, health_bp, api_bp)
+BLUEPRINTS = (auth_bp, account_bp, activity_bp, sessions_bp, setup_bp, two_factor_bp, passkeys_bp, health_bp, api_bp,
+              apps_bp, oidc_bp)
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -50,6 +55,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     headers.register(app)
     register_jobs(app)
+    register_subscribers(app)
     cli.register(app)
     return app
 
@@ -101,6 +107,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     session_cache.init_app(app)
     signed_in.init_app(app, validate=login_sessions.validate)
+    oidc_server.init_app(app)  # only with GATEHOUSE_OIDC=1: makes or checks the signing key file
 
 
 def register_blueprints(app: Flask) -> None:
@@ -118,5 +125,12 @@ def register_jobs(app: Flask) -> None:
     add_task(app, "purge sessions", login_sessions.purge)
     add_task(app, "purge login limits", limiter.prune)
     add_task(app, "purge sign-in activity", activity.purge)  # older than GATEHOUSE_ACTIVITY_DAYS
+    add_task(app, "purge app tokens", oidc_subscribers.purge)  # spent codes, dead tokens (docs/oidc.md)
     add_gauge(app, metrics.SESSIONS_ACTIVE, login_sessions.count_active)
     add_gauge(app, metrics.LIMITER_CLIENTS, limiter.clients)
+
+
+def register_subscribers(app: Flask) -> None:
+    """Who listens to which outcome (app/signals.py). Receivers are module functions, so a
+    second app in one process (tests) connects nothing twice."""
+    oidc_subscribers.connect()

@@ -19,6 +19,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
+from app import signals
 from app.extensions import db, limiter, session_cache
 from app.models import TotpSecret, utcnow
 from app.security import totp
@@ -119,6 +120,7 @@ def _confirm(session_id: int, code: str, now: float | None) -> list[str] | None:
     db.session.commit()
     session_cache.backend.clear()
     log.info("second factor turned on; %d other sessions signed out", ended, extra={"event": "two_factor_enabled"})
+    _changed("authenticator codes turned on")
     return codes
 
 
@@ -194,7 +196,15 @@ def turn_off() -> bool:
     db.session.commit()
     if was_on:
         log.info("second factor turned off", extra={"event": "two_factor_disabled"})
+        _changed("turned off")
     return was_on
+
+
+def _changed(detail: str) -> None:
+    """Publish that codes went on or off (app/signals.py): the OpenID Provider revokes app tokens.
+    (Who else records the change still does so itself: the activity, the log.)"""
+    signals.account_changed.send(current_app._get_current_object(),
+                                 change=signals.AccountChange(what="second factor", detail=detail, ip=None))
 
 
 def disable_and_sign_out() -> int:
