@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from authlib.oauth2.rfc6749 import ClientMixin
@@ -50,7 +50,7 @@ class RegisteredClient(ClientMixin):
     pk: int
     name: str
     client_id: str
-    secret_hash: str | None
+    secret_hash: str | None = field(repr=False)
     redirect_uris: tuple[str, ...]
     post_logout_redirect_uris: tuple[str, ...]
     policy: str

@@ -8,6 +8,7 @@ routes answer 404.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,8 @@ class OidcState:
 def init_app(app: Flask) -> None:
     if not app.config["GATEHOUSE_OIDC"]:
         return
+    # Authlib logs issued tokens (and codes) at DEBUG: never let those lines out, whatever the root level.
+    logging.getLogger("authlib").setLevel(logging.WARNING)
     path = Path(app.config["GATEHOUSE_INSTANCE_DIR"]) / keys.FILE_NAME
     keys.ensure(path)
     server = Server()
