@@ -32,6 +32,7 @@ MAX_URIS = 10
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
 _GROUP = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
+_ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*:(//[A-Za-z0-9.\-]+(:[0-9]{1,5})?|//\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?)?")
 _NEVER = {"javascript", "data", "file", "vbscript", "about", "blob"}
 
 
@@ -152,6 +153,20 @@ def add(name: str, redirect_uris: list[str], post_logout_redirect_uris: list[str
         db.session.rollback()
         raise ClientRejected(f"An app named {name!r} exists already; remove it first or choose another name.") from None
     return _of(row), secret
+
+
+def origins() -> tuple[str, ...]:
+    """Where the registered apps' redirect and post-logout URIs lead, as CSP sources
+    (`https://host:port`, or `scheme:` for an app's own scheme)."""
+    found: list[str] = []
+    for row in db.session.execute(select(OidcClient.redirect_uris, OidcClient.post_logout_redirect_uris)):
+        for uri in (row.redirect_uris + "\n" + row.post_logout_redirect_uris).split():
+            scheme, _, rest = uri.partition(":")
+            host = rest[2:].split("/", 1)[0].split("?", 1)[0] if rest.startswith("//") else ""
+            origin = f"{scheme}://{host}" if host else f"{scheme}:"
+            if _ORIGIN.fullmatch(origin):
+                found.append(origin)
+    return tuple(dict.fromkeys(found))
 
 
 def listing() -> list[RegisteredClient]:

@@ -174,6 +174,13 @@ class EndSession(EndSessionEndpoint):
     def get_algorithms(self):
         return [keys.ALGORITHM]
 
+    def resolve_client_from_id_token_claims(self, id_token_claims):
+        """Our ID tokens name one audience, as a one-item list (Authlib's default shape): that app."""
+        aud = id_token_claims.get("aud")
+        if isinstance(aud, list) and len(aud) == 1:
+            aud = aud[0]
+        return self.server.query_client(aud) if isinstance(aud, str) else None
+
     def is_post_logout_redirect_uri_legitimate(self, request, post_logout_redirect_uri, client, logout_hint):
         """Registered exactly for this app, and (without an ID token) confirmed by the admin on
         our page before anything happens (app/oidc/views.py)."""

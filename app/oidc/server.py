@@ -9,6 +9,7 @@ routes answer 404.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +19,11 @@ from flask import Flask, current_app
 from app.oidc import clients, grants, keys, tokens
 from app.oidc.claims import CLAIMS, SCOPES
 from app.runtime import metrics
+from app.web import headers
 
 _KEY = "gatehouse.oidc"
+_ORIGINS = "gatehouse.oidc.origins"
+ORIGINS_SECONDS = 10.0
 PATHS = {"authorization_endpoint": "/oidc/authorize", "token_endpoint": "/oidc/token",
          "userinfo_endpoint": "/oidc/userinfo", "jwks_uri": "/oidc/jwks", "revocation_endpoint": "/oidc/revoke",
          "end_session_endpoint": "/oidc/logout"}
@@ -69,6 +73,18 @@ def init_app(app: Flask) -> None:
     server.register_endpoint(grants.Revocation)
     server.register_endpoint(grants.EndSession)
     app.extensions[_KEY] = OidcState(server, keys.KeyRing(path), issuer_parameter)
+    # The sign-in (and the app's sign-out page) ends on an app's redirect URI: a form's POST,
+    # then redirects there, which CSP form-action must allow.
+    headers.add_form_action_sources(app, ("auth.login", "auth.login_code", "oidc.end_session"), _app_origins)
+
+
+def _app_origins() -> tuple[str, ...]:
+    """The registered apps' origins, read at most every ORIGINS_SECONDS (a new app from the CLI
+    is seen within that time; the sign-in form is a page anyone may load often)."""
+    kept = current_app.extensions.get(_ORIGINS)
+    if kept is None or time.monotonic() - kept[0] > ORIGINS_SECONDS:
+        kept = current_app.extensions[_ORIGINS] = (time.monotonic(), clients.origins())
+    return kept[1]
 
 
 def state() -> OidcState | None:

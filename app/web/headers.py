@@ -7,11 +7,15 @@ werkzeug's `Headers` cost about as much as the whole auth check (docs/performanc
 The wrapper sees every response the app sends, error pages and the forward-auth fast path
 included. A header of the same name set by a view is replaced, except the
 Content-Security-Policy: the login form sets its own (below), every other response gets `CSP`.
+Forms whose sign-in may end on another site (an OpenID app's redirect URI) add that site with
+`add_form_action_sources`: Chromium applies `form-action` to every redirect after a form's POST.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from typing import Callable, Iterable
+
+from flask import Flask, Response, current_app, request
 
 from app.web import forward
 
@@ -20,14 +24,26 @@ CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 
 # form-action lists exactly the hosts a return address may name (docs/forward-auth.md).
 RETURNING_FORMS = {"auth.login"}
 EXTENSION = "gatehouse.headers"
+SOURCES = "gatehouse.form_action_sources"
+
+
+def add_form_action_sources(app: Flask, endpoints: Iterable[str], sources: Callable[[], tuple[str, ...]]) -> None:
+    """Let the forms of `endpoints` lead (after redirects) to `sources()` too: CSP source
+    expressions, asked per response (the OpenID Provider's registered apps, app/oidc/server.py)."""
+    app.extensions.setdefault(SOURCES, []).append((frozenset(endpoints), sources))
 
 
 def returning_form_csp(response: Response) -> Response:
-    """The login form's CSP: `CSP` plus the hosts a return address may name (this request's policy)."""
+    """The login form's CSP: `CSP` plus the hosts a return address may name (this request's policy),
+    plus what `add_form_action_sources` added for this endpoint."""
+    extra: list[str] = []
     if request.endpoint in RETURNING_FORMS:
-        sources = forward.return_policy().form_action_sources()
-        if sources:
-            response.headers["Content-Security-Policy"] = CSP + " " + " ".join(sources)
+        extra += forward.return_policy().form_action_sources()
+    for endpoints, sources in current_app.extensions.get(SOURCES, ()):
+        if request.endpoint in endpoints:
+            extra += sources()
+    if extra:
+        response.headers["Content-Security-Policy"] = CSP + " " + " ".join(dict.fromkeys(extra))
     return response
 
 
