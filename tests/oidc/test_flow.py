@@ -15,7 +15,7 @@ from tests.conftest import PASSWORD, csrf_token
 from tests.support.oidc import (
     ISSUER, authorize_url, exchange, get_code, id_claims, pkce, query_of, refresh, register, userinfo,
 )
-from tests.support.two_factor import NOW, code_clock, code_for, enable_codes
+from tests.support.two_factor import NOW, SECRET_RE, code_clock, code_for, enable_codes
 
 
 def sign_in_through(client, auth, url):
@@ -163,3 +163,32 @@ def test_a_two_factor_app_needs_a_code_and_says_amr(app, client, auth, monkeypat
     code = query_of(client.get(done.location).location)["code"]
     claims = id_claims(client, exchange(client, client_id, secret, code).get_json()["id_token"])
     assert claims["amr"] == ["pwd", "otp", "mfa"]
+
+
+def test_the_session_that_turned_codes_on_signs_in_again_with_a_code_for_a_two_factor_app(app, client, auth, monkeypatch):
+    """Turning codes on keeps the browser that did it, signed in with its password only: a
+    two_factor app sends it through /login and /login/code again, which refreshes that session."""
+    clock = code_clock(monkeypatch)
+    client_id, secret = register(app, policy="two_factor")
+    auth.login()
+    token = csrf_token(client, "/two-factor")
+    client.post("/two-factor/totp/begin", data={"csrf_token": token, "password": PASSWORD})
+    totp = SECRET_RE.search(client.get("/two-factor").get_data(as_text=True)).group(1)
+    assert client.post("/two-factor/totp/confirm", data={"csrf_token": token, "code": code_for(totp, clock.now)}).status_code == 200
+    clock.advance(30)
+    response = client.get(authorize_url(client_id))
+    assert response.status_code == 303 and "reauth=1" in response.location
+    target = query_of(response.location)["next"]
+    step = client.post("/login", data={"csrf_token": csrf_token(client, "/sessions"), "password": PASSWORD,
+                                       "next": target, "reauth": "1"})
+    assert step.status_code == 303 and step.location == "/login/code"
+    assert client.get("/login/code").status_code == 200  # the signed-in browser is not sent away
+    done = client.post("/login/code", data={"csrf_token": csrf_token(client, "/sessions"),
+                                            "code": code_for(totp, clock.now)})
+    assert done.status_code == 303 and done.location == target
+    assert not [c for c in done.headers.getlist("Set-Cookie") if c.startswith("gatehouse_session=")]
+    code = query_of(client.get(target).location)["code"]
+    claims = id_claims(client, exchange(client, client_id, secret, code).get_json()["id_token"])
+    assert claims["amr"] == ["pwd", "otp", "mfa"]
+    with app.app_context():
+        assert len(db.session.scalars(select(LoginSession.id).where(LoginSession.revoked_at.is_(None))).all()) == 1

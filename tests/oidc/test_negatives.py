@@ -232,3 +232,20 @@ def test_with_the_provider_off_every_route_is_404(make_app):
                  "/oidc/logout"):
         assert client.get(path).status_code == 404
     assert client.post("/oidc/token", data={"grant_type": "authorization_code"}).status_code == 404
+
+
+@pytest.mark.parametrize("data", [{}, {"token": "x", "token_type_hint": "id_token"}])
+def test_odd_revocation_requests_are_oauth_errors(app, client, data):
+    client_id, secret = register(app)
+    response = client.post("/oidc/revoke", data={"client_id": client_id, "client_secret": secret, **data})
+    # Authlib answers unsupported_token_type with 401 (its ForbiddenError); either way nothing changed.
+    assert response.status_code in (400, 401)
+    assert response.get_json()["error"] in ("invalid_request", "unsupported_token_type")
+
+
+@pytest.mark.parametrize("query", ["id_token_hint=garbage", "id_token_hint=a.b.c", "client_id=%22%5C"])
+def test_odd_logout_requests_get_a_page_never_a_500(app, client, auth, query):
+    auth.login()
+    response = client.get(f"/oidc/logout?{query}")
+    assert response.status_code in (200, 400) and response.location is None
+    assert client.get("/").status_code == 200  # nobody was signed out by a GET without a valid hint
