@@ -85,3 +85,53 @@ def ensure_base_image() -> str:
         podman("import", "--change", "CMD /bin/bash", "-", BASE, stdin=tar.stdout, timeout=300)
         assert tar.wait() == 0
     return BASE
+
+
+TEST_IMAGES = ROOT / "tests" / "e2e" / "images"
+GATEHOUSE = "localhost/gatehouse:test"
+CADDY = "localhost/gatehouse-test-caddy:latest"
+WHOAMI = "localhost/gatehouse-test-whoami:latest"
+_built: set[str] = set()
+
+
+def gatehouse_image() -> str:
+    """`make image` on the Debian base, once per test run (podman's layer cache keeps it quick)."""
+    if GATEHOUSE not in _built:
+        base = ensure_base_image()
+        result = subprocess.run(["make", "--no-print-directory", "image", f"BASE={base}", f"IMAGE={GATEHOUSE}"],
+                                cwd=ROOT, env=env(), capture_output=True, text=True, timeout=900)
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+        _built.add(GATEHOUSE)
+    return GATEHOUSE
+
+
+def stand_in_image(name: str, containerfile: str) -> str:
+    """One of the stand-ins in tests/e2e/images/, built on the Debian base."""
+    if name not in _built:
+        podman("build", "--quiet", "--build-arg", f"BASE={ensure_base_image()}", "-f", str(TEST_IMAGES / containerfile),
+               "-t", name, str(TEST_IMAGES), timeout=900)
+        _built.add(name)
+    return name
+
+
+class Container:
+    """A container known by name: what a test does with `podman exec`, `logs`, `stop`, `inspect`."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def exec(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+        return podman("exec", *(["-i"] if stdin is not None else []), self.name, *args, input=stdin, check=check)
+
+    def logs(self) -> str:
+        """What the container wrote, stdout and stderr in the order written (as `podman logs` shows it)."""
+        result = subprocess.run(["podman", "logs", self.name], env=env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, timeout=60, check=True)
+        return result.stdout
+
+    def inspect(self, template: str) -> str:
+        return podman("inspect", "--format", template, self.name).stdout.strip()
+
+    def stop(self) -> subprocess.CompletedProcess:
+        """`podman stop` with the container's own stop timeout (`--stop-timeout`, default 10 s)."""
+        return podman("stop", self.name, timeout=120)
