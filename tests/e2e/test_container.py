@@ -9,11 +9,15 @@ import threading
 import time
 import uuid
 
+from urllib.parse import urlsplit
+
 import pytest
 import requests
+import yaml
 
 from tests.conftest import PASSWORD, require_external
-from tests.e2e.server import free_port
+from tests.e2e.server import ROOT, free_port
+from tests.e2e.test_forward_auth import rd_of
 from tests.support import containers
 from tests.support.containers import Container, podman
 
@@ -142,3 +146,29 @@ def test_podman_stop_lets_a_sign_in_in_flight_finish_and_exits_0(gatehouse):
     podman("start", container.name)
     wait_healthy(url, container)
     assert browser.get(url + "/api/v1/auth/session", timeout=10).status_code == 200
+
+
+def test_the_forward_auth_address_of_the_traefik_labels_is_answered(gatehouse):
+    """Traefik cannot run here: send what its forwardAuth sends for deploy/compose/traefik.compose.yaml
+    (Host from the label's address, X-Forwarded-* from the browser's request) to the image run with
+    deploy/compose/gatehouse.env, and check the answers Traefik would pass on."""
+    service = yaml.safe_load((ROOT / "deploy/compose/traefik.compose.yaml").read_text())["services"]["gatehouse"]
+    address = urlsplit(service["labels"]["traefik.http.middlewares.gatehouse.forwardauth.address"])
+    assert address.hostname in service["networks"]["auth"]["aliases"] and address.port == 8000
+    settings = [line for line in (ROOT / "deploy/compose/gatehouse.env").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    container, url = gatehouse("GATEHOUSE_BCRYPT_ROUNDS=4", *settings)
+    assert container.exec("gatehouse", "set-password", "--stdin", stdin=PASSWORD + "\n").returncode == 0
+    issued = requests.post(url + "/api/v1/auth/token", json={"password": PASSWORD}, headers={"Host": "auth.example.org"})
+    assert issued.status_code == 200, issued.text
+
+    traefik = {"Host": address.netloc, "X-Forwarded-Method": "GET", "X-Forwarded-Proto": "https",
+               "X-Forwarded-Host": "whoami.example.org", "X-Forwarded-Uri": "/d/1?tab=2", "Accept": "text/html"}
+    page = requests.get(url + address.path, headers=traefik, allow_redirects=False, timeout=10)
+    assert page.status_code == 302 and page.headers["Location"].startswith("https://auth.example.org/login?rd=")
+    assert rd_of(page.headers["Location"]) == "https://whoami.example.org/d/1?tab=2"
+    allowed = requests.get(url + address.path, headers={**traefik, "Authorization": f"Bearer {issued.json()['token']}"},
+                           allow_redirects=False, timeout=10)
+    assert allowed.status_code == 200 and allowed.headers["Remote-User"] == "admin"
+    # Why the alias: the container's plain name is not one Gatehouse answers.
+    assert requests.get(url + address.path, headers={**traefik, "Host": "gatehouse:8000"}, timeout=10).status_code == 400
