@@ -99,6 +99,10 @@ def stack(tmp_path, monkeypatch):
     prepare(folder, port)
     auth = yaml.safe_load((folder / "compose.yaml").read_text())["networks"]["auth"]
     subnet = auth["ipam"]["config"][0]["subnet"]
+    # A run killed before its teardown leaves its networks, which hold the fixed subnet.
+    for stale in podman("network", "ls", "--format", "{{.Name}}").stdout.split():
+        if stale.startswith("gatehousetest"):
+            podman("network", "rm", "--force", stale, check=False)
     if old_podman_compose():  # what docs/container.md tells its users to do first
         podman("network", "create", "--internal", "--subnet", subnet, f"{project}_auth")
     try:
@@ -134,7 +138,8 @@ def test_a_page_of_the_tool_asks_for_sign_in_then_the_tool_sees_remote_user(stac
     page = stack.tool + "/dashboard?tab=1"
     first = browser.get(page, headers=PAGE, allow_redirects=False)
     assert first.status_code == 302, first.text
-    assert first.headers["Location"].startswith(stack.portal + "/login?rd=") and rd_of(first.headers["Location"]) == page
+    assert first.headers["Location"].startswith(stack.portal + "/login?rd=")
+    assert rd_of(first.headers["Location"]) == page
 
     signed_in = sign_in(browser, first.headers["Location"], stack.portal)
     assert signed_in.status_code == 303 and signed_in.headers["Location"] == page
