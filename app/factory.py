@@ -13,10 +13,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from app import cli
+from app import cli, signals
 from app.account.views import bp as account_bp
 from app.activity.views import bp as activity_bp
-from app.api import fast_path
 from app.api.views import bp as api_bp
 from app.apps.views import bp as apps_bp
 from app.auth.views import bp as auth_bp
@@ -27,22 +26,24 @@ from app.oidc import server as oidc_server
 from app.oidc import subscribers as oidc_subscribers
 from app.oidc.views import bp as oidc_bp
 from app.passkeys.views import bp as passkeys_bp
-from app.ratelimit import shedding
 from app.runtime import metrics
 from app.runtime.gauges import add_gauge
 from app.runtime.jobs import add_task
 from app.runtime.logs import configure_logging
-from app.security.signing import CookieSessionInterface
-from app.services import activity, login_sessions, master_password
+from app.web.cookie_session import CookieSessionInterface
+from app.services import activity, auth_log, login_sessions, master_password
 from app.sessions.views import bp as sessions_bp
 from app.setup.views import bp as setup_bp
 from app.two_factor.views import bp as two_factor_bp
-from app.web import client, errors, headers, page_cache, page_urls, setup_gate, signed_in
+from app.edge import gates, page_cache
+from app.edge.stack import install_edge, install_request_gates
+from app.runtime import lifecycle
+from app.web import client, errors, headers, page_urls, setup_gate, signed_in
 from app.web.application import GatehouseFlask
-from app.web.body_limit import ChunkedBodyLimit
 
+CSRF_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 BLUEPRINTS = (auth_bp, account_bp, activity_bp, sessions_bp, setup_bp, two_factor_bp, passkeys_bp, health_bp, api_bp,
-              apps_bp, oidc_bp)
+              apps_bp)
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -54,9 +55,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     errors.register(app)
     headers.register(app)
-    register_jobs(app)
     register_subscribers(app)
+    register_jobs(app)
     cli.register(app)
+    install_edge(app)  # last: its shortcuts check every request hook the app has by now
     return app
 
 
@@ -76,11 +78,11 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         MAX_CONTENT_LENGTH=16 * 1024,
         MAX_FORM_MEMORY_SIZE=16 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # valid as long as the signed cookie that holds it
+        WTF_CSRF_METHODS=CSRF_METHODS,  # flask-wtf's default, named here: the edge declares its hook with it
         PREFERRED_URL_SCHEME="https" if secure else "http",
         TRUSTED_HOSTS=trusted_hosts(app.config.get("GATEHOUSE_PUBLIC_URL") or "",
                                     app.config.get("GATEHOUSE_COOKIE_DOMAIN") or ""),
     )
-    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
 
 
 def trusted_hosts(public_url: str, cookie_domain: str = "") -> list[str] | None:
@@ -100,11 +102,14 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     client.init_app(app)
     page_urls.init_app(app)
-    page_cache.init_app(app)
+    page_cache.init_app(app, enabled=app.config["GATEHOUSE_EDGE"])
     setup_gate.init_app(app, password_is_set=master_password.is_set)
+    lifecycle.init_app(app)
+    install_request_gates(app)  # the first before_request hooks (app/edge/stack.py)
     # Before CSRF: a refused guess costs no form parsing. Refusals feed the sign-in activity (batched).
-    limiter.init_app(app, db=db, password_epoch=master_password.epoch, on_refused=activity.note_blocked)
-    csrf.init_app(app)
+    gates.adopt(app, "login limiter", lambda: limiter.init_app(
+        app, db=db, password_epoch=master_password.epoch, on_refused=activity.note_blocked), methods={"POST"})
+    gates.adopt(app, "CSRF", lambda: csrf.init_app(app), methods=CSRF_METHODS)
     session_cache.init_app(app)
     signed_in.init_app(app, validate=login_sessions.validate)
     oidc_server.init_app(app)  # only with GATEHOUSE_OIDC=1: makes or checks the signing key file
@@ -113,10 +118,24 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    if app.config["GATEHOUSE_OIDC"]:  # off: no /oidc/ or discovery route at all (404)
+        app.register_blueprint(oidc_bp)
     # Pages link their icons; this is for whatever asks the old fixed place (a redirect, no view).
     app.add_url_rule("/favicon.ico", "favicon", redirect_to="/static/img/favicon-32.png")
-    fast_path.install(app)  # forward-auth checks with a live session skip Flask's dispatch (docs/performance.md)
-    shedding.install(app)  # guesses no check slot is free for are refused before a thread runs
+
+
+def register_subscribers(app: Flask) -> None:
+    """Who hears each published outcome (app/signals.py), in the order they hear it."""
+    subscribers = {
+        signals.secret_checked: (limiter.settle, auth_log.on_checked, activity.on_checked, metrics.count_check),
+        signals.signed_in: (auth_log.on_signed_in, activity.on_signed_in),
+        signals.sessions_ended: (auth_log.on_sessions_ended, activity.on_sessions_ended,
+                                 oidc_subscribers.on_sessions_ended),
+        signals.account_changed: (activity.on_account_changed, oidc_subscribers.on_account_changed),
+    }
+    for signal, receivers in subscribers.items():
+        for receiver in receivers:
+            signal.connect(receiver, sender=app)
 
 
 def register_jobs(app: Flask) -> None:
@@ -128,9 +147,3 @@ def register_jobs(app: Flask) -> None:
     add_task(app, "purge app tokens", oidc_subscribers.purge)  # spent codes, dead tokens (docs/oidc.md)
     add_gauge(app, metrics.SESSIONS_ACTIVE, login_sessions.count_active)
     add_gauge(app, metrics.LIMITER_CLIENTS, limiter.clients)
-
-
-def register_subscribers(app: Flask) -> None:
-    """Who listens to which outcome (app/signals.py). Receivers are module functions, so a
-    second app in one process (tests) connects nothing twice."""
-    oidc_subscribers.connect()

@@ -165,6 +165,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "REMOTE_USER": ("admin", _remote_user),
     "OIDC": ("0", _bool),
     "EMAIL": ("", _email),
+    "EDGE": ("on", _bool),  # off: every shortcut before Flask's dispatch is off (app/edge/stack.py)
 }
 
 

@@ -28,12 +28,12 @@ from authlib.oidc.core import OpenIDCode, UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 from flask import current_app
 
-from app.extensions import limiter
 from app.oidc import claims, codes, keys, tokens
-from app.services import failures, login_sessions
+from app.services import login_sessions, secret_checks
 from app.web.client import client_ip
 
 CLIENT_AUTH = ["client_secret_basic", "client_secret_post", "none"]
+CLIENT_SECRET = "client secret"  # the SecretCheck step (app/signals.py) of an app's secret
 
 
 def _keyring() -> keys.KeyRing:
@@ -191,10 +191,11 @@ class EndSession(EndSessionEndpoint):
 
 
 def guarded_auth(method):
-    """Authlib's client_secret_basic/_post, run as this request's guarded check: a wrong secret
-    (or an unknown client) counts for the login limiter like a wrong password and is logged
-    like one (docs/security.md, "Login limiter"). A request that presents no such credentials
-    checks nothing here."""
+    """Authlib's client_secret_basic/_post, run as this request's guarded check and published as
+    a `SecretCheck` (app/services/secret_checks.py): a wrong secret (or an unknown client) counts
+    for the login limiter like a wrong password, and is logged and shown in the activity like
+    one (docs/security.md, "Login limiter"). A request that presents no such credentials checks
+    nothing here."""
 
     def authenticate(query_client, request):
         if method is authenticate_client_secret_basic:
@@ -212,8 +213,7 @@ def guarded_auth(method):
                 found.append(None)
             return found[-1] is not None
 
-        if not limiter.run_check(check):
-            failures.record(client_ip(), "client secret", user_agent=request.headers.get("User-Agent"))
+        if not secret_checks.check(check, step=CLIENT_SECRET, ip=client_ip(), user_agent=request.headers.get("User-Agent")):
             return None
         return found[-1]
 

@@ -2,8 +2,10 @@
 
 - `sessions_ended`: the tokens those sessions granted are marked revoked. (They are refused at
   their next use anyway: every use checks the granting session is live, app/oidc/tokens.py.)
-- `account_changed` for the second factor (codes turned on or off): every app token is revoked,
-  as the sessions that granted them signed in under the old rules (SPEC §16).
+- `account_changed` for the second factor (codes turned on or off, recovery codes replaced, a
+  passkey added or removed): every app token is revoked, as the sessions that granted them
+  signed in under the old rules. Apps whose session is still live sign in again silently.
+Connected in `app/factory.py`'s `register_subscribers`.
 """
 
 from __future__ import annotations
@@ -17,15 +19,15 @@ from app.oidc import codes, tokens
 log = logging.getLogger("gatehouse.oidc")
 
 
-def on_sessions_ended(sender, ended: signals.SessionsEnded, **_) -> None:
+def on_sessions_ended(_sender, ended: signals.SessionsEnded) -> None:
     try:
         tokens.revoke_sessions(ended.session_ids)
     except Exception:  # the sessions ended; their tokens die with them at next use regardless
         log.exception("could not mark app tokens revoked", extra={"event": "oidc_revoke_error"})
 
 
-def on_account_changed(sender, change: signals.AccountChange, **_) -> None:
-    if change.what != "second factor":
+def on_account_changed(_sender, change: signals.AccountChange) -> None:
+    if change.what != signals.AccountChange.SECOND_FACTOR:
         return
     try:
         count = tokens.revoke_all()
@@ -34,11 +36,6 @@ def on_account_changed(sender, change: signals.AccountChange, **_) -> None:
         return
     if count:
         log.info("second factor changed: %d app tokens revoked", count, extra={"event": "oidc_tokens_revoked"})
-
-
-def connect() -> None:
-    signals.sessions_ended.connect(on_sessions_ended)
-    signals.account_changed.connect(on_account_changed)
 
 
 def purge(now: datetime) -> int:

@@ -1,6 +1,6 @@
 """The OpenID Provider's routes (docs/oidc.md): discovery, keys, and thin views onto Authlib's
-server (app/oidc/server.py) and our sign-in decisions (flow.py, logout.py). 404 while
-GATEHOUSE_OIDC is off.
+server (app/oidc/server.py) and our sign-in decisions (flow.py, logout.py). Registered only
+with GATEHOUSE_OIDC=1 (app/factory.py): off, every route here is 404.
 
 The token and revocation endpoints check client secrets, so they are guarded views of the
 login limiter; the machine endpoints answer errors as JSON (`errors.answers_json`) and take no
@@ -9,19 +9,13 @@ CSRF token (apps authenticate with their secret or PKCE, not a browser cookie).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify
+from flask import Blueprint, jsonify
 
 from app.extensions import csrf, limiter
 from app.oidc import flow, logout, server
 from app.web import errors, signed_in
 
 bp = Blueprint("oidc", __name__)
-
-
-@bp.before_request
-def provider_on():
-    if server.state() is None:
-        abort(404)
 
 
 @bp.get("/.well-known/openid-configuration")

@@ -47,6 +47,14 @@ CHECKS_IN_FLIGHT = Gauge(
     multiprocess_mode="livesum",
 )
 
+
+def count_check(_sender, check) -> None:
+    """Subscriber of `secret_checked` (app/signals.py): a failure, or a check that finished a sign-in."""
+    if not check.ok:
+        LOGIN_FAILURE.inc()
+    elif check.final:
+        LOGIN_SUCCESS.inc()
+
 # The OpenID Provider (docs/oidc.md): tokens issued at the token endpoint, by grant.
 OIDC_TOKENS = Counter("gatehouse_oidc_tokens", "Tokens issued to apps by the OpenID Provider, by grant: "
                       "authorization_code (a sign-in) or refresh_token.", ["grant"])

@@ -7,7 +7,8 @@ Two endpoints share it (docs/forward-auth.md):
   straight to the browser): 200, or a redirect to the login page for a page load and a
   401 JSON answer for everything else (XHR, scripts), which cannot use a login page.
 
-No Flask here, so a fast path can call `decide` with a WSGI environ's headers.
+No Flask here: app/web/forward.py calls `decide` with a WSGI environ's headers, for the views and
+the edge's shortcut alike.
 """
 
 from __future__ import annotations

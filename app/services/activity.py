@@ -1,8 +1,8 @@
 """Sign-in activity: who signed in, who failed, who was refused, and what changed.
 
-Events are written by the code that does the thing: the services that check a secret
-(login, setup; a second-factor check records FAILED_CODE), sign-out, the revoke views and
-commands, password and second-factor changes. Failed checks cost a row each: the login
+Events are written from the published outcomes (app/signals.py; the `on_*` subscribers at the
+end, connected by the app factory): failed secret checks, sign-ins, sign-outs and
+revocations, password and second-factor changes. Failed checks cost a row each: the login
 limiter's backoff and global budget bound how many there can be. Attempts the limiter refuses
 while blocked reach `note_blocked` through the callback the app factory hands it, and are
 tallied in memory (app/services/blocked_tally.py).
@@ -12,7 +12,6 @@ Recording never breaks the action it records: a database error is logged and swa
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -20,10 +19,12 @@ from flask import current_app
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from app.bounded_cache import BoundedCache
 from app.extensions import db
 from app.models import SignInEvent, utcnow
 from app.services.blocked_tally import MANY, BlockedTally
 from app.services.user_agents import short_name
+from app.signals import AccountChange, SecretCheck, SessionsEnded, SignedIn
 
 log = logging.getLogger("gatehouse.activity")
 
@@ -138,18 +139,19 @@ def summary(current_session_id: int | None) -> Summary:
     loads most, and these are its only queries besides the session's); an event this process
     records clears them at once, one recorded by another process shows within that time.
     """
-    cache = current_app.extensions.setdefault(_SUMMARIES, {})
-    found = cache.get(current_session_id)
-    if found is not None and time.monotonic() - found[0] < SUMMARY_SECONDS:
-        return found[1]
-    if len(cache) >= 1000:  # one entry per signed-in session: a handful; stay bounded anyway
-        cache.clear()
-    result = cache[current_session_id] = (time.monotonic(), _summary(current_session_id))
-    return result[1]
+    return _summaries().get_or_make(current_session_id, lambda: _summary(current_session_id))
+
+
+def _summaries() -> BoundedCache:
+    """One entry per signed-in session: a handful (app/bounded_cache.py)."""
+    kept = current_app.extensions.get(_SUMMARIES)
+    if kept is None:
+        kept = current_app.extensions.setdefault(_SUMMARIES, BoundedCache(1000, ttl=SUMMARY_SECONDS))
+    return kept
 
 
 def _forget_summaries() -> None:
-    current_app.extensions.pop(_SUMMARIES, None)
+    _summaries().clear()
 
 
 def _summary(current_session_id: int | None) -> Summary:
@@ -192,3 +194,28 @@ def _tally() -> BlockedTally:
 def _cut(text: str | None, limit: int) -> str | None:
     """Printable characters only (the value is client-controlled), at most `limit` of them."""
     return "".join(ch for ch in text[: limit * 2] if ch.isprintable())[:limit] or None if text else None
+
+
+# --- subscribers of the published outcomes (app/signals.py) ---
+
+def on_checked(_sender, check: SecretCheck) -> None:
+    if not check.ok:
+        kind = {"password": FAILED_PASSWORD, "client secret": FAILED_APP_SECRET}.get(check.step, FAILED_CODE)
+        record(kind, check.ip, check.user_agent, detail=check.detail)
+
+
+def on_signed_in(_sender, signed_in: SignedIn) -> None:
+    record(SIGNED_IN, signed_in.ip, signed_in.user_agent, detail=signed_in.detail, session_id=signed_in.session_id)
+
+
+def on_sessions_ended(_sender, ended: SessionsEnded) -> None:
+    if ended.how == SessionsEnded.SIGNED_OUT:
+        record(SIGNED_OUT, ended.ip, ended.user_agent, session_id=ended.session_ids[0])
+    elif ended.how == SessionsEnded.REVOKED:
+        one = ended.session_ids[0] if len(ended.session_ids) == 1 else None
+        record(SESSION_REVOKED, ended.ip, ended.user_agent, detail=ended.detail, session_id=one)
+
+
+def on_account_changed(_sender, change: AccountChange) -> None:
+    record(PASSWORD_CHANGED if change.what == AccountChange.PASSWORD else SECOND_FACTOR_CHANGED, change.ip,
+           change.user_agent, detail=change.detail, session_id=change.session_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.services import master_password
-from tests.conftest import PASSWORD, AuthActions
+from tests.support.app import PASSWORD, AuthActions
 from tests.support.oidc import oidc_settings
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.oidc.models import OidcClient
-from tests.conftest import csrf_token
+from tests.support.app import csrf_token
 from tests.support.oidc import exchange, get_code, register, userinfo
 
 SECRET_RE = re.compile(r'<code id="client-secret" class="secret">([^<]+)</code>')

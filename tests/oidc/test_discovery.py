@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from authlib.oidc.discovery import OpenIDProviderMetadata
 
 from app.services import master_password
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 from tests.support.oidc import ISSUER
 
 # OpenID Connect Discovery 1.0, §3 "OpenID Provider Metadata".

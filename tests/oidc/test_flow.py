@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import LoginSession, SignInEvent, utcnow
 from app.oidc import clients
 from app.runtime import metrics
-from tests.conftest import PASSWORD, csrf_token
+from tests.support.app import PASSWORD, csrf_token
 from tests.support.oidc import (
     ISSUER, authorize_url, exchange, get_code, id_claims, pkce, query_of, refresh, register, userinfo,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from tests.conftest import csrf_token
+from tests.support.app import csrf_token
 from tests.support.oidc import authorize_url, exchange, get_code, query_of, register, userinfo
 
 BACK = "https://app.example.org/signed-out"

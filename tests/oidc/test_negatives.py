@@ -17,7 +17,7 @@ from app.models import utcnow
 from app.oidc import clients
 from app.oidc.models import OidcCode
 from app.services import master_password
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 from tests.support.oidc import (
     ISSUER, REDIRECT, authorize_url, exchange, get_code, pkce, query_of, refresh, register, userinfo,
 )

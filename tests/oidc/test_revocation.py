@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.oidc.models import OidcToken
 from app.services import master_password, two_factor
-from tests.conftest import PASSWORD, AuthActions, csrf_token
+from tests.support.app import PASSWORD, AuthActions, csrf_token
 from tests.support.oidc import exchange, get_code, oidc_settings, refresh, register, userinfo
 from tests.support.two_factor import NOW, code_clock, code_for, enable_codes
 
@@ -71,9 +71,16 @@ def test_turning_codes_on_and_off_revokes_app_tokens(app, client, auth, monkeypa
     AuthActions(client).login()
     client.post("/login/code", data={"csrf_token": csrf_token(client, "/login"), "code": code_for(totp, clock.now)})
     client_id2, secret2, body2 = grant(app, client, "second")
-    with app.app_context():
-        assert two_factor.turn_off()
+    clock.advance(30)
+    response = client.post("/two-factor/totp/disable", data={"csrf_token": csrf_token(client, "/two-factor"),
+                                                             "password": PASSWORD, "code": code_for(totp, clock.now)})
+    assert response.status_code == 303 and not two_factor_on(app)
     assert dead(client, client_id2, secret2, body2)
+
+
+def two_factor_on(app) -> bool:
+    with app.app_context():
+        return two_factor.required()
 
 
 def test_rfc7009_revocation_ends_the_token_and_its_family(app, client, auth):

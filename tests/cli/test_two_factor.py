@@ -1,0 +1,30 @@
+"""`gatehouse two-factor status|disable`: the host's view and its break-glass switch."""
+
+from app.services import login_sessions, two_factor
+from tests.support.two_factor import enable_codes
+
+
+def test_status_off(runner):
+    result = runner.invoke(args=["two-factor", "status"])
+    assert result.exit_code == 0 and "off" in result.output
+
+
+def test_status_on_counts_recovery_codes(app, runner):
+    _secret, codes = enable_codes(app)
+    with app.app_context():
+        assert two_factor.check_code(codes[0])
+    result = runner.invoke(args=["two-factor", "status"])
+    assert result.exit_code == 0 and "on" in result.output and "Recovery codes left: 9" in result.output
+
+
+def test_disable_turns_off_and_signs_out_every_session(app, runner):
+    enable_codes(app)
+    with app.app_context():
+        started = login_sessions.create(login_sessions.BROWSER, None, None)
+    result = runner.invoke(args=["two-factor", "disable"])
+    assert result.exit_code == 0 and "off" in result.output and "1 session" in result.output
+    with app.app_context():
+        assert not two_factor.required()
+        assert login_sessions.validate(started.token) is None
+    again = runner.invoke(args=["two-factor", "disable"])
+    assert again.exit_code == 0 and "already off" in again.output
