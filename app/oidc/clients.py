@@ -120,8 +120,9 @@ def check_uri(uri: str, what: str = "redirect URI") -> str:
 def _groups(groups: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
     values = tuple(dict.fromkeys(g.strip() for g in (groups or DEFAULT_GROUPS) if g.strip())) or DEFAULT_GROUPS
     bad = [g for g in values if not _GROUP.fullmatch(g)]
-    if bad or len(values) > 20:
-        raise ClientRejected("Groups are up to 20 names of letters, digits and . _ : - (comma-separated).")
+    if bad or len(values) > 20 or len(",".join(values)) > 512:
+        raise ClientRejected("Groups are up to 20 names of letters, digits and . _ : - (comma-separated, "
+                             "512 characters in all).")
     return values
 
 

@@ -41,6 +41,8 @@ def test_bad_input_is_one_clear_line_and_stores_nothing(app):
         (["add", "x", "--redirect-uri", "https://user@a.example.org/cb"], "must name a host"),
         (["add", "", "--redirect-uri", "https://a.example.org/cb"], "The name is"),
         (["add", "x", "--redirect-uri", "https://a.example.org/cb", "--groups", "a b"], "Groups are"),
+        (["add", "x", "--redirect-uri", "https://a.example.org/cb", "--groups", ",".join(f"g{n:02d}" + "x" * 58 for n in range(19))], "Groups are"),
+        (["add", "x", *["--redirect-uri", "https://a.example.org/cb"] * 1, *sum((["--redirect-uri", f"https://a.example.org/{n}"] for n in range(11)), [])], "At most 10"),
         (["add", "x"], "Missing option '--redirect-uri'"),
     ]
     for args, message in cases:
