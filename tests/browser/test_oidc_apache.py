@@ -42,13 +42,16 @@ def apache(portal):
         require_external("apache2 and libapache2-mod-auth-openidc are not installed "
                          "(apt-get install apache2 libapache2-mod-auth-openidc)")
     site = Apache()
-    result = gatehouse(portal.env, "oidc", "add", "apache", "--redirect-uri", site.redirect_uri,
-                       "--post-logout-redirect-uri", site.url + "/loggedout.html", "--groups", "admins,ops", "--json")
-    assert result.returncode == 0, result.stderr
-    registered = json.loads(result.stdout)
-    site.start(binary, portal.url, registered["client_id"], registered["client_secret"])
-    yield site
-    site.stop()
+    try:  # its folder and process go even when it fails to start
+        result = gatehouse(portal.env, "oidc", "add", "apache", "--redirect-uri", site.redirect_uri,
+                           "--post-logout-redirect-uri", site.url + "/loggedout.html", "--groups", "admins,ops",
+                           "--json")
+        assert result.returncode == 0, result.stderr
+        registered = json.loads(result.stdout)
+        site.start(binary, portal.url, registered["client_id"], registered["client_secret"])
+        yield site
+    finally:
+        site.stop()
 
 
 @pytest.fixture
