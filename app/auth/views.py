@@ -27,21 +27,30 @@ bp = Blueprint("auth", __name__)
 def login():
     """Form; right password → new session and 303 to `rd` (an allowed URL) or a local `next`
     (with a second factor on: no session, a pending step in this browser that keeps where to go,
-    and 303 to /login/code); wrong → 401."""
+    and 303 to /login/code); wrong → 401. A signed-in browser is sent on at once, unless
+    `reauth=1` (an app asked for a fresh sign-in, docs/oidc.md): then the form signs its own
+    session in again."""
     if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
         target, rd, next_ = _return_to(request.args.get("rd"), request.args.get("next"))
-        if signed_in.current_session() is not None:
+        again = "1" if request.args.get("reauth") == "1" else ""
+        if signed_in.current_session() is not None and not again:
             return redirect(target, 303)
         # The form shows nothing else that varies (app/edge/page_cache.py); built only to render it.
-        return cached_page("auth/login.html", (rd, next_), lambda: {"form": LoginForm(rd=rd, next=next_)})
+        return cached_page("auth/login.html", (rd, next_, again),
+                           lambda: {"form": LoginForm(rd=rd, next=next_, reauth=again)})
     form = LoginForm()
     target = _carry_target(form)
-    if signed_in.current_session() is not None:
+    again = signed_in.presented_token() if form.reauth.data == "1" else None
+    if signed_in.current_session() is not None and again is None:
         return redirect(target, 303)
-    outcome = login_service.password_step(form.password.data or "", client_ip(), request.user_agent.string)
+    if signed_in.current_session() is None:
+        again = form.reauth.data = None  # the session ended meanwhile: an ordinary sign-in
+    outcome = login_service.password_step(form.password.data or "", client_ip(), request.user_agent.string, again)
     if outcome.code_owed:
-        pending.start(target)  # already checked: a local path, or an allowed return address
+        pending.start(target, reauth=again is not None)  # already checked: a local path, or an allowed return address
         return redirect(url_for("auth.login_code"), 303)
+    if outcome.refreshed:
+        return redirect(target, 303)
     if outcome.started is None:
         form.password.errors = ["Incorrect password."]
         return render_template("auth/login.html", form=form), 401
@@ -56,21 +65,25 @@ def login_code():
     Without a pending step (none, expired, another browser's), or once the second factor
     was turned off meanwhile (the CLI) → 303 to /login, nothing checked or counted.
     """
-    if signed_in.current_session() is not None:
-        return redirect("/", 303)
     owed = pending.current()
+    again = signed_in.presented_token() if owed is not None and owed.reauth else None
+    if signed_in.current_session() is not None and again is None:
+        return redirect("/", 303)
     if owed is None or not two_factor.required():
         pending.finish()
         return redirect(url_for("auth.login"), 303)
     form = CodeForm()
     if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
         return render_template("auth/code.html", form=form)
-    started = login_service.code_step(form.code.data or "", client_ip(), request.user_agent.string)
-    if started is None:
+    outcome = login_service.code_step(form.code.data or "", client_ip(), request.user_agent.string,
+                                      again if signed_in.current_session() is not None else None)
+    if outcome.refused:
         form.code.data = ""
         return render_template("auth/code.html", form=form, error="That code is not right, or was used already."), 401
     pending.finish()
-    return signed_in.start_browser_session(redirect(owed.next, 303), started)
+    if outcome.started is None:  # the browser's own session, signed in again
+        return redirect(owed.next, 303)
+    return signed_in.start_browser_session(redirect(owed.next, 303), outcome.started)
 
 
 @bp.errorhandler(TooManyRequests)

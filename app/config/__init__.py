@@ -122,6 +122,13 @@ def _cookie_domain(raw: str) -> str:
     return raw
 
 
+def _email(raw: str) -> str:
+    """An address for OIDC's `email` claim: plain `local@domain`, no spaces or display name."""
+    if raw and not re.fullmatch(r"[^@\s<>\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z0-9-]{2,63}", raw):
+        raise ValueError("must be a plain e-mail address like admin@example.org")
+    return raw
+
+
 def _remote_user(raw: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9._@+-]{1,64}", raw):
         raise ValueError("must be 1-64 letters, digits or . _ @ + -")
@@ -156,6 +163,8 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PUBLIC_URL": ("", _public_url),
     "COOKIE_DOMAIN": ("", _cookie_domain),
     "REMOTE_USER": ("admin", _remote_user),
+    "OIDC": ("0", _bool),
+    "EMAIL": ("", _email),
     "EDGE": ("on", _bool),  # off: every shortcut before Flask's dispatch is off (app/edge/stack.py)
 }
 
@@ -196,6 +205,8 @@ def _derive(settings: dict[str, Any]) -> None:
     if settings["GATEHOUSE_CACHE"] == "redis" and not settings["GATEHOUSE_REDIS_URL"]:
         raise ConfigError("GATEHOUSE_CACHE=redis needs GATEHOUSE_REDIS_URL")
     _check_forward_auth(settings)
+    if settings["GATEHOUSE_OIDC"] and not settings["GATEHOUSE_PUBLIC_URL"]:
+        raise ConfigError("GATEHOUSE_OIDC=1 needs GATEHOUSE_PUBLIC_URL (the issuer apps see, e.g. https://auth.example.org)")
     if not settings["GATEHOUSE_SECRET_KEY"]:
         settings["GATEHOUSE_SECRET_KEY"] = load_or_create_secret(instance / "secret_key")
     for name in ("SECRET_KEY", "SECRET_KEY_PREVIOUS"):

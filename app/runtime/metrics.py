@@ -54,3 +54,9 @@ def count_check(_sender, check) -> None:
         LOGIN_FAILURE.inc()
     elif check.final:
         LOGIN_SUCCESS.inc()
+
+# The OpenID Provider (docs/oidc.md): tokens issued at the token endpoint, by grant.
+OIDC_TOKENS = Counter("gatehouse_oidc_tokens", "Tokens issued to apps by the OpenID Provider, by grant: "
+                      "authorization_code (a sign-in) or refresh_token.", ["grant"])
+OIDC_TOKENS_CODE = OIDC_TOKENS.labels(grant="authorization_code")
+OIDC_TOKENS_REFRESH = OIDC_TOKENS.labels(grant="refresh_token")

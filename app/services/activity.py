@@ -31,12 +31,14 @@ log = logging.getLogger("gatehouse.activity")
 SIGNED_IN, SIGNED_OUT, SESSION_REVOKED = "signed_in", "signed_out", "session_revoked"
 FAILED_PASSWORD, FAILED_CODE, BLOCKED = "failed_password", "failed_code", "blocked"
 PASSWORD_CHANGED, SECOND_FACTOR_CHANGED = "password_changed", "second_factor_changed"
+APP_SIGNED_IN, FAILED_APP_SECRET = "app_signed_in", "failed_app_secret"  # the OpenID Provider (docs/oidc.md)
 LABELS = {
     SIGNED_IN: "Signed in", FAILED_PASSWORD: "Wrong password", FAILED_CODE: "Wrong code",
     BLOCKED: "Refused while blocked", SIGNED_OUT: "Signed out", SESSION_REVOKED: "Session revoked",
     PASSWORD_CHANGED: "Password changed", SECOND_FACTOR_CHANGED: "Second factor changed",
+    APP_SIGNED_IN: "App sign-in", FAILED_APP_SECRET: "Wrong app secret",
 }
-FAILED = (FAILED_PASSWORD, FAILED_CODE)
+FAILED = (FAILED_PASSWORD, FAILED_CODE, FAILED_APP_SECRET)
 PAGE_SIZE = 200
 _TALLY = "gatehouse.activity.blocked"
 
@@ -198,8 +200,8 @@ def _cut(text: str | None, limit: int) -> str | None:
 
 def on_checked(_sender, check: SecretCheck) -> None:
     if not check.ok:
-        record(FAILED_PASSWORD if check.step == "password" else FAILED_CODE, check.ip, check.user_agent,
-               detail=check.detail)
+        kind = {"password": FAILED_PASSWORD, "client secret": FAILED_APP_SECRET}.get(check.step, FAILED_CODE)
+        record(kind, check.ip, check.user_agent, detail=check.detail)
 
 
 def on_signed_in(_sender, signed_in: SignedIn) -> None:

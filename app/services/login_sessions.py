@@ -154,6 +154,45 @@ def _touch(key: str, entry: CachedSession, now: datetime) -> CachedSession | Non
     return touched
 
 
+def reauthenticate(token: str, methods: tuple[str, ...], now: datetime | None = None) -> int | None:
+    """A live session signed in again (an app asked for a fresh sign-in, docs/oidc.md): its
+    `authenticated_at` and `methods` become now's, nothing else changes. The session's id, or None
+    when it is not live any more."""
+    now = now or utcnow()
+    key = hash_token(token)
+    row = db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.token_hash == key, _live(now, _minutes("GATEHOUSE_SESSION_IDLE_MINUTES")))
+        .values(authenticated_at=now, methods=" ".join(methods), last_seen_at=now)
+        .returning(LoginSession.id)
+    ).first()
+    db.session.commit()
+    session_cache.backend.invalidate(key)  # the cached entry carries the old methods and time
+    return row.id if row is not None else None
+
+
+def is_live(session_id: int, now: datetime | None = None) -> bool:
+    """Whether the session `session_id` would still be accepted: the OpenID tokens it granted live
+    exactly as long (app/oidc/tokens.py). One indexed read, so a revocation made by any worker or
+    process counts at once."""
+    live = _live(now or utcnow(), _minutes("GATEHOUSE_SESSION_IDLE_MINUTES"))
+    return db.session.scalar(select(LoginSession.id).where(LoginSession.id == session_id, live)) is not None
+
+
+def touch_by_id(session_id: int, now: datetime | None = None) -> None:
+    """Count a use of the session by an app it signed in (a token refresh) as activity, at most
+    once per touch interval, so an app in use keeps its granting session from idling out."""
+    now = now or utcnow()
+    idle = _minutes("GATEHOUSE_SESSION_IDLE_MINUTES")
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None),
+               LoginSession.last_seen_at < now - touch_interval(idle))
+        .values(last_seen_at=now)
+    )
+    db.session.commit()
+
+
 def active(now: datetime | None = None) -> list[SessionInfo]:
     """Every session that would still be accepted, newest first."""
     now = now or utcnow()
