@@ -33,7 +33,7 @@ from app.services import activity, login_sessions, master_password
 from app.sessions.views import bp as sessions_bp
 from app.setup.views import bp as setup_bp
 from app.two_factor.views import bp as two_factor_bp
-from app.web import client, errors, headers, page_cache, page_urls, setup_gate, signed_in
+from app.web import access, client, errors, headers, page_cache, page_urls, setup_gate, signed_in
 from app.web.application import GatehouseFlask
 from app.web.body_limit import ChunkedBodyLimit
 
@@ -101,6 +101,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     session_cache.init_app(app)
     signed_in.init_app(app, validate=login_sessions.validate)
+    access.init_app(app)  # the access rules (docs/access.md); a broken file stops start-up here
 
 
 def register_blueprints(app: Flask) -> None:

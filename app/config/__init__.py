@@ -156,6 +156,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PUBLIC_URL": ("", _public_url),
     "COOKIE_DOMAIN": ("", _cookie_domain),
     "REMOTE_USER": ("admin", _remote_user),
+    "ACCESS_FILE": ("", _text),
 }
 
 
@@ -203,6 +204,23 @@ def _derive(settings: dict[str, Any]) -> None:
             raise ConfigError(f"{PREFIX}{name} is invalid: must be at least 32 characters")
     check_sqlite_file(settings["GATEHOUSE_DATABASE_URL"])
     _check_metrics_bind(settings)
+    settings["GATEHOUSE_ACCESS_FILE"] = _access_file(settings["GATEHOUSE_ACCESS_FILE"], instance)
+
+
+def _access_file(raw: str | Path | None, instance: Path) -> Path | None:
+    """The access rules file (docs/access.md): the one named, which must exist, else
+    `<instance>/access.toml` when it exists, else None (no rules: every request needs a session).
+    Its contents are read by app/web/access.py."""
+    if not raw:
+        default = instance / "access.toml"
+        return default if default.is_file() else None
+    path = Path(raw).resolve()
+    if not path.is_file():
+        raise ConfigError(
+            f"GATEHOUSE_ACCESS_FILE={str(raw)!r} is invalid: no such file "
+            f"(unset it to use {instance / 'access.toml'} when that exists)"
+        )
+    return path
 
 
 def _check_metrics_bind(settings: dict[str, Any]) -> None:
