@@ -24,7 +24,7 @@ from app.config.secret_files import read_secret_file, secrets_from_files
 from app.security.redirects import is_domain_name
 
 __all__ = [
-    "ConfigError", "PREFIX", "check_folder", "create_private_file", "ensure_instance_dir", "host_port",
+    "ConfigError", "PREFIX", "access_file", "check_folder", "create_private_file", "ensure_instance_dir", "host_port",
     "load_or_create_secret", "load_settings", "read_private_file", "read_secret_file", "sqlite_path",
     "write_private_file",
 ]
@@ -204,10 +204,10 @@ def _derive(settings: dict[str, Any]) -> None:
             raise ConfigError(f"{PREFIX}{name} is invalid: must be at least 32 characters")
     check_sqlite_file(settings["GATEHOUSE_DATABASE_URL"])
     _check_metrics_bind(settings)
-    settings["GATEHOUSE_ACCESS_FILE"] = _access_file(settings["GATEHOUSE_ACCESS_FILE"], instance)
+    settings["GATEHOUSE_ACCESS_FILE"] = access_file(settings["GATEHOUSE_ACCESS_FILE"], instance)
 
 
-def _access_file(raw: str | Path | None, instance: Path) -> Path | None:
+def access_file(raw: str | Path | None, instance: Path) -> Path | None:
     """The access rules file (docs/access.md): the one named, which must exist, else
     `<instance>/access.toml` when it exists, else None (no rules: every request needs a session).
     Its contents are read by app/web/access.py."""

@@ -17,10 +17,14 @@ from dataclasses import dataclass, field
 from typing import Mapping
 from urllib.parse import urlencode, urlsplit
 
+from app.access.decision import ALLOW, DENIED, REAUTHENTICATE, SIGN_IN, TWO_FACTOR_REQUIRED
 from app.security.redirects import ReturnPolicy, safe_next, safe_return
 
 VERIFY, FORWARD_AUTH = "verify", "forward-auth"
 UNAUTHORIZED = {"error": "unauthorized", "message": "No valid session."}
+# The forward-auth answer's status for each outcome of the access rules, for a script (a page
+# load is redirected instead of 401; nginx's verify answers 204 for 200).
+STATUS = {ALLOW: 200, SIGN_IN: 401, REAUTHENTICATE: 401, TWO_FACTOR_REQUIRED: 403, DENIED: 403}
 # A DNS host name (labels of 1-63 letters, digits or inner hyphens) with an optional port: a
 # forwarded host that is not one never reaches a Location header (Werkzeug cannot encode it).
 _HOST = re.compile(r"(?=[^:]{1,253}(:|$))(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?(:[0-9]{1,5})?")
