@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
+from app.access.decision import ALLOW
 from app.api.body import BadBody, Field, parse
 from app.api.openapi import LABEL_MAX, document
 from app.extensions import csrf, limiter
-from app.runtime import metrics
 from app.security.passwords import MAX_BYTES
 from app.security import forward_auth
 from app.security.totp import MAX_INPUT as CODE_MAX
@@ -122,29 +122,43 @@ def logout():
 
 
 def _forward_answer(endpoint: str):
-    """The proxy's question answered by the one decision in app/security/forward_auth.py."""
+    """The proxy's question: the access rules decide (app/web/forward.py `judge`, the one
+    decision), app/security/forward_auth.py writes the answer."""
     credential_sent = "Authorization" in request.headers or signed_in.cookie_name() in request.cookies
-    answer = forward_auth.decide(endpoint, signed_in.current_session() is not None, request.headers,
-                                 forward.settings(), scheme=request.scheme, credential_sent=credential_sent)
-    (metrics.VERIFY_ALLOWED if answer.status < 300 else metrics.VERIFY_DENIED).inc()
+    reading, decision = forward.judge(request.headers, request.remote_addr, signed_in.current_session())
+    answer = forward_auth.decide(endpoint, decision.outcome, request.headers, forward.settings(), scheme=request.scheme,
+                                 credential_sent=credential_sent, identified=decision.identified)
+    forward.count(reading, decision)
     return _respond(answer)
 
 
-def verified(endpoint: str):
-    """The answer for a live session: the same decision with `valid=True`, which depends on the
-    settings only, so app/api/fast_path.py builds it once (app context, no request) and reuses it
-    (it counts each answer for the metrics itself)."""
-    return _respond(forward_auth.decide(endpoint, True, {}, forward.settings()))
+def allowed(endpoint: str, identified: bool):
+    """The answer for an allowed request: it depends on the settings only, so app/api/fast_path.py
+    builds it once per kind (app context, no request) and reuses it (it counts each answer itself)."""
+    return _respond(forward_auth.decide(endpoint, ALLOW, {}, forward.settings(), identified=identified))
 
 
 def _respond(answer: forward_auth.Answer):
-    if answer.body is not None:
+    if answer.page is not None:
+        response = _refused_page(answer.page)
+    elif answer.body is not None:
         response = jsonify(answer.body)
     else:
         response = current_app.response_class(status=answer.status)
         response.headers.pop("Content-Type", None)
     response.status_code = answer.status
     response.headers.update(answer.headers)
+    return response
+
+
+def _refused_page(refusal: forward_auth.Refusal):
+    """The 403 page a browser sees on the tool's own host: its stylesheet and links are the
+    portal's, so its CSP names the portal's origin (the headers wrapper keeps a view's own CSP)."""
+    response = current_app.response_class(render_template("access/refused.html", refusal=refusal))
+    origin = refusal.portal or "'self'"
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; style-src {origin}; img-src {origin}; frame-ancestors 'none'; base-uri 'none'; "
+        "form-action 'none'")
     return response
 
 
@@ -165,11 +179,8 @@ def forward_auth_answer():
     return _forward_answer(forward_auth.FORWARD_AUTH)
 
 
-# What app/api/fast_path.py may answer before Flask's dispatch: path -> the view's success answer.
-FAST_ANSWERS = {
-    "/api/v1/auth/verify": lambda: verified(forward_auth.VERIFY),
-    "/api/v1/auth/forward-auth": lambda: verified(forward_auth.FORWARD_AUTH),
-}
+# What app/api/fast_path.py may answer before Flask's dispatch: path -> endpoint of the view.
+FAST_ANSWERS = {"/api/v1/auth/verify": forward_auth.VERIFY, "/api/v1/auth/forward-auth": forward_auth.FORWARD_AUTH}
 
 
 @bp.get("/openapi.json")

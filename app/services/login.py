@@ -6,7 +6,9 @@ Every way to a new session is here, and each asks for the second factor when it 
 - `code_step` (/login/code): the code owed after `password_step`.
 - `sign_in` (the API): password and code in one request.
 `check_password` + `start` are for a browser that already holds a full session (the
-password change's fresh cookie). Each check is a guarded check for the login limiter.
+password change's fresh cookie). A browser sign-in by one that presents a live session
+and asks to sign in again (an access rule's max_age, docs/access.md) refreshes that session
+instead of starting another (`complete`). Each check is a guarded check for the login limiter.
 Failures and sign-ins also go to the sign-in activity (app/services/activity.py).
 """
 
@@ -28,6 +30,7 @@ class Outcome:
     started: login_sessions.NewSession | None = None
     refused: str | None = None  # WRONG_PASSWORD, CODE_REQUIRED or INVALID_CODE
     code_owed: bool = False  # the password was right; the second step follows (form only)
+    reauthenticated: bool = False  # the browser's live session signed in again: no new session
 
 
 def _failed(ip: str | None, kind: str, step: str, user_agent: str | None = None) -> None:
@@ -60,24 +63,43 @@ def start(ip: str | None, user_agent: str | None, kind: str, label: str | None =
     return started
 
 
-def password_step(password: str, ip: str | None, user_agent: str | None) -> Outcome:
-    """The form's password: a browser session, or (codes on) a code owed, or refused."""
+def complete(ip: str | None, user_agent: str | None, methods: tuple[str, ...], *, detail: str | None = None,
+             reauthenticate: int | None = None) -> login_sessions.NewSession | None:
+    """A browser sign-in that passed every check (`methods`). With `reauthenticate` (the id of
+    the live session the browser presents), that session signs in again and None comes back;
+    should it have ended meanwhile, or without it, a new session."""
+    if reauthenticate is not None and login_sessions.reauthenticate(reauthenticate, methods):
+        log.info("signed in again from %s", ip,
+                 extra={"event": "login_reauthenticated", "client_ip": ip, "session_id": reauthenticate})
+        activity.record(activity.SIGNED_IN, ip, user_agent, detail="again, same session", session_id=reauthenticate)
+        return None
+    return start(ip, user_agent, login_sessions.BROWSER, detail=detail, methods=methods)
+
+
+def password_step(password: str, ip: str | None, user_agent: str | None,
+                  reauthenticate: int | None = None) -> Outcome:
+    """The form's password: a browser session, or (codes on) a code owed, or refused.
+    `reauthenticate`: the live session this browser signs in again (see `complete`)."""
     owed = two_factor.required()
     if not check_password(password, ip, login_sessions.BROWSER, final=not owed, user_agent=user_agent):
         return Outcome(refused=WRONG_PASSWORD)
     if owed:
         log.info("password accepted from %s; a code is owed", ip, extra={"event": "login_code_owed", "client_ip": ip})
         return Outcome(code_owed=True)
-    return Outcome(started=start(ip, user_agent, login_sessions.BROWSER))
+    started = complete(ip, user_agent, (login_sessions.PASSWORD,), reauthenticate=reauthenticate)
+    return Outcome(started=started, reauthenticated=started is None)
 
 
-def code_step(code: str, ip: str | None, user_agent: str | None) -> login_sessions.NewSession | None:
-    """The code owed after `password_step`: a browser session, or None (logged as a failure)."""
+def code_step(code: str, ip: str | None, user_agent: str | None,
+              reauthenticate: int | None = None) -> Outcome | None:
+    """The code owed after `password_step`: a browser session (or the live one signed in again),
+    or None (logged as a failure)."""
     if not two_factor.verify(code):
         _failed(ip, login_sessions.BROWSER, "code", user_agent)
         return None
-    return start(ip, user_agent, login_sessions.BROWSER, detail="with a code",
-                 methods=(login_sessions.PASSWORD, two_factor.method_of(code)))
+    started = complete(ip, user_agent, (login_sessions.PASSWORD, two_factor.method_of(code)), detail="with a code",
+                       reauthenticate=reauthenticate)
+    return Outcome(started=started, reauthenticated=started is None)
 
 
 def sign_in(password: str, code: str | None, ip: str | None, user_agent: str | None, kind: str,
