@@ -23,7 +23,7 @@ from typing import Mapping
 from urllib.parse import urlencode, urlsplit
 
 from app.access.decision import ALLOW, DENIED, REAUTHENTICATE, SIGN_IN, TWO_FACTOR_REQUIRED
-from app.security.redirects import ReturnPolicy, safe_next, safe_return
+from app.security.redirects import ReturnPolicy, host_of, safe_next, safe_return
 
 VERIFY, FORWARD_AUTH = "verify", "forward-auth"
 UNAUTHORIZED = {"error": "unauthorized", "message": "No valid session."}
@@ -32,9 +32,11 @@ REAUTHENTICATE_BODY = {"error": "reauthentication_required",
 # The forward-auth answer's status for each outcome of the access rules, for a script (a page
 # load is redirected instead of 401; nginx's verify answers 204 for 200).
 STATUS = {ALLOW: 200, SIGN_IN: 401, REAUTHENTICATE: 401, TWO_FACTOR_REQUIRED: 403, DENIED: 403}
-# A DNS host name (labels of 1-63 letters, digits or inner hyphens) with an optional port: a
+# A DNS host name (labels of 1-63 letters, digits or inner hyphens; one label is a LAN name,
+# four of digits an IPv4 address) or a bracketed IPv6 address, with an optional port: a
 # forwarded host that is not one never reaches a Location header (Werkzeug cannot encode it).
-_HOST = re.compile(r"(?=[^:]{1,253}(:|$))(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?(:[0-9]{1,5})?")
+_HOST = re.compile(r"((?=[^:]{1,253}(:|$))(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?"
+                   r"|\[[0-9A-Fa-f:.]{2,45}\])(:[0-9]{1,5})?")
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ def login_url(original: str | None, headers: Mapping[str, str], scheme: str, set
     live but the rule asks for a fresher sign-in (`&reauth=1`: the form asks again).
     """
     portal = settings.public_url or _request_origin(headers, scheme)
-    policy = settings.policy(urlsplit(portal).hostname if portal else None)
+    policy = settings.policy(host_of(urlsplit(portal).netloc) if portal else None)
     rd = safe_return(original, policy, default="") if original else ""
     query = {"rd": rd} if rd and not rd.startswith("/") else {}
     if reauth:

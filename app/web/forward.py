@@ -17,7 +17,7 @@ from app.access.rules import Reading
 from app.cache import CachedSession
 from app.runtime import metrics
 from app.security.forward_auth import Settings
-from app.security.redirects import ReturnPolicy
+from app.security.redirects import ReturnPolicy, host_of
 from app.web import access
 
 log = logging.getLogger("gatehouse.access")
@@ -35,8 +35,7 @@ def settings() -> Settings:
 
 def return_policy() -> ReturnPolicy:
     """Where a sign-in may return to: the cookie domain, else the portal's (or this request's) host."""
-    host = request.host.rsplit(":", 1)[0].lower() if request.host else None
-    return settings().policy(host)
+    return settings().policy(host_of(request.host))
 
 
 def judge(headers: Mapping[str, str], peer: str | None, session: CachedSession | None) -> tuple[Reading, Decision]:
