@@ -6,7 +6,7 @@ costs more than the check itself (docs/performance.md). For a GET or HEAD of a p
 `FAST_ANSWERS` this WSGI wrapper runs what the full path runs for that view, with the same
 code: the setup gate's `setup_done()`, the once-only warning about `X-Forwarded-For` from an
 untrusted peer, and `session_in_environ` (the same token rules and session validation as
-`current_session()`), then asks the access rules through the view's own `forward.judge`.
+the view's `forward_session()`), then asks the access rules through the view's `forward.judge`.
 When the request is allowed it sends the view's own answer (`allowed()`, with or without
 Remote-User, made into a response once by Flask, then reused). The view's other hooks do
 nothing for it: the login limiter only acts on guarded views, CSRF only on unsafe methods.

@@ -124,8 +124,8 @@ def logout():
 def _forward_answer(endpoint: str):
     """The proxy's question: the access rules decide (app/web/forward.py `judge`, the one
     decision), app/security/forward_auth.py writes the answer."""
-    credential_sent = "Authorization" in request.headers or signed_in.cookie_name() in request.cookies
-    reading, decision = forward.judge(request.headers, request.remote_addr, signed_in.current_session())
+    session, credential_sent = signed_in.forward_session()
+    reading, decision = forward.judge(request.headers, request.remote_addr, session)
     answer = forward_auth.decide(endpoint, decision.outcome, request.headers, forward.settings(), scheme=request.scheme,
                                  credential_sent=credential_sent, identified=decision.identified)
     forward.count(reading, decision)

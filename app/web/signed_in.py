@@ -58,7 +58,10 @@ def cookie_name() -> str:
 def _token(state: SessionReader, authorization: str | None, cookie: str | None) -> str | None:
     """The raw token from `Authorization: Bearer` if that header is sent, else from the cookie.
 
-    An Authorization header that is not a valid bearer token never falls back to the cookie.
+    On the portal's own pages and API an Authorization header can only be meant for Gatehouse
+    (nothing else is served here): one that is not a valid bearer token is a refused credential
+    (the API answers `invalid_token`, RFC 6750) and never falls back to the cookie. Forward-auth
+    questions, which carry a tool's own headers, read credentials by `_forward_token`.
     """
     if authorization is not None:
         scheme, _, value = authorization.partition(" ")
@@ -80,15 +83,45 @@ def current_session() -> CachedSession | None:
     return found
 
 
+def _forward_token(state: SessionReader, authorization: str | None, proxy_authorization: str | None,
+                   cookie: str | None) -> tuple[str | None, bool]:
+    """(raw token, whether a Gatehouse credential was presented) of a forward-auth question
+    (SPEC §4b, docs/forward-auth.md "Whose credential"): the request is for a tool, and the
+    tool's own `Authorization` (Basic, a Bearer API key) is the tool's business. So only a
+    value Gatehouse signed counts: `Proxy-Authorization: Bearer <token>` first (for a script
+    that needs both), then `Authorization: Bearer <token>`, then the session cookie; anything
+    else in those headers is ignored, as if not sent. The first Gatehouse value found decides:
+    a dead one is not made up for by the cookie."""
+    for header in (proxy_authorization, authorization):
+        if header is not None:
+            scheme, _, value = header.partition(" ")
+            token = state.signer.unsign(value.strip()) if scheme.lower() == "bearer" else None
+            if token is not None:
+                return token, True
+    if cookie is None:
+        return None, False
+    return state.signer.unsign(cookie), True
+
+
+def forward_session() -> tuple[CachedSession | None, bool]:
+    """(the live session, whether a Gatehouse credential was presented) of a forward-auth
+    question (rules: `_forward_token`); the portal's own pages and API use `current_session`."""
+    state = _state()
+    token, presented = _forward_token(state, request.headers.get("Authorization"),
+                                      request.headers.get("Proxy-Authorization"), request.cookies.get(state.cookie_name))
+    return (state.validate(token) if token else None), presented
+
+
 def session_in_environ(environ: dict) -> CachedSession | None:
-    """`current_session()` for a bare WSGI environ (app context, no request): app/api/fast_path.py.
+    """`forward_session()` for a bare WSGI environ (app context, no request): app/api/fast_path.py.
 
     The same token rules and the same validation; the headers are read as werkzeug's request
     reads them (`HTTP_AUTHORIZATION`, the cookie header parsed by werkzeug's parser).
     """
     state = _state()
     cookie = parse_cookie(environ.get("HTTP_COOKIE")).get(state.cookie_name)
-    token = _token(state, environ.get("HTTP_AUTHORIZATION"), cookie)
+    token, _presented = _forward_token(state, environ.get("HTTP_AUTHORIZATION"), environ.get("HTTP_PROXY_AUTHORIZATION"),
+                                       cookie)
     return state.validate(token) if token else None
 
 

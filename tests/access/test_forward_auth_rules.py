@@ -219,3 +219,28 @@ def test_a_stale_session_that_ended_meanwhile_signs_in_anew(ruled):
     done = browser.post("/login", data={"csrf_token": CSRF_RE.search(page).group(1), "password": PASSWORD,
                                         "reauth": "1"})
     assert done.status_code == 303 and [c for c in done.headers.getlist("Set-Cookie") if "gatehouse_session=" in c]
+
+
+@pytest.mark.parametrize("endpoint", [VERIFY, FORWARD_AUTH])
+def test_a_tools_own_api_key_is_the_tools_business(ruled, endpoint):
+    """Grafana's `Authorization: Bearer glsa_…` is not Gatehouse's: ignored, never `invalid_token`."""
+    client = portal(ruled)
+    grafana_key = {"Authorization": "Bearer glsa_AbCdEf0123456789_0a1b2c3d", **SCRIPT}
+    api = client.get(endpoint, headers=asks("https://grafana.example.org/api/dashboards/uid/x", **grafana_key))
+    assert api.status_code in (200, 204) and "Remote-User" not in api.headers
+    page = client.get(endpoint, headers=asks("https://grafana.example.org/d/x", **grafana_key))
+    assert page.status_code == 401 and page.headers["WWW-Authenticate"] == 'Bearer realm="gatehouse"'
+    basic = client.get(endpoint, headers=asks("https://files.example.org/", Authorization="Basic dXNlcjpwYXNz", **SCRIPT))
+    assert basic.headers["WWW-Authenticate"] == 'Bearer realm="gatehouse"'
+
+
+def test_proxy_authorization_for_a_script_that_needs_both(ruled):
+    client = ruled.test_client()
+    token = client.post("/api/v1/auth/token", json={"password": PASSWORD, "label": "cron"}).get_json()["token"]
+    both = {"Proxy-Authorization": f"Bearer {token}", "Authorization": "Bearer glsa_x", **SCRIPT}
+    answer = client.get(FORWARD_AUTH, headers=asks("https://grafana.example.org/d/x", **both))
+    assert answer.status_code == 200 and answer.headers["Remote-User"] == "admin"
+    # A Gatehouse token that is no longer live is refused as one: invalid_token.
+    assert client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    dead = client.get(FORWARD_AUTH, headers=asks("https://grafana.example.org/d/x", **both))
+    assert dead.status_code == 401 and 'error="invalid_token"' in dead.headers["WWW-Authenticate"]
