@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 
 from app.api.body import BadBody, Field, parse
 from app.api.openapi import LABEL_MAX, document
@@ -122,30 +122,10 @@ def logout():
 
 
 def _forward_answer(endpoint: str):
-    """The proxy's question answered by the one decision in app/security/forward_auth.py."""
-    credential_sent = "Authorization" in request.headers or signed_in.cookie_name() in request.cookies
-    answer = forward_auth.decide(endpoint, signed_in.current_session() is not None, request.headers,
-                                 forward.settings(), scheme=request.scheme, credential_sent=credential_sent)
-    (metrics.VERIFY_ALLOWED if answer.status < 300 else metrics.VERIFY_DENIED).inc()
-    return _respond(answer)
-
-
-def verified(endpoint: str):
-    """The answer for a live session: the same decision with `valid=True`, which depends on the
-    settings only, so app/api/fast_path.py builds it once (app context, no request) and reuses it
-    (it counts each answer for the metrics itself)."""
-    return _respond(forward_auth.decide(endpoint, True, {}, forward.settings()))
-
-
-def _respond(answer: forward_auth.Answer):
-    if answer.body is not None:
-        response = jsonify(answer.body)
-    else:
-        response = current_app.response_class(status=answer.status)
-        response.headers.pop("Content-Type", None)
-    response.status_code = answer.status
-    response.headers.update(answer.headers)
-    return response
+    """The proxy's question answered by the one decision (app/web/forward.py)."""
+    decided = forward.answer(endpoint, request.environ)
+    (metrics.VERIFY_ALLOWED if decided.status < 300 else metrics.VERIFY_DENIED).inc()
+    return forward.response_for(decided)
 
 
 @bp.get("/auth/verify")
@@ -163,13 +143,6 @@ def forward_auth_answer():
     """Traefik ForwardAuth / Caddy forward_auth: 200 + Remote-User; a page load is redirected to
     the login page (302, 303 after a non-GET); XHR and scripts get 401 JSON."""
     return _forward_answer(forward_auth.FORWARD_AUTH)
-
-
-# What app/api/fast_path.py may answer before Flask's dispatch: path -> the view's success answer.
-FAST_ANSWERS = {
-    "/api/v1/auth/verify": lambda: verified(forward_auth.VERIFY),
-    "/api/v1/auth/forward-auth": lambda: verified(forward_auth.FORWARD_AUTH),
-}
 
 
 @bp.get("/openapi.json")

@@ -17,7 +17,7 @@ from app.web import signed_in
 from app.web.client import client_ip
 from app.web.error_pages import retry_seconds, wait_in_words
 from app.web.errors import render_error
-from app.web.page_cache import cached_page
+from app.edge.page_cache import cached_page
 
 bp = Blueprint("auth", __name__)
 
@@ -32,7 +32,7 @@ def login():
         target, rd, next_ = _return_to(request.args.get("rd"), request.args.get("next"))
         if signed_in.current_session() is not None:
             return redirect(target, 303)
-        # The form shows nothing else that varies (app/web/page_cache.py); built only to render it.
+        # The form shows nothing else that varies (app/edge/page_cache.py); built only to render it.
         return cached_page("auth/login.html", (rd, next_), lambda: {"form": LoginForm(rd=rd, next=next_)})
     form = LoginForm()
     target = _carry_target(form)

@@ -156,6 +156,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PUBLIC_URL": ("", _public_url),
     "COOKIE_DOMAIN": ("", _cookie_domain),
     "REMOTE_USER": ("admin", _remote_user),
+    "EDGE": ("on", _bool),  # off: every shortcut before Flask's dispatch is off (app/edge/stack.py)
 }
 
 

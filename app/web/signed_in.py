@@ -1,8 +1,10 @@
 """The session this request presents (cookie or bearer), the login guard, and starting or
 ending a browser session on a response.
 
-Looked up lazily and once per request (`flask.g`), so pages that need no session pay
-nothing. Validation itself is the login-session service's; `create_app` passes it in.
+Looked up lazily and once per request (kept in the WSGI environ, which Flask's request and a
+shortcut before Flask's dispatch share: app/edge/forward_auth.py reads it through the same
+`session_of`), so pages that need no session pay nothing. Validation itself is the
+login-session service's; `create_app` passes it in.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from app.web import cookies
 
 _UNKNOWN = object()  # not looked up yet in this request (None means: looked up, no session)
 _STATE = "gatehouse.session"
+_FOUND = "gatehouse.session"  # the environ key of this request's looked-up session
 
 Validate = Callable[[str], "CachedSession | None"]
 
@@ -73,23 +76,20 @@ def presented_token() -> str | None:
 
 
 def current_session() -> CachedSession | None:
-    found = g.get("login_session", _UNKNOWN)
+    """The live session this request presents, or None."""
+    return session_of(request.environ)
+
+
+def session_of(environ: dict) -> CachedSession | None:
+    """The live session a request presents (cookie or bearer, rules: `_token`), looked up once per
+    request: Flask's view and a shortcut before Flask's dispatch ask the same function."""
+    found = environ.get(_FOUND, _UNKNOWN)
     if found is _UNKNOWN:
-        token = presented_token()
-        found = g.login_session = _state().validate(token) if token else None
+        state = _state()  # once: every proxy lookup costs on the hot path
+        cookie = parse_cookie(environ.get("HTTP_COOKIE")).get(state.cookie_name)
+        token = _token(state, environ.get("HTTP_AUTHORIZATION"), cookie)
+        found = environ[_FOUND] = state.validate(token) if token else None
     return found
-
-
-def session_in_environ(environ: dict) -> CachedSession | None:
-    """`current_session()` for a bare WSGI environ (app context, no request): app/api/fast_path.py.
-
-    The same token rules and the same validation; the headers are read as werkzeug's request
-    reads them (`HTTP_AUTHORIZATION`, the cookie header parsed by werkzeug's parser).
-    """
-    state = _state()
-    cookie = parse_cookie(environ.get("HTTP_COOKIE")).get(state.cookie_name)
-    token = _token(state, environ.get("HTTP_AUTHORIZATION"), cookie)
-    return state.validate(token) if token else None
 
 
 def login_required(view):
