@@ -19,8 +19,8 @@ from app.runtime.workers import check_workers, state_is_shared
 bind = os.environ.get("GATEHOUSE_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GATEHOUSE_WORKERS") or os.environ.get("WEB_CONCURRENCY") or "1")
 # gthread, plus read deadlines: a request is buffered without a thread until its head and
-# body are in, and must be complete within 10 s (app/runtime/read_deadline.py).
-worker_class = "app.runtime.read_deadline.ReadDeadlineWorker"
+# body are in, and must be complete within 10 s (app/edge/worker.py).
+worker_class = "app.edge.worker.ReadDeadlineWorker"
 threads = int(os.environ.get("GATEHOUSE_THREADS", "4"))
 graceful_timeout = 25  # inside systemd's TimeoutStopSec=30
 timeout = 30

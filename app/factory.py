@@ -13,30 +13,31 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from app import cli
+from app import cli, signals
 from app.account.views import bp as account_bp
 from app.activity.views import bp as activity_bp
-from app.api import fast_path
 from app.api.views import bp as api_bp
 from app.auth.views import bp as auth_bp
 from app.config import load_settings
 from app.extensions import csrf, db, limiter, session_cache
 from app.health.views import bp as health_bp
 from app.passkeys.views import bp as passkeys_bp
-from app.ratelimit import shedding
 from app.runtime import metrics
 from app.runtime.gauges import add_gauge
 from app.runtime.jobs import add_task
 from app.runtime.logs import configure_logging
 from app.security.signing import CookieSessionInterface
-from app.services import activity, login_sessions, master_password
+from app.services import activity, auth_log, login_sessions, master_password
 from app.sessions.views import bp as sessions_bp
 from app.setup.views import bp as setup_bp
 from app.two_factor.views import bp as two_factor_bp
-from app.web import access, client, errors, headers, page_cache, page_urls, setup_gate, signed_in
+from app.edge import gates, page_cache
+from app.edge.stack import install_edge, install_request_gates
+from app.runtime import lifecycle
+from app.web import access, client, errors, headers, page_urls, setup_gate, signed_in
 from app.web.application import GatehouseFlask
-from app.web.body_limit import ChunkedBodyLimit
 
+CSRF_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 BLUEPRINTS = (auth_bp, account_bp, activity_bp, sessions_bp, setup_bp, two_factor_bp, passkeys_bp, health_bp, api_bp)
 
 
@@ -49,8 +50,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     errors.register(app)
     headers.register(app)
+    register_subscribers(app)
     register_jobs(app)
     cli.register(app)
+    install_edge(app)  # last: its shortcuts check every request hook the app has by now
     return app
 
 
@@ -70,11 +73,11 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         MAX_CONTENT_LENGTH=16 * 1024,
         MAX_FORM_MEMORY_SIZE=16 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # valid as long as the signed cookie that holds it
+        WTF_CSRF_METHODS=CSRF_METHODS,  # flask-wtf's default, named here: the edge declares its hook with it
         PREFERRED_URL_SCHEME="https" if secure else "http",
         TRUSTED_HOSTS=trusted_hosts(app.config.get("GATEHOUSE_PUBLIC_URL") or "",
                                     app.config.get("GATEHOUSE_COOKIE_DOMAIN") or ""),
     )
-    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
 
 
 def trusted_hosts(public_url: str, cookie_domain: str = "") -> list[str] | None:
@@ -94,11 +97,14 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     client.init_app(app)
     page_urls.init_app(app)
-    page_cache.init_app(app)
+    page_cache.init_app(app, enabled=app.config["GATEHOUSE_EDGE"])
     setup_gate.init_app(app, password_is_set=master_password.is_set)
+    lifecycle.init_app(app)
+    install_request_gates(app)  # the first before_request hooks (app/edge/stack.py)
     # Before CSRF: a refused guess costs no form parsing. Refusals feed the sign-in activity (batched).
-    limiter.init_app(app, db=db, password_epoch=master_password.epoch, on_refused=activity.note_blocked)
-    csrf.init_app(app)
+    gates.adopt(app, "login limiter", lambda: limiter.init_app(
+        app, db=db, password_epoch=master_password.epoch, on_refused=activity.note_blocked), methods={"POST"})
+    gates.adopt(app, "CSRF", lambda: csrf.init_app(app), methods=CSRF_METHODS)
     session_cache.init_app(app)
     signed_in.init_app(app, validate=login_sessions.validate)
     access.init_app(app)  # the access rules (docs/access.md); a broken file stops start-up here
@@ -109,8 +115,19 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     # Pages link their icons; this is for whatever asks the old fixed place (a redirect, no view).
     app.add_url_rule("/favicon.ico", "favicon", redirect_to="/static/img/favicon-32.png")
-    fast_path.install(app)  # forward-auth checks with a live session skip Flask's dispatch (docs/performance.md)
-    shedding.install(app)  # guesses no check slot is free for are refused before a thread runs
+
+
+def register_subscribers(app: Flask) -> None:
+    """Who hears each published outcome (app/signals.py), in the order they hear it."""
+    subscribers = {
+        signals.secret_checked: (limiter.settle, auth_log.on_checked, activity.on_checked, metrics.count_check),
+        signals.signed_in: (auth_log.on_signed_in, activity.on_signed_in),
+        signals.sessions_ended: (auth_log.on_sessions_ended, activity.on_sessions_ended),
+        signals.account_changed: (activity.on_account_changed,),
+    }
+    for signal, receivers in subscribers.items():
+        for receiver in receivers:
+            signal.connect(receiver, sender=app)
 
 
 def register_jobs(app: Flask) -> None:

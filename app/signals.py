@@ -17,16 +17,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from blinker import Namespace
+from blinker import Namespace, Signal
+from flask import current_app
 
 _signals = Namespace()
 
 # A guarded secret check finished (password, code, passkey, setup code, an OpenID client's
 # secret…): `check=SecretCheck`. The limiter settles the request's reserved attempt with it.
 secret_checked = _signals.signal("secret-checked")
-# A sign-in made a new session: `signed_in=SignedIn`.
+# A sign-in made a new session, or signed a live one in again for an access rule's max_age
+# (the same session id; `detail` says "again, same session"): `signed_in=SignedIn`.
 signed_in = _signals.signal("signed-in")
-# Sessions ended (signed out, revoked, expired on a password or second-factor change):
+# Sessions ended (signed out, revoked, or ended by a password or second-factor change):
 # `ended=SessionsEnded`. Sent after the commit, with the ids that really ended.
 sessions_ended = _signals.signal("sessions-ended")
 # The way the admin signs in changed (password, second factor, recovery codes, passkeys),
@@ -35,6 +37,11 @@ account_changed = _signals.signal("account-changed")
 # The limiter started holding clients back in a way the admin should know of (an address
 # blocked for the long tier, the global budget spent): `event=LimiterEvent`.
 limiter_tripped = _signals.signal("limiter-tripped")
+
+def publish(signal: Signal, **payload) -> None:
+    """Send `signal` with this app as the sender (the subscribers were connected for it)."""
+    signal.send(current_app._get_current_object(), **payload)
+
 
 # SecretCheck.step values (anything else is a second step of some kind).
 PASSWORD = "password"
@@ -67,13 +74,25 @@ class SignedIn:
 
 @dataclass(frozen=True)
 class SessionsEnded:
+    """`how`: SIGNED_OUT (by its holder), REVOKED (by the admin, from a page or the command line)
+    or ENDED_BY_CHANGE (a password or second-factor change ended them; that change is its own
+    outcome). `detail`: what the activity says for a revocation ("session 7", "2 other sessions")."""
+
+    SIGNED_OUT, REVOKED, ENDED_BY_CHANGE = "signed out", "revoked", "ended by a change"
+
     session_ids: tuple[int, ...]
+    how: str = ENDED_BY_CHANGE
+    ip: str | None = None
+    user_agent: str | None = None
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
 class AccountChange:
     """`what`: "password" or "second factor"; `detail` in words ("turned off", "passkey added: Laptop").
     `ip=None`: the command line on the host. `session_id`: the session that made it, if any."""
+
+    PASSWORD, SECOND_FACTOR = "password", "second factor"
 
     what: str
     detail: str | None

@@ -66,31 +66,31 @@ def test_confirm_turns_codes_on_gives_ten_codes_and_signs_out_the_others(ctx):
 
 def test_the_confirming_code_cannot_sign_in_again(ctx):
     secret, _codes, _sid = enrol()
-    assert not two_factor.verify(pyotp.TOTP(secret).at(NOW), now=NOW)
+    assert not two_factor.check_code(pyotp.TOTP(secret).at(NOW), now=NOW)
 
 
 def test_a_code_is_accepted_once(ctx):
     secret, _codes, _sid = enrol()
     later = NOW + 30
     code = pyotp.TOTP(secret).at(later)
-    assert two_factor.verify(code, now=later)
-    assert not two_factor.verify(code, now=later)  # replay inside the window
-    assert not two_factor.verify(code, now=later + 25)
+    assert two_factor.check_code(code, now=later)
+    assert not two_factor.check_code(code, now=later)  # replay inside the window
+    assert not two_factor.check_code(code, now=later + 25)
 
 
 def test_skew_of_one_step_is_accepted_two_is_not(ctx):
     secret, _codes, _sid = enrol()
     now = NOW + 300
-    assert not two_factor.verify(pyotp.TOTP(secret).at(now - 60), now=now)
-    assert two_factor.verify(pyotp.TOTP(secret).at(now - 30), now=now)
-    assert two_factor.verify(pyotp.TOTP(secret).at(now + 30), now=now)
-    assert not two_factor.verify(pyotp.TOTP(secret).at(now + 60), now=now)
+    assert not two_factor.check_code(pyotp.TOTP(secret).at(now - 60), now=now)
+    assert two_factor.check_code(pyotp.TOTP(secret).at(now - 30), now=now)
+    assert two_factor.check_code(pyotp.TOTP(secret).at(now + 30), now=now)
+    assert not two_factor.check_code(pyotp.TOTP(secret).at(now + 60), now=now)
 
 
 def test_recovery_code_works_once_in_any_format(ctx):
     _secret, codes, _sid = enrol()
-    assert two_factor.verify(codes[3].upper().replace("-", " "))
-    assert not two_factor.verify(codes[3])
+    assert two_factor.check_code(codes[3].upper().replace("-", " "))
+    assert not two_factor.check_code(codes[3])
     assert two_factor.status().recovery_left == 9
 
 
@@ -99,8 +99,8 @@ def test_regenerating_kills_the_old_codes(ctx):
     assert two_factor.regenerate_recovery_codes("wrong password here") is None
     new = two_factor.regenerate_recovery_codes(PASSWORD)
     assert len(new) == 10 and not set(new) & set(old)
-    assert not two_factor.verify(old[0])
-    assert two_factor.verify(new[0])
+    assert not two_factor.check_code(old[0])
+    assert two_factor.check_code(new[0])
 
 
 def test_disable_needs_the_password_and_a_code(ctx):
@@ -116,7 +116,7 @@ def test_nothing_verifies_while_codes_are_off(ctx):
     _secret, codes, _sid = enrol()
     assert two_factor.turn_off()
     assert not two_factor.required()
-    assert not two_factor.verify(codes[0])
+    assert not two_factor.check_code(codes[0])
     assert two_factor.regenerate_recovery_codes(PASSWORD) is None
     assert not two_factor.turn_off()
 
@@ -132,11 +132,11 @@ def test_secret_sealed_under_the_previous_key_still_verifies_and_is_resealed(mak
         secret, _codes, _sid = enrol()
     new_app = make_app(GATEHOUSE_SECRET_KEY=new_key, GATEHOUSE_SECRET_KEY_PREVIOUS=old_key)
     with new_app.app_context():
-        assert two_factor.verify(pyotp.TOTP(secret).at(NOW + 60), now=NOW + 60)
+        assert two_factor.check_code(pyotp.TOTP(secret).at(NOW + 60), now=NOW + 60)
         assert totp.SecretBox(new_key).open(db.session.scalar(select(TotpSecret.sealed_secret))) == secret
     lost = make_app(GATEHOUSE_SECRET_KEY=new_key + "x")
     with lost.app_context():
-        assert not two_factor.verify(pyotp.TOTP(secret).at(NOW + 120), now=NOW + 120)
+        assert not two_factor.check_code(pyotp.TOTP(secret).at(NOW + 120), now=NOW + 120)
 
 
 def test_break_glass_turns_off_and_ends_every_session(ctx):

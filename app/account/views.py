@@ -10,7 +10,7 @@ from app.security.passwords import MIN_CHARACTERS, PasswordRejected, PasswordsDi
 from app.services import activity, password_change
 from app.web import signed_in
 from app.web.client import client_ip
-from app.web.page_cache import cached_page
+from app.edge.page_cache import cached_page
 
 bp = Blueprint("account", __name__)
 
@@ -21,7 +21,7 @@ def home():
     """Signed-in state, when this session ends, and the sign-in before this one."""
     current = signed_in.current_session()
     recent = activity.summary(current.id)
-    # What the page shows: the session's end and the summary (app/web/page_cache.py).
+    # What the page shows: the session's end and the summary (app/edge/page_cache.py).
     return cached_page("account/home.html", (current.id, current.expires_at, recent),
                        lambda: {"login_session": current, "recent": recent})
 

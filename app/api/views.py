@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, request
 
-from app.access.decision import ALLOW
 from app.api.body import BadBody, Field, parse
 from app.api.openapi import LABEL_MAX, document
 from app.extensions import csrf, limiter
@@ -122,44 +121,11 @@ def logout():
 
 
 def _forward_answer(endpoint: str):
-    """The proxy's question: the access rules decide (app/web/forward.py `judge`, the one
-    decision), app/security/forward_auth.py writes the answer."""
-    session, credential_sent = signed_in.forward_session()
-    reading, decision = forward.judge(request.headers, request.remote_addr, session)
-    answer = forward_auth.decide(endpoint, decision.outcome, request.headers, forward.settings(), scheme=request.scheme,
-                                 credential_sent=credential_sent, identified=decision.identified)
-    forward.count(reading, decision)
-    return _respond(answer)
-
-
-def allowed(endpoint: str, identified: bool):
-    """The answer for an allowed request: it depends on the settings only, so app/api/fast_path.py
-    builds it once per kind (app context, no request) and reuses it (it counts each answer itself)."""
-    return _respond(forward_auth.decide(endpoint, ALLOW, {}, forward.settings(), identified=identified))
-
-
-def _respond(answer: forward_auth.Answer):
-    if answer.page is not None:
-        response = _refused_page(answer.page)
-    elif answer.body is not None:
-        response = jsonify(answer.body)
-    else:
-        response = current_app.response_class(status=answer.status)
-        response.headers.pop("Content-Type", None)
-    response.status_code = answer.status
-    response.headers.update(answer.headers)
-    return response
-
-
-def _refused_page(refusal: forward_auth.Refusal):
-    """The 403 page a browser sees on the tool's own host: its stylesheet and links are the
-    portal's, so its CSP names the portal's origin (the headers wrapper keeps a view's own CSP)."""
-    response = current_app.response_class(render_template("access/refused.html", refusal=refusal))
-    origin = refusal.portal or "'self'"
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; style-src {origin}; img-src {origin}; frame-ancestors 'none'; base-uri 'none'; "
-        "form-action 'none'")
-    return response
+    """The proxy's question answered by the one decision (app/web/forward.py `answer`: the access
+    rules decide, app/security/forward_auth.py writes the answer), counted and logged."""
+    decided = forward.answer(endpoint, request.environ)
+    forward.count(decided)
+    return forward.response_for(decided.answer)
 
 
 @bp.get("/auth/verify")
@@ -177,10 +143,6 @@ def forward_auth_answer():
     """Traefik ForwardAuth / Caddy forward_auth: 200 + Remote-User; a page load is redirected to
     the login page (302, 303 after a non-GET); XHR and scripts get 401 JSON."""
     return _forward_answer(forward_auth.FORWARD_AUTH)
-
-
-# What app/api/fast_path.py may answer before Flask's dispatch: path -> endpoint of the view.
-FAST_ANSWERS = {"/api/v1/auth/verify": forward_auth.VERIFY, "/api/v1/auth/forward-auth": forward_auth.FORWARD_AUTH}
 
 
 @bp.get("/openapi.json")

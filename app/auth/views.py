@@ -17,7 +17,7 @@ from app.web import signed_in
 from app.web.client import client_ip
 from app.web.error_pages import retry_seconds, wait_in_words
 from app.web.errors import render_error
-from app.web.page_cache import cached_page
+from app.edge.page_cache import cached_page
 
 bp = Blueprint("auth", __name__)
 
@@ -39,7 +39,7 @@ def login():
         again = "1" if current is not None and request.args.get("reauth") == "1" else ""
         if current is not None and not again:
             return redirect(target, 303)
-        # The form shows nothing else that varies (app/web/page_cache.py); built only to render it.
+        # The form shows nothing else that varies (app/edge/page_cache.py); built only to render it.
         return cached_page("auth/login.html", (rd, next_, again),
                            lambda: {"form": LoginForm(rd=rd, next=next_, reauth=again), "again": bool(again)})
     form = LoginForm()

@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.security.passwords import PasswordRejected, check_new_password
+from app.services import password_change
 
 NO_TERMINAL = (
     "There is no terminal to ask for the password on. Pipe it in instead, one line:\n"
@@ -27,14 +28,11 @@ def set_password(from_stdin: bool) -> None:
     Works while the server runs: the server reads the hash from the database at each
     sign-in, so the new password counts at once.
     """
-    from app.services import activity, master_password
-
     password, confirm = _from_stdin() if from_stdin else _from_terminal()
     try:
-        master_password.replace(password, confirm)
+        password_change.set_on_host(password, confirm)
     except PasswordRejected as exc:
         raise click.ClickException(str(exc)) from None
-    activity.record(activity.PASSWORD_CHANGED, None, None, detail="set with gatehouse set-password")
     click.echo("Master password set; every session has been signed out.")
 
 

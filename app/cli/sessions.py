@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.models import utcnow
-from app.services import activity, login_sessions
+from app.services import login_sessions
 
 
 def _when(value) -> str:
@@ -84,10 +84,8 @@ def revoke(session_id: int | None, revoke_all: bool) -> None:
         raise click.UsageError("Give exactly one of: a session ID, or --all.")
     if revoke_all:
         count = login_sessions.revoke_all()
-        activity.record(activity.SESSION_REVOKED, None, None, detail=f"all sessions ({count})")
         click.echo(f"Revoked {count} session{'s' if count != 1 else ''}. {_reach()}")
         return
     if not login_sessions.revoke(session_id):
         raise click.ClickException(f"No active session with ID {session_id} (see `gatehouse sessions list`).")
-    activity.record(activity.SESSION_REVOKED, None, None, detail=f"session {session_id}")
     click.echo(f"Revoked session {session_id}. {_reach()}")

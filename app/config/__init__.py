@@ -157,6 +157,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "COOKIE_DOMAIN": ("", _cookie_domain),
     "REMOTE_USER": ("admin", _remote_user),
     "ACCESS_FILE": ("", _text),
+    "EDGE": ("on", _bool),  # off: every shortcut before Flask's dispatch is off (app/edge/stack.py)
 }
 
 

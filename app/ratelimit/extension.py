@@ -12,12 +12,13 @@ and registers one app-level `before_request`: a POST to a guarded view is judged
 view runs (429 + Retry-After while its client is blocked, no secret checked), and the
 client's one check in flight is reserved. Every other request returns at once.
 
-The service that checks the secret runs the check through `limiter.run_check(check)`, the
-one place an outcome is reported: it holds one of the bounded check slots only while the
-check runs (bcrypt; 503 + Retry-After when none is free), then counts the failure against
-the client (its device if trusted, else its address and the global budget) or clears its
-count and, for `issues_device` views, sets a fresh device cookie. A guarded request that
-never runs a check (bad form, rejected new password, error) is released without counting.
+A secret check runs through `limiter.run_check(check)` (app/services/secret_checks.py), which
+holds one of the bounded check slots only while the check runs (bcrypt; 503 + Retry-After when
+none is free). Its outcome is published once (`secret_checked`, app/signals.py) and `settle`,
+subscribed by the app factory, counts the failure against the client (its device if trusted,
+else its address and the global budget) or clears its count and, for `issues_device` views,
+sets a fresh device cookie. A guarded request that never runs a check (bad form, rejected new
+password, error) is released without counting.
 
 The judging and counting live behind `Limits` (app/ratelimit/limits.py): in the process for
 one worker, in Redis when state is shared (then a Redis outage refuses checks with 503 +
@@ -27,9 +28,10 @@ What the limiter needs from the rest of the app is passed in by `create_app`: th
 (for the in-process store), the password epoch that device cookies are tied to, and
 `on_refused`, told of every attempt refused while blocked (the sign-in activity).
 
-Every outcome is counted for the metrics (app/runtime/metrics.py, one `inc()` each):
-gatehouse_logins_total{result} success, failure, blocked (the 429 above), busy (a 503), and
-gatehouse_password_checks_in_flight around the check itself.
+The limiter counts for the metrics (app/runtime/metrics.py) what only it sees:
+gatehouse_logins_total{result} blocked (the 429 above) and busy (a 503), and
+gatehouse_password_checks_in_flight around the check itself; success and failure are counted
+from the published outcome.
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ from app.ratelimit.policy import Policy, faded
 from app.ratelimit.slots import ChecksBusy, CheckSlots
 from app.ratelimit.store import DatabaseStore
 from app.ratelimit.tracker import Attempt
+from app import signals
 from app.runtime import metrics
+from app.signals import SecretCheck
 from app.security.client_ip import limit_key
 from app.web.client import client_ip
 
@@ -61,7 +65,7 @@ log = logging.getLogger("gatehouse.ratelimit")
 
 MAX_CLIENTS = 10_000
 # A flood, not a person retrying: this many refusals within REFUSALS_WINDOW seconds, and for
-# REFUSING_SECONDS after the last of them guesses are judged early (app/ratelimit/shedding.py).
+# REFUSING_SECONDS after the last of them guesses are judged early (app/edge/early_refusal.py).
 FLOOD_REFUSALS = 20
 REFUSALS_WINDOW = 10.0
 REFUSING_SECONDS = 60.0
@@ -175,7 +179,7 @@ class LoginLimiter:
 
         A refusal is counted and told to `on_refused` (the sign-in activity, which batches); many
         of them (`FLOOD_REFUSALS`) and guesses are judged before a thread runs them for a while
-        (app/ratelimit/shedding.py), where a person who retries too soon still gets the
+        (app/edge/early_refusal.py), where a person who retries too soon still gets the
         sign-in form from the app. Otherwise the client's one check in flight is reserved.
         :raise ServiceUnavailable: the shared store is away.
         """
@@ -187,44 +191,47 @@ class LoginLimiter:
                 state.on_refused(ip, user_agent)
         return attempt, wait
 
-    def run_check(self, check: Callable[[], bool], *, final: bool = True) -> bool:
-        """Run this request's secret check inside a check slot and report its outcome.
+    def run_check(self, check: Callable[[], bool]) -> bool:
+        """Run this request's secret check inside a check slot (app/services/secret_checks.py
+        publishes its outcome, and `settle` counts it).
 
-        `final=False` is for a right answer that does not finish the sign-in (the password
-        when a second factor is owed): a failure counts as usual, a success is released
-        without clearing the client's count or setting a device cookie, so knowing the
-        password buys no fresh guesses at the code that follows.
-
-        :raise ChecksBusy: (503) no free slot; nothing is counted. Outside a guarded request
-        (the CLI, an unguarded view) the check simply runs.
+        :raise ChecksBusy: (503) no free slot. Outside a guarded request (the CLI, an unguarded
+        view) the check simply runs.
         """
         attempt = g.get("login_attempt") if request else None
         if attempt is None:
-            return check()
+            return bool(check())
         state = self.state
         if not state.slots.acquire(attempt.trusted):
             metrics.LOGIN_BUSY.inc()
             raise ChecksBusy()
         metrics.CHECKS_IN_FLIGHT.inc()
         try:
-            ok = bool(check())
+            return bool(check())
         finally:
             metrics.CHECKS_IN_FLIGHT.dec()
             state.slots.release(attempt.trusted)
-        if ok and not final:
-            state.limits.release(g.pop("login_attempt"))
-            return ok
-        (metrics.LOGIN_SUCCESS if ok else metrics.LOGIN_FAILURE).inc()
-        self._report(state, g.pop("login_attempt"), ok)
-        return ok
 
-    def _report(self, state: LimiterState, attempt: Attempt, ok: bool) -> None:
-        failures = state.limits.settle(attempt, ok, state.clock())
-        if not ok and failures == state.policy.ban_after:
+    def settle(self, _sender, check: SecretCheck) -> None:
+        """Subscriber of `secret_checked` (app/signals.py): count the outcome against the request's
+        reserved attempt. A right answer that does not finish the sign-in (`final=False`, the
+        password when a code is owed) is released without clearing the client's count or setting
+        a device cookie, so knowing the password buys no fresh guesses at the code that follows."""
+        attempt = g.pop("login_attempt", None) if request else None
+        if attempt is None:
+            return
+        state = self.state
+        if check.ok and not check.final:
+            state.limits.release(attempt)
+            return
+        failures = state.limits.settle(attempt, check.ok, state.clock())
+        if not check.ok and failures == state.policy.ban_after:
             who = "a trusted device" if attempt.trusted else attempt.keys[0].removeprefix("ip:")  # no cookie values
             log.warning("sign-in blocked for %s s: %s", state.policy.ban_seconds, who,
                         extra={"event": "login_blocked", "client": who})
-        if ok and g.login_guard.issues_device:
+            signals.publish(signals.limiter_tripped, event=signals.LimiterEvent(
+                "blocked", who, state.policy.ban_seconds))
+        if check.ok and g.login_guard.issues_device:
             g.issue_device = True
             g.pop("password_epoch", None)  # a password change just now gives the cookie the new epoch
 

@@ -55,6 +55,6 @@ class CheckSlots:
 
     def untrusted_refused(self) -> bool:
         """Whether a check without a trusted device would find no slot at this moment (a
-        glance, no wait, nothing taken): app/ratelimit/shedding.py refuses such attempts early."""
+        glance, no wait, nothing taken): app/edge/early_refusal.py refuses such attempts early."""
         held = self._held
         return held[False] >= self.untrusted_total or held[True] + held[False] >= self.total

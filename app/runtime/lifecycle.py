@@ -16,8 +16,9 @@ import os
 import signal
 import threading
 import time
+from functools import partial
 
-from flask import Flask, abort
+from flask import Flask, abort, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.runtime import lease
@@ -28,6 +29,7 @@ from app.runtime.workers import state_is_shared
 
 log = logging.getLogger("gatehouse.lifecycle")
 _SERVING = "gatehouse.serving"
+_STATE = "gatehouse.serving_state"
 
 
 class StartupError(RuntimeError):
@@ -80,25 +82,41 @@ def _warn_if_no_metrics_listener(app: Flask) -> None:
                     extra={"event": "metrics_not_started"})
 
 
+class ServingState:
+    """Whether this app serves on its first request (a server that bypassed gunicorn.conf.py),
+    and why it was refused if it was. Checked by the serving request gate (app/edge/gates.py)."""
+
+    def __init__(self) -> None:
+        self.on_first_request = False
+        self.refused: str | None = None
+        self.lock = threading.Lock()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[_STATE] = ServingState()
+
+
 def serve_on_first_request(app: Flask) -> None:
     """Fallback for a server that never ran gunicorn.conf.py's hooks: start serving on the first
     request. If start-up is refused, every request is 503 (a second instance must not serve)."""
-    lock = threading.Lock()
-    refused: list[str] = []
+    app.extensions[_STATE].on_first_request = True
 
-    @app.before_request
-    def _start_once():
-        if _SERVING in app.extensions and not refused:
-            return None
-        with lock:
-            if not refused and _SERVING not in app.extensions:
+
+def check(_environ: dict, _endpoint: str | None):
+    """The serving request gate: None while this instance may serve; a 503 refusal once its start
+    was refused. Under gunicorn.conf.py serving started before any request (or the worker never
+    booted); otherwise the first request starts it."""
+    state: ServingState = current_app.extensions[_STATE]
+    if state.on_first_request and state.refused is None and _SERVING not in current_app.extensions:
+        with state.lock:
+            if state.refused is None and _SERVING not in current_app.extensions:
                 try:
-                    start_serving(app)
+                    start_serving(current_app._get_current_object())
                 except StartupError as exc:
-                    refused.append(str(exc))
-        if refused:
-            abort(503, "This Gatehouse instance cannot serve: " + refused[0])
-        return None
+                    state.refused = str(exc)
+    if state.refused is not None:
+        return partial(abort, 503, "This Gatehouse instance cannot serve: " + state.refused)
+    return None
 
 
 def _held_message(held: lease.Lease | None) -> str:

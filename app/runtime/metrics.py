@@ -52,3 +52,11 @@ CHECKS_IN_FLIGHT = Gauge(
     "gatehouse_password_checks_in_flight", "Password (or code) checks running right now, all workers together.",
     multiprocess_mode="livesum",
 )
+
+
+def count_check(_sender, check) -> None:
+    """Subscriber of `secret_checked` (app/signals.py): a failure, or a check that finished a sign-in."""
+    if not check.ok:
+        LOGIN_FAILURE.inc()
+    elif check.final:
+        LOGIN_SUCCESS.inc()

@@ -1,8 +1,8 @@
 """Sign-in activity: who signed in, who failed, who was refused, and what changed.
 
-Events are written by the code that does the thing: the services that check a secret
-(login, setup; a second-factor check records FAILED_CODE), sign-out, the revoke views and
-commands, password and second-factor changes. Failed checks cost a row each: the login
+Events are written from the published outcomes (app/signals.py; the `on_*` subscribers at the
+end, connected by the app factory): failed secret checks, sign-ins, sign-outs and
+revocations, password and second-factor changes. Failed checks cost a row each: the login
 limiter's backoff and global budget bound how many there can be. Attempts the limiter refuses
 while blocked reach `note_blocked` through the callback the app factory hands it, and are
 tallied in memory (app/services/blocked_tally.py).
@@ -24,6 +24,7 @@ from app.extensions import db
 from app.models import SignInEvent, utcnow
 from app.services.blocked_tally import MANY, BlockedTally
 from app.services.user_agents import short_name
+from app.signals import AccountChange, SecretCheck, SessionsEnded, SignedIn
 
 log = logging.getLogger("gatehouse.activity")
 
@@ -190,3 +191,28 @@ def _tally() -> BlockedTally:
 def _cut(text: str | None, limit: int) -> str | None:
     """Printable characters only (the value is client-controlled), at most `limit` of them."""
     return "".join(ch for ch in text[: limit * 2] if ch.isprintable())[:limit] or None if text else None
+
+
+# --- subscribers of the published outcomes (app/signals.py) ---
+
+def on_checked(_sender, check: SecretCheck) -> None:
+    if not check.ok:
+        record(FAILED_PASSWORD if check.step == "password" else FAILED_CODE, check.ip, check.user_agent,
+               detail=check.detail)
+
+
+def on_signed_in(_sender, signed_in: SignedIn) -> None:
+    record(SIGNED_IN, signed_in.ip, signed_in.user_agent, detail=signed_in.detail, session_id=signed_in.session_id)
+
+
+def on_sessions_ended(_sender, ended: SessionsEnded) -> None:
+    if ended.how == SessionsEnded.SIGNED_OUT:
+        record(SIGNED_OUT, ended.ip, ended.user_agent, session_id=ended.session_ids[0])
+    elif ended.how == SessionsEnded.REVOKED:
+        one = ended.session_ids[0] if len(ended.session_ids) == 1 else None
+        record(SESSION_REVOKED, ended.ip, ended.user_agent, detail=ended.detail, session_id=one)
+
+
+def on_account_changed(_sender, change: AccountChange) -> None:
+    record(PASSWORD_CHANGED if change.what == AccountChange.PASSWORD else SECOND_FACTOR_CHANGED, change.ip,
+           change.user_agent, detail=change.detail, session_id=change.session_id)

@@ -1,6 +1,8 @@
 """Sign-in and sign-out, with the log lines operators and fail2ban read.
 
-Every way to a new session is here, and each asks for the second factor when it is on:
+Every way to a new session is here, and each asks for the second factor when it is on; each
+check is a guarded check (app/services/secret_checks.py) and each outcome is published
+(app/signals.py), from which the log lines and the sign-in activity are written:
 - `password_step` (the form's /login): the password alone; with codes on it makes no
   session and says a code is owed (the browser goes on to /login/code).
 - `code_step` (/login/code): the code owed after `password_step`.
@@ -8,8 +10,7 @@ Every way to a new session is here, and each asks for the second factor when it 
 `check_password` + `start` are for a browser that already holds a full session (the
 password change's fresh cookie). A browser sign-in by one that presents a live session
 and asks to sign in again (an access rule's max_age, docs/access.md) refreshes that session
-instead of starting another (`complete`). Each check is a guarded check for the login limiter.
-Failures and sign-ins also go to the sign-in activity (app/services/activity.py).
+instead of starting another (`complete`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from app.extensions import limiter
-from app.services import activity, failures, login_sessions, master_password, two_factor
+
+from app import signals
+from app.services import login_sessions, master_password, secret_checks, two_factor
 
 log = logging.getLogger("gatehouse.auth")
 
@@ -33,17 +35,11 @@ class Outcome:
     reauthenticated: bool = False  # the browser's live session signed in again: no new session
 
 
-def _failed(ip: str | None, kind: str, step: str, user_agent: str | None = None) -> None:
-    failures.record(ip, step, user_agent=user_agent, kind=kind)
-
-
 def check_password(password: str, ip: str | None, kind: str, *, final: bool = True,
                    user_agent: str | None = None) -> bool:
-    """The master password as this request's guarded check; a failure is logged."""
-    if limiter.run_check(lambda: bool(password) and master_password.check(password), final=final):
-        return True
-    _failed(ip, kind, "password", user_agent)
-    return False
+    """The master password as this request's guarded check."""
+    return secret_checks.check(lambda: bool(password) and master_password.check(password), step=signals.PASSWORD,
+                               ip=ip, user_agent=user_agent, kind=kind, final=final)
 
 
 def start(ip: str | None, user_agent: str | None, kind: str, label: str | None = None, *,
@@ -52,14 +48,11 @@ def start(ip: str | None, user_agent: str | None, kind: str, label: str | None =
     """A new session for a client that has passed every check (`methods`: which). `signs_in=False`:
     a password change's fresh cookie, which the activity records as the change, not as a sign-in."""
     started = login_sessions.create(kind, ip, user_agent, label, methods=methods)
-    log.info(
-        "login succeeded from %s", ip,
-        extra={"event": "login_succeeded", "client_ip": ip, "kind": kind, "session_id": started.row.id},
-    )
     if signs_in:
         if kind != login_sessions.BROWSER:
             detail = f"API token {label}" if label else "API token"
-        activity.record(activity.SIGNED_IN, ip, user_agent, detail=detail, session_id=started.row.id)
+        signals.publish(signals.signed_in, signed_in=signals.SignedIn(
+            started.row.id, kind, methods, ip, user_agent, detail))
     return started
 
 
@@ -69,9 +62,9 @@ def complete(ip: str | None, user_agent: str | None, methods: tuple[str, ...], *
     the live session the browser presents), that session signs in again and None comes back;
     should it have ended meanwhile, or without it, a new session."""
     if reauthenticate is not None and login_sessions.reauthenticate(reauthenticate, methods):
-        log.info("signed in again from %s", ip,
-                 extra={"event": "login_reauthenticated", "client_ip": ip, "session_id": reauthenticate})
-        activity.record(activity.SIGNED_IN, ip, user_agent, detail="again, same session", session_id=reauthenticate)
+        # Published as a sign-in of that session (its log line and activity row), with the detail.
+        signals.publish(signals.signed_in, signed_in=signals.SignedIn(
+            reauthenticate, login_sessions.BROWSER, methods, ip, user_agent, "again, same session"))
         return None
     return start(ip, user_agent, login_sessions.BROWSER, detail=detail, methods=methods)
 
@@ -93,9 +86,9 @@ def password_step(password: str, ip: str | None, user_agent: str | None,
 def code_step(code: str, ip: str | None, user_agent: str | None,
               reauthenticate: int | None = None) -> Outcome | None:
     """The code owed after `password_step`: a browser session (or the live one signed in again),
-    or None (logged as a failure)."""
-    if not two_factor.verify(code):
-        _failed(ip, login_sessions.BROWSER, "code", user_agent)
+    or None."""
+    if not secret_checks.check(lambda: two_factor.check_code(code), step="code", ip=ip, user_agent=user_agent,
+                               kind=login_sessions.BROWSER):
         return None
     started = complete(ip, user_agent, (login_sessions.PASSWORD, two_factor.method_of(code)), detail="with a code",
                        reauthenticate=reauthenticate)
@@ -116,15 +109,12 @@ def sign_in(password: str, code: str | None, ip: str | None, user_agent: str | N
             refused.append(INVALID_CODE)
         return not refused
 
-    if not limiter.run_check(check):
-        _failed(ip, kind, "password" if refused[0] == WRONG_PASSWORD else "code", user_agent)
+    if not secret_checks.check(check, step=lambda: signals.PASSWORD if refused[:1] == [WRONG_PASSWORD] else "code",
+                               ip=ip, user_agent=user_agent, kind=kind):
         return Outcome(refused=refused[0])
     methods = (login_sessions.PASSWORD, two_factor.method_of(code)) if code and two_factor.required() else None
     return Outcome(started=start(ip, user_agent, kind, label, methods=methods or (login_sessions.PASSWORD,)))
 
 
 def logout(token: str, ip: str | None, user_agent: str | None = None) -> None:
-    session_id = login_sessions.revoke_token(token)
-    log.info("logout from %s", ip, extra={"event": "logout", "client_ip": ip, "session_id": session_id})
-    if session_id is not None:
-        activity.record(activity.SIGNED_OUT, ip, user_agent, session_id=session_id)
+    login_sessions.revoke_token(token, ip, user_agent)

@@ -14,11 +14,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, delete, func, not_, or_, select, update
 
+from app import signals
 from app.cache import CachedSession
 from app.extensions import db, session_cache
 from app.models import LoginSession, utcnow
 from app.security.tokens import hash_token, new_token
 from app.services.user_agents import short_name
+from app.signals import SessionsEnded
 
 BROWSER = "browser"
 API = "api"
@@ -192,53 +194,82 @@ def count_active(now: datetime | None = None) -> int:
     return db.session.scalar(select(func.count()).select_from(LoginSession).where(live))
 
 
-def revoke_token(token: str) -> int | None:
-    """End the session `token` belongs to; unknown is fine. The id it ended (for the log), or None."""
+def revoke_token(token: str, ip: str | None = None, user_agent: str | None = None) -> int | None:
+    """Sign out the session `token` belongs to (by its holder); unknown is fine. The id it ended, or None."""
     key = hash_token(token)
-    ended = _revoke(LoginSession.token_hash == key)
+    ended = _revoke(LoginSession.token_hash == key, SessionsEnded((), SessionsEnded.SIGNED_OUT, ip, user_agent))
     if not ended:
         session_cache.backend.invalidate(key)  # expired or gone: make sure no process serves it
     return ended[0] if ended else None
 
 
-def revoke(session_id: int) -> bool:
-    """End one session by the id the sessions page and CLI show; False if it was not live."""
-    return bool(_revoke(LoginSession.id == session_id))
+def revoke(session_id: int, ip: str | None = None, user_agent: str | None = None, detail: str | None = None) -> bool:
+    """End one session by the id the sessions page and CLI show (the admin's revocation; `ip=None`:
+    the command line); False if it was not live."""
+    detail = detail or f"session {session_id}"
+    return bool(_revoke(LoginSession.id == session_id, SessionsEnded((), SessionsEnded.REVOKED, ip, user_agent, detail)))
 
 
-def revoke_others(keep_id: int) -> int:
+def revoke_others(keep_id: int, ip: str | None = None, user_agent: str | None = None) -> int:
     """End every live session except `keep_id`; returns how many ended."""
-    return len(_revoke(LoginSession.id != keep_id))
+    return len(_revoke(LoginSession.id != keep_id, SessionsEnded((), SessionsEnded.REVOKED, ip, user_agent),
+                       detail=lambda n: f"{n} other session{'s' if n != 1 else ''}"))
 
 
-def revoke_all(commit: bool = True, keep_id: int | None = None) -> int:
-    """End every session (but `keep_id`). With commit=False the caller commits in its own
-    transaction (a password change), then clears the cache."""
+def revoke_all(keep_id: int | None = None, ip: str | None = None, user_agent: str | None = None,
+               how: str = SessionsEnded.REVOKED) -> int:
+    """End every session (but `keep_id`); returns how many ended. `how`: REVOKED (the admin's
+    revocation) or ENDED_BY_CHANGE (a change that is its own outcome)."""
     condition = LoginSession.id != keep_id if keep_id is not None else None
-    return len(_revoke(condition, commit=commit, clear_cache=True))
+    return len(_revoke(condition, SessionsEnded((), how, ip, user_agent), clear_cache=True,
+                       detail=lambda n: f"all sessions ({n})"))
 
 
-def _revoke(condition, commit: bool = True, clear_cache: bool = False) -> list[int]:
-    """The one revoke path: mark the rows, commit, then drop them from the cache.
+def mark_all_revoked(keep_id: int | None = None) -> list[int]:
+    """`revoke_all` inside the caller's transaction (a password change, codes turned on): the rows
+    are marked, not committed; after its commit the caller hands the ids to `ended_by_change`."""
+    condition = LoginSession.id != keep_id if keep_id is not None else None
+    return [row.id for row in _mark(condition)]
+
+
+def ended_by_change(session_ids: list[int]) -> None:
+    """After the commit of `mark_all_revoked`'s transaction: no process serves them, and it is told."""
+    session_cache.backend.clear()
+    _announce(SessionsEnded(tuple(session_ids)))
+
+
+def _mark(condition):
+    query = update(LoginSession).where(LoginSession.revoked_at.is_(None))
+    if condition is not None:
+        query = query.where(condition)
+    return db.session.execute(
+        query.values(revoked_at=utcnow()).returning(LoginSession.id, LoginSession.token_hash)
+    ).all()
+
+
+def _revoke(condition, ended_as: SessionsEnded, clear_cache: bool = False, detail=None) -> list[int]:
+    """The one revoke path: mark the rows, commit, drop them from the cache, then say so
+    (`sessions_ended`, app/signals.py; `detail(count)` words it for the activity).
 
     After the commit, so a concurrent validation cannot re-cache a row just revoked (the
     cache's tombstones cover the read that happened just before).
     """
-    query = update(LoginSession).where(LoginSession.revoked_at.is_(None))
-    if condition is not None:
-        query = query.where(condition)
-    ended = db.session.execute(
-        query.values(revoked_at=utcnow()).returning(LoginSession.id, LoginSession.token_hash)
-    ).all()
-    if not commit:
-        return [row.id for row in ended]
+    ended = _mark(condition)
     db.session.commit()
     if clear_cache:
         session_cache.backend.clear()
     else:
         for row in ended:
             session_cache.backend.invalidate(row.token_hash)
-    return [row.id for row in ended]
+    ids = tuple(row.id for row in ended)
+    if ids:
+        _announce(replace(ended_as, session_ids=ids, detail=detail(len(ids)) if detail else ended_as.detail))
+    return list(ids)
+
+
+def _announce(ended: SessionsEnded) -> None:
+    if ended.session_ids:
+        signals.publish(signals.sessions_ended, ended=ended)
 
 
 def purge(now: datetime) -> int:

@@ -8,10 +8,10 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import db, session_cache
+from app.extensions import db
 from app.models import Setting, utcnow
 from app.security.passwords import check_new_password, hash_password, needs_rehash, verify_password
-from app.services.login_sessions import revoke_all
+from app.services.login_sessions import ended_by_change, mark_all_revoked
 
 PASSWORD_KEY = "password_hash"
 
@@ -72,6 +72,6 @@ def replace(password: str, confirm: str | None = None, keep_session_id: int | No
     hashed = hash_password(password, current_app.config["GATEHOUSE_BCRYPT_ROUNDS"])
     db.session.execute(delete(Setting).where(Setting.key == PASSWORD_KEY))
     db.session.add(Setting(key=PASSWORD_KEY, value=hashed, updated_at=utcnow()))
-    revoke_all(commit=False, keep_id=keep_session_id)
+    ended = mark_all_revoked(keep_id=keep_session_id)
     db.session.commit()
-    session_cache.backend.clear()
+    ended_by_change(ended)

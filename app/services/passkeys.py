@@ -32,9 +32,11 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from app.extensions import db, limiter
+from app import signals
+from app.extensions import db
 from app.models import Passkey, utcnow
-from app.services import activity, failures, master_password
+from app.services import master_password, secret_checks
+from app.signals import AccountChange
 
 
 CHALLENGE_SECONDS = 120
@@ -123,11 +125,13 @@ def register(rp: RelyingParty, challenge: Challenge, credential: str, name: str)
 
 
 def added(name: str, ip: str | None, user_agent: str | None) -> None:
-    activity.record(activity.SECOND_FACTOR_CHANGED, ip, user_agent, detail=f"passkey added: {name}"[:100])
+    signals.publish(signals.account_changed, change=AccountChange(
+        AccountChange.SECOND_FACTOR, f"passkey added: {name}"[:100], ip, user_agent))
 
 
 def removed(ip: str | None, user_agent: str | None) -> None:
-    activity.record(activity.SECOND_FACTOR_CHANGED, ip, user_agent, detail="passkey removed")
+    signals.publish(signals.account_changed, change=AccountChange(
+        AccountChange.SECOND_FACTOR, "passkey removed", ip, user_agent))
 
 
 def authenticate(rp: RelyingParty, challenge: Challenge, credential: str) -> Passkey | None:
@@ -191,10 +195,8 @@ def _check_size(credential: str) -> None:
 
 def password_for_registration(password: str, ip: str | None, user_agent: str | None = None) -> bool:
     """The current password before a passkey is added: a guarded check like any other."""
-    if limiter.run_check(lambda: bool(password) and master_password.check(password)):
-        return True
-    failures.record(ip, "password", user_agent=user_agent)
-    return False
+    return secret_checks.check(lambda: bool(password) and master_password.check(password), step=signals.PASSWORD,
+                               ip=ip, user_agent=user_agent)
 
 
 def sign_in_check(rp: RelyingParty, challenge: Challenge | None, credential: str, ip: str | None,
@@ -208,7 +210,6 @@ def sign_in_check(rp: RelyingParty, challenge: Challenge | None, credential: str
             found.append(row)
         return row is not None
 
-    if limiter.run_check(check):
+    if secret_checks.check(check, step="passkey", ip=ip, user_agent=user_agent, detail="passkey"):
         return found[0]
-    failures.record(ip, "passkey", user_agent=user_agent, detail="passkey")
     return None

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 
+from app import signals
 from app.security.passwords import check_new_password
-from app.services import activity, login, login_sessions, master_password
+from app.services import login, login_sessions, master_password
+from app.signals import AccountChange
 
 log = logging.getLogger("gatehouse.auth")
 
@@ -36,5 +38,14 @@ def change(current: str, new: str, confirm: str, ip: str | None, user_agent: str
         login_sessions.revoke_token(started.token)  # no orphan session if storing the hash failed
         raise
     log.info("master password changed from %s", ip, extra={"event": "password_changed", "client_ip": ip})
-    activity.record(activity.PASSWORD_CHANGED, ip, user_agent, session_id=started.row.id)
+    signals.publish(signals.account_changed, change=AccountChange(
+        AccountChange.PASSWORD, None, ip, user_agent, session_id=started.row.id))
     return started
+
+
+def set_on_host(password: str, confirm: str | None) -> None:
+    """`gatehouse set-password`: replace the password from the host, every session signed out.
+    :raise PasswordRejected: it breaks a rule, or differs from `confirm`."""
+    master_password.replace(password, confirm)
+    signals.publish(signals.account_changed, change=AccountChange(
+        AccountChange.PASSWORD, "set with gatehouse set-password", None))

@@ -8,8 +8,9 @@ import secrets
 from pathlib import Path
 
 from app.config import ensure_instance_dir, write_private_file
-from app.extensions import limiter
-from app.services import activity, master_password
+from app import signals
+from app.services import master_password, secret_checks
+from app.signals import AccountChange
 
 log = logging.getLogger("gatehouse.setup")
 CODE_FILE = "setup-code"
@@ -70,12 +71,12 @@ def complete(instance_dir: Path, code: str, password: str, confirm: str,
 
     Raises PasswordRejected (nothing stored, the code stays valid) for a bad password.
     """
-    if not limiter.run_check(lambda: code_matches(instance_dir, code)):
-        activity.record(activity.FAILED_CODE, ip, user_agent, detail="setup code")
+    if not secret_checks.check(lambda: code_matches(instance_dir, code), step="setup code", ip=ip,
+                               user_agent=user_agent, detail="setup code"):
         return False
     if not master_password.set_first(password, confirm):
         return False
     code_path(instance_dir).unlink(missing_ok=True)
     log.info("setup completed", extra={"event": "setup_completed"})
-    activity.record(activity.PASSWORD_CHANGED, ip, user_agent, detail="first setup")
+    signals.publish(signals.account_changed, change=AccountChange(AccountChange.PASSWORD, "first setup", ip, user_agent))
     return True

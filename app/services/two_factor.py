@@ -1,9 +1,10 @@
 """The second factor: enrol an authenticator app, check its codes and the recovery codes, turn it off.
 
 Each function owns its transaction. Every check of a password or code made on behalf of a
-request runs through `limiter.run_check` (a guarded check: bounded, counted, backed off);
-`check_code` is the bare check for a caller that already runs one (the API's password and
-code in one request). A code is single-use at the database: the accepted time step (or the
+request is a guarded check (app/services/secret_checks.py: bounded, published, counted, backed
+off); `check_code` is the bare check for a caller that already runs one (the sign-in's code
+step, the API's password and code in one request). Changes are published as `account_changed`
+(app/signals.py). A code is single-use at the database: the accepted time step (or the
 recovery code's `used_at`) is written with a conditional UPDATE, so two requests racing
 with one code cannot both win. `required()` is what sign-in asks; passkeys (a later second
 factor) join there, next to `check_code`, not in these tables.
@@ -19,10 +20,12 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
-from app.extensions import db, limiter, session_cache
+from app import signals
+from app.extensions import db
 from app.models import TotpSecret, utcnow
 from app.security import totp
-from app.services import activity, failures, login_sessions, master_password, recovery_codes
+from app.services import login_sessions, master_password, recovery_codes, secret_checks
+from app.signals import AccountChange
 
 log = logging.getLogger("gatehouse.two_factor")
 
@@ -55,21 +58,24 @@ def status() -> Status:
     return Status(totp_on=required(), recovery_left=recovery_codes.left())
 
 
-def _guarded(check, ip: str | None = None, step: str = "code"):
+def _guarded(check, ip: str | None, user_agent: str | None, step: str = "code"):
     """Run `check` as the request's guarded check; its result (a falsy one counts as a failure
     and is logged like a failed sign-in: a page's form is no softer target)."""
     results = []
-    limiter.run_check(lambda: results.append(check()) or bool(results[-1]))
-    result = results[-1] if results else None
-    if not result and ip is not None:  # a page's form; the sign-in's code step records its own failure
-        failures.record(ip, step, detail="two-factor page")
-    return result
+    secret_checks.check(lambda: results.append(check()) or bool(results[-1]), step=step, ip=ip,
+                        user_agent=user_agent, detail="two-factor page")
+    return results[-1] if results else None
 
 
-def begin(session_id: int, password: str, ip: str | None = None) -> str | None:
+def _changed(detail: str, ip: str | None, user_agent: str | None = None) -> None:
+    signals.publish(signals.account_changed, change=AccountChange(
+        AccountChange.SECOND_FACTOR, detail, ip, user_agent))
+
+
+def begin(session_id: int, password: str, ip: str | None = None, user_agent: str | None = None) -> str | None:
     """A new pending secret for the session `session_id` (any earlier pending one is dropped),
     or None for a wrong password."""
-    if not _guarded(lambda: master_password.check(password), ip, "password"):
+    if not _guarded(lambda: master_password.check(password), ip, user_agent, "password"):
         return None
     secret = totp.new_secret()
     db.session.execute(delete(TotpSecret).where(TotpSecret.confirmed_at.is_(None)))
@@ -97,12 +103,13 @@ def provisioning_uri(secret: str) -> str:
     return totp.provisioning_uri(secret, current_app.config.get("GATEHOUSE_REMOTE_USER", "admin"), ISSUER)
 
 
-def confirm(session_id: int, code: str, now: float | None = None, ip: str | None = None) -> list[str] | None:
+def confirm(session_id: int, code: str, now: float | None = None, ip: str | None = None,
+            user_agent: str | None = None) -> list[str] | None:
     """Turn codes on if `code` matches this session's pending secret: the new recovery codes
     (shown once), and every other session is signed out. None for a wrong or stale code."""
-    codes = _guarded(lambda: _confirm(session_id, code, now), ip)
+    codes = _guarded(lambda: _confirm(session_id, code, now), ip, user_agent)
     if codes:
-        activity.record(activity.SECOND_FACTOR_CHANGED, ip, None, detail="authenticator codes turned on")
+        _changed("authenticator codes turned on", ip, user_agent)
     return codes
 
 
@@ -115,27 +122,23 @@ def _confirm(session_id: int, code: str, now: float | None) -> list[str] | None:
     db.session.execute(delete(TotpSecret).where(TotpSecret.id != row.id))
     row.confirmed_at, row.session_id, row.last_step = utcnow(), None, step  # the confirming code is spent
     codes = recovery_codes.replace()
-    ended = login_sessions.revoke_all(commit=False, keep_id=session_id)
+    ended = login_sessions.mark_all_revoked(keep_id=session_id)
     db.session.commit()
-    session_cache.backend.clear()
-    log.info("second factor turned on; %d other sessions signed out", ended, extra={"event": "two_factor_enabled"})
+    login_sessions.ended_by_change(ended)
+    log.info("second factor turned on; %d other sessions signed out", len(ended),
+             extra={"event": "two_factor_enabled"})
     return codes
 
 
-def regenerate_recovery_codes(password: str, ip: str | None = None) -> list[str] | None:
+def regenerate_recovery_codes(password: str, ip: str | None = None, user_agent: str | None = None) -> list[str] | None:
     """A new set of recovery codes (the old ones die), or None for a wrong password or codes off."""
-    if not required() or not _guarded(lambda: master_password.check(password), ip, "password"):
+    if not required() or not _guarded(lambda: master_password.check(password), ip, user_agent, "password"):
         return None
     codes = recovery_codes.replace()
     db.session.commit()
     log.info("recovery codes replaced", extra={"event": "recovery_codes_replaced"})
-    activity.record(activity.SECOND_FACTOR_CHANGED, ip, None, detail="new recovery codes")
+    _changed("new recovery codes", ip, user_agent)
     return codes
-
-
-def verify(code: str, now: float | None = None) -> bool:
-    """`check_code` as this request's guarded check."""
-    return bool(_guarded(lambda: check_code(code, now)))
 
 
 def method_of(code: str) -> str:
@@ -176,12 +179,14 @@ def _verify_totp(code: str, now: float) -> bool:
     return result.rowcount == 1
 
 
-def disable(password: str, code: str, now: float | None = None, ip: str | None = None) -> bool:
+def disable(password: str, code: str, now: float | None = None, ip: str | None = None,
+            user_agent: str | None = None) -> bool:
     """Turn the second factor off if the password and a code (or recovery code) are right."""
-    if not _guarded(lambda: master_password.check(password) and check_code(code, now), ip, "password or code"):
+    if not _guarded(lambda: master_password.check(password) and check_code(code, now), ip, user_agent,
+                    "password or code"):
         return False
     was_on = turn_off()
-    activity.record(activity.SECOND_FACTOR_CHANGED, ip, None, detail="turned off")
+    _changed("turned off", ip, user_agent)
     return was_on
 
 
@@ -200,6 +205,6 @@ def turn_off() -> bool:
 def disable_and_sign_out() -> int:
     """Break-glass from the host: second factor off and every session ended. Returns how many ended."""
     turn_off()
-    ended = login_sessions.revoke_all()
-    activity.record(activity.SECOND_FACTOR_CHANGED, None, None, detail=f"turned off, {ended} session{'s' if ended != 1 else ''} signed out")
+    ended = login_sessions.revoke_all(how=signals.SessionsEnded.ENDED_BY_CHANGE)
+    _changed(f"turned off, {ended} session{'s' if ended != 1 else ''} signed out", None)
     return ended

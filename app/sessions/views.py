@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from app.services import activity, login_sessions
+from app.services import login_sessions
 from app.web import signed_in
 from app.web.client import client_ip
 from app.sessions.forms import RevokeForm
@@ -31,11 +31,10 @@ def index():
 @signed_in.login_required
 def revoke(session_id: int):
     """End one session. :raise 404: no live session has that id. Ending one's own signs out."""
-    if session_id > MAX_ID or not login_sessions.revoke(session_id):
-        abort(404, "No live session has that id.")
     own = session_id == signed_in.current_session().id
-    activity.record(activity.SESSION_REVOKED, client_ip(), request.user_agent.string,
-                    detail="this session" if own else f"session {session_id}", session_id=session_id)
+    if session_id > MAX_ID or not login_sessions.revoke(session_id, client_ip(), request.user_agent.string,
+                                                        detail="this session" if own else None):
+        abort(404, "No live session has that id.")
     if own:
         flash("You have been signed out.")
         return signed_in.end_browser_session(redirect(url_for("auth.login"), 303))
@@ -47,9 +46,6 @@ def revoke(session_id: int):
 @signed_in.login_required
 def revoke_others():
     """End every session but the one making this request."""
-    count = login_sessions.revoke_others(signed_in.current_session().id)
-    if count:
-        activity.record(activity.SESSION_REVOKED, client_ip(), request.user_agent.string,
-                        detail=f"{count} other session{'s' if count != 1 else ''}")
+    count = login_sessions.revoke_others(signed_in.current_session().id, client_ip(), request.user_agent.string)
     flash(f"Signed out {count} other session{'s' if count != 1 else ''}.")
     return redirect(url_for("sessions.index"), 303)

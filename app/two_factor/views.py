@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app.extensions import limiter
 from app.services import passkeys, two_factor
@@ -44,7 +44,7 @@ def begin():
     """Current password → a new pending secret, shown on the page until confirmed."""
     if two_factor.required():
         return _page("Codes are already on; turn them off first to use another app.", 409)
-    if two_factor.begin(current_session().id, PasswordForm().password.data or "", client_ip()) is None:
+    if two_factor.begin(current_session().id, PasswordForm().password.data or "", client_ip(), _browser()) is None:
         return _page("The current password is incorrect.", 403)
     return redirect(url_for("two_factor.index"), 303)
 
@@ -71,7 +71,7 @@ def confirm():
     session_id = current_session().id
     if two_factor.pending_secret(session_id) is None:
         return _page("Nothing to confirm: set up the app again (the key is valid for 15 minutes).", 409)
-    codes = two_factor.confirm(session_id, ConfirmForm().code.data or "", ip=client_ip())
+    codes = two_factor.confirm(session_id, ConfirmForm().code.data or "", ip=client_ip(), user_agent=_browser())
     if codes is None:
         return _page("That code is not right. Check the phone's clock and try the next code.", 403)
     return _codes_page(codes)
@@ -84,7 +84,7 @@ def recovery_codes():
     """Current password → a fresh set of recovery codes; the old ones stop working."""
     if not two_factor.required():
         return _page("Recovery codes come with an authenticator app; set one up first.", 409)
-    codes = two_factor.regenerate_recovery_codes(PasswordForm().password.data or "", client_ip())
+    codes = two_factor.regenerate_recovery_codes(PasswordForm().password.data or "", client_ip(), _browser())
     if codes is None:
         return _page("The current password is incorrect.", 403)
     return _codes_page(codes)
@@ -98,7 +98,7 @@ def disable():
     form = DisableForm()
     if not two_factor.required():
         return redirect(url_for("two_factor.index"), 303)
-    if not two_factor.disable(form.password.data or "", form.code.data or "", ip=client_ip()):
+    if not two_factor.disable(form.password.data or "", form.code.data or "", ip=client_ip(), user_agent=_browser()):
         return _page("The password or the code is not right.", 403)
     flash("Two-factor sign-in is off. A password alone signs in again.")
     return redirect(url_for("two_factor.index"), 303)
@@ -106,3 +106,7 @@ def disable():
 
 def _codes_page(codes: list[str]):
     return render_template("two_factor/recovery_codes.html", codes=codes)
+
+
+def _browser() -> str:
+    return request.user_agent.string

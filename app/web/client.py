@@ -19,17 +19,11 @@ _WARNED = "gatehouse.client.warned"  # X-Forwarded-For from an untrusted peer: w
 
 def init_app(app: Flask) -> None:
     app.extensions[_WARNED] = False
-    app.before_request(_notice_forwarded)
 
 
-def _notice_forwarded() -> None:
-    """Resolve early when X-Forwarded-For arrives, so a misconfigured proxy is reported at once."""
-    if not current_app.extensions[_WARNED] and "X-Forwarded-For" in request.headers:
-        client_ip()
-
-
-def notice_forwarded_in(environ: dict) -> None:
-    """`_notice_forwarded` for a bare WSGI environ (app context, no request): app/api/fast_path.py."""
+def notice_forwarded(environ: dict, _endpoint: str | None) -> None:
+    """A request gate (app/edge/gates.py) that never refuses: resolve early when X-Forwarded-For
+    arrives, so a misconfigured proxy is reported at once."""
     forwarded = environ.get("HTTP_X_FORWARDED_FOR")
     if forwarded is not None and not current_app.extensions[_WARNED]:
         _resolve(environ.get("REMOTE_ADDR"), [forwarded])

@@ -1,24 +1,27 @@
-"""Request-side helpers of forward auth (docs/forward-auth.md, docs/access.md): the settings, read
-once per app, the return-address policy of this request, and the access decision for a proxy's
-question, which the view and its shortcut (app/api/fast_path.py) both take from `judge`. The
-answer itself is app/security/forward_auth.py; the decision app/access/decision.py.
+"""Forward auth on a request (docs/forward-auth.md, docs/access.md): the settings, read once per
+app, the return-address policy of this request, and `answer`, the one decision both forward-auth
+endpoints and the edge's shortcut (app/edge/forward_auth.py) take, on the WSGI environ they
+share: the access rules decide (`judge`, app/access/decision.py), app/security/forward_auth.py
+writes the answer. `count` counts and logs each answer where it is sent.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Mapping
+from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import Response, current_app, jsonify, render_template, request
+from werkzeug.datastructures import EnvironHeaders
 
 from app.access.decision import ALLOW, DENIED, TWO_FACTOR_REQUIRED, Decision, Session, decide
 from app.access.proxied import read_request
 from app.access.rules import Reading
 from app.cache import CachedSession
 from app.runtime import metrics
-from app.security.forward_auth import Settings
+from app.security import forward_auth
+from app.security.forward_auth import Answer, Refusal, Settings
 from app.security.redirects import ReturnPolicy, host_of
-from app.web import access
+from app.web import access, signed_in
 
 log = logging.getLogger("gatehouse.access")
 _KEY = "gatehouse.forward_auth"
@@ -38,18 +41,39 @@ def return_policy() -> ReturnPolicy:
     return settings().policy(host_of(request.host))
 
 
-def judge(headers: Mapping[str, str], peer: str | None, session: CachedSession | None) -> tuple[Reading, Decision]:
-    """The access decision for a proxy's question: the request as its headers describe it (`peer`:
-    the socket's address, which decides whether X-Forwarded-For is believed) and the live
-    `session` it presents, under the rules in force."""
-    reading = read_request(headers, peer, current_app.config["GATEHOUSE_TRUSTED_PROXIES"])
+@dataclass(frozen=True)
+class Decided:
+    """A proxy's question answered: the answer, and what it was decided on (for `count`)."""
+
+    answer: Answer
+    reading: Reading
+    decision: Decision
+
+
+def judge(environ: dict, session: CachedSession | None) -> tuple[Reading, Decision]:
+    """The access decision for a proxy's question: the request as its headers describe it (the
+    peer decides whether X-Forwarded-For is believed) and the live `session` it presents, under
+    the rules in force."""
+    reading = read_request(EnvironHeaders(environ), environ.get("REMOTE_ADDR"),
+                           current_app.config["GATEHOUSE_TRUSTED_PROXIES"])
     facts = Session(session.methods, session.authenticated_at) if session is not None else None
     return reading, decide(access.rules(), reading, facts)
 
 
-def count(reading: Reading, decision: Decision) -> None:
-    """Count an answer (gatehouse_verify_total, gatehouse_forward_auth_total) and log a refusal
-    by a rule: `deny`, or a `two_factor` rule refusing a session without the second factor."""
+def answer(endpoint: str, environ: dict) -> Decided:
+    """The proxy's question about this request, answered (`endpoint`: VERIFY or FORWARD_AUTH)."""
+    session, presented = signed_in.forward_session_of(environ)
+    reading, decision = judge(environ, session)
+    found = forward_auth.decide(endpoint, decision.outcome, EnvironHeaders(environ), settings(),
+                                scheme=environ.get("wsgi.url_scheme", "http"), credential_sent=presented,
+                                identified=decision.identified)
+    return Decided(found, reading, decision)
+
+
+def count(decided: Decided) -> None:
+    """Count an answer that is sent (gatehouse_verify_total, gatehouse_forward_auth_total) and log a
+    refusal by a rule: `deny`, or a `two_factor` rule refusing a session without the second factor."""
+    decision, reading = decided.decision, decided.reading
     (metrics.VERIFY_ALLOWED if decision.outcome == ALLOW else metrics.VERIFY_DENIED).inc()
     counters = current_app.extensions.setdefault(_COUNTERS, {})
     key = (decision.rule or DEFAULT_RULE, decision.outcome)
@@ -68,3 +92,28 @@ def count(reading: Reading, decision: Decision) -> None:
 
 def _rule(decision: Decision) -> str:
     return f"rule {decision.rule!r}" if decision.rule else "the default policy"
+
+
+def response_for(decided: Answer) -> Response:
+    """The answer as a response (an app context is enough: the edge builds one once and reuses it)."""
+    if decided.page is not None:
+        response = _refused_page(decided.page)
+    elif decided.body is not None:
+        response = jsonify(decided.body)
+    else:
+        response = current_app.response_class(status=decided.status)
+        response.headers.pop("Content-Type", None)
+    response.status_code = decided.status
+    response.headers.update(decided.headers)
+    return response
+
+
+def _refused_page(refusal: Refusal) -> Response:
+    """The 403 page a browser sees on the tool's own host: its stylesheet and links are the
+    portal's, so its CSP names the portal's origin (the headers wrapper keeps a view's own CSP)."""
+    response = current_app.response_class(render_template("access/refused.html", refusal=refusal))
+    origin = refusal.portal or "'self'"
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; style-src {origin}; img-src {origin}; frame-ancestors 'none'; base-uri 'none'; "
+        "form-action 'none'")
+    return response

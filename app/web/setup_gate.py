@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, url_for
 
 OPEN = {"setup.setup", "health.healthz", "health.readyz", "static"}
 _STATE = "gatehouse.setup_gate"
@@ -20,9 +20,9 @@ class SetupGate:
 
 
 def init_app(app: Flask, password_is_set: Callable[[], bool]) -> None:
-    """`password_is_set` asks the database; it is called until it first says yes."""
+    """`password_is_set` asks the database; it is called until it first says yes. `check` is
+    the request gate (app/edge/gates.py)."""
     app.extensions[_STATE] = SetupGate(password_is_set)
-    app.before_request(_require_setup)
 
 
 def setup_done() -> bool:
@@ -32,9 +32,17 @@ def setup_done() -> bool:
     return state.done
 
 
-def _require_setup():
-    if request.endpoint in OPEN or request.endpoint is None or setup_done():
+def check(environ: dict, endpoint: str | None):
+    """None once setup is done (or for the open endpoints); else the refusal: 503 for the API,
+    a 303 to /setup for pages."""
+    if endpoint in OPEN or endpoint is None or setup_done():
         return None
-    if request.path.startswith("/api/"):
-        abort(503, "Setup is not done: set the master password first.")
+    return _refuse_api if environ.get("PATH_INFO", "").startswith("/api/") else _to_setup
+
+
+def _refuse_api():
+    abort(503, "Setup is not done: set the master password first.")
+
+
+def _to_setup():
     return redirect(url_for("setup.setup"), 303)

@@ -1,8 +1,10 @@
 """The session this request presents (cookie or bearer), the login guard, and starting or
 ending a browser session on a response.
 
-Looked up lazily and once per request (`flask.g`), so pages that need no session pay
-nothing. Validation itself is the login-session service's; `create_app` passes it in.
+Looked up lazily and once per request (kept in the WSGI environ, which Flask's request and a
+shortcut before Flask's dispatch share: app/edge/forward_auth.py reads it through the same
+`session_of`), so pages that need no session pay nothing. Validation itself is the
+login-session service's; `create_app` passes it in.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from app.web import cookies
 
 _UNKNOWN = object()  # not looked up yet in this request (None means: looked up, no session)
 _STATE = "gatehouse.session"
+_FOUND = "gatehouse.session"  # the environ key of this request's looked-up session
+_FORWARD_FOUND = "gatehouse.forward_session"  # the same for a forward-auth question (its own credential rules)
 
 Validate = Callable[[str], "CachedSession | None"]
 
@@ -76,10 +80,19 @@ def presented_token() -> str | None:
 
 
 def current_session() -> CachedSession | None:
-    found = g.get("login_session", _UNKNOWN)
+    """The live session this request presents, or None."""
+    return session_of(request.environ)
+
+
+def session_of(environ: dict) -> CachedSession | None:
+    """The live session a request presents (cookie or bearer, rules: `_token`), looked up once per
+    request: Flask's view and a shortcut before Flask's dispatch ask the same function."""
+    found = environ.get(_FOUND, _UNKNOWN)
     if found is _UNKNOWN:
-        token = presented_token()
-        found = g.login_session = _state().validate(token) if token else None
+        state = _state()  # once: every proxy lookup costs on the hot path
+        cookie = parse_cookie(environ.get("HTTP_COOKIE")).get(state.cookie_name)
+        token = _token(state, environ.get("HTTP_AUTHORIZATION"), cookie)
+        found = environ[_FOUND] = state.validate(token) if token else None
     return found
 
 
@@ -103,26 +116,19 @@ def _forward_token(state: SessionReader, authorization: str | None, proxy_author
     return state.signer.unsign(cookie), True
 
 
-def forward_session() -> tuple[CachedSession | None, bool]:
+def forward_session_of(environ: dict) -> tuple[CachedSession | None, bool]:
     """(the live session, whether a Gatehouse credential was presented) of a forward-auth
-    question (rules: `_forward_token`); the portal's own pages and API use `current_session`."""
-    state = _state()
-    token, presented = _forward_token(state, request.headers.get("Authorization"),
-                                      request.headers.get("Proxy-Authorization"), request.cookies.get(state.cookie_name))
-    return (state.validate(token) if token else None), presented
-
-
-def session_in_environ(environ: dict) -> CachedSession | None:
-    """`forward_session()` for a bare WSGI environ (app context, no request): app/api/fast_path.py.
-
-    The same token rules and the same validation; the headers are read as werkzeug's request
-    reads them (`HTTP_AUTHORIZATION`, the cookie header parsed by werkzeug's parser).
-    """
-    state = _state()
-    cookie = parse_cookie(environ.get("HTTP_COOKIE")).get(state.cookie_name)
-    token, _presented = _forward_token(state, environ.get("HTTP_AUTHORIZATION"), environ.get("HTTP_PROXY_AUTHORIZATION"),
-                                       cookie)
-    return state.validate(token) if token else None
+    question (rules: `_forward_token`), looked up once per request like `session_of`: the
+    forward-auth views and the edge's shortcut ask this one; the portal's own pages and API
+    ask `session_of`."""
+    found = environ.get(_FORWARD_FOUND)
+    if found is None:
+        state = _state()
+        cookie = parse_cookie(environ.get("HTTP_COOKIE")).get(state.cookie_name)
+        token, presented = _forward_token(state, environ.get("HTTP_AUTHORIZATION"),
+                                          environ.get("HTTP_PROXY_AUTHORIZATION"), cookie)
+        found = environ[_FORWARD_FOUND] = (state.validate(token) if token else None), presented
+    return found
 
 
 def login_required(view):

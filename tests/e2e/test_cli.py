@@ -93,7 +93,7 @@ def test_serve_runs_gunicorn_with_the_shipped_config_from_any_directory(tmp_path
     srv.start(via_cli=True)
     try:
         assert login(srv.url)[1] == 303
-        assert "Using worker: app.runtime.read_deadline.ReadDeadlineWorker" in srv.output()
+        assert "Using worker: app.edge.worker.ReadDeadlineWorker" in srv.output()
     finally:
         assert srv.stop() == 0
     refused = Server(tmp_path / "instance").start("--workers", "2", via_cli=True, wait=False)

@@ -1,5 +1,5 @@
-"""Guesses refused by the worker's main loop in real gunicorn (app/ratelimit/shedding.py,
-app/runtime/read_deadline.py): while a slow check holds the one slot for untrusted clients,
+"""Guesses refused by the worker's main loop in real gunicorn (app/edge/early_refusal.py,
+app/edge/worker.py): while a slow check holds the one slot for untrusted clients,
 another untrusted guess gets the 503 a second later on a connection that stays usable, with
 no access line, while the admin's trusted device still signs in."""
 

@@ -5,7 +5,7 @@ import time
 
 import requests
 
-from app.runtime.read_deadline import READ_TIMEOUT, request_complete
+from app.edge.worker import READ_TIMEOUT, request_complete
 from tests.conftest import PASSWORD
 
 SLOW_BODY = (b"POST /api/v1/auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"

@@ -20,11 +20,12 @@ no such setting and no library adds one to it.
 Idle connections before their first byte, and kept-alive ones between requests, wait in
 the poller as before (gunicorn's `keepalive`, 5 s). docs/security.md, "Headers and limits".
 
-3. Once a request is whole, the WSGI app may answer it from the main loop instead: if it has
-   an `answer_early(request bytes, peer)` that returns a response, that is sent `EARLY_HOLD`
-   later and the connection kept alive, and no thread runs (app/ratelimit/shedding.py: a
-   guess the app would only refuse costs the worker tens of microseconds, not a thread and
-   a millisecond, and a client that waits for each answer sends one a second).
+3. Once a request is whole, the WSGI app may answer it from the main loop instead: if it
+   offers an early answer (app/edge/early.py) that returns a response, that is sent
+   `EARLY_HOLD` later and the connection kept alive, and no thread runs
+   (app/edge/early_refusal.py: a guess the app would only refuse costs the worker tens of
+   microseconds, not a thread and a millisecond, and a client that waits for each answer
+   sends one a second).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ import time
 from functools import partial
 
 from gunicorn.workers.gthread import ThreadWorker
+
+from app.edge.early import early_answer_of
 
 READ_TIMEOUT = 10.0  # seconds from a request's first byte until its head and body are in
 BUFFER_LIMIT = 64 * 1024  # the app refuses bodies over 16 KiB; past this a thread reads on
@@ -97,7 +100,7 @@ class ReadDeadlineWorker(ThreadWorker):
         self.keepalive = self.cfg.keepalive
 
     def run(self) -> None:
-        self.answer_early = getattr(self.wsgi, "answer_early", None)  # the app is loaded by now
+        self.answer_early = early_answer_of(self.wsgi)  # the app is loaded by now
         super().run()
 
     def enqueue_req(self, conn) -> None:

@@ -1,4 +1,4 @@
-"""The early refusal (app/ratelimit/shedding.py): what the worker's main loop may answer itself,
+"""The early refusal (app/edge/early_refusal.py): what the worker's main loop may answer itself,
 from a request's raw bytes, while no check slot is free for a client without a trusted device.
 The worker side (held answers, kept-alive connections) runs in real gunicorn:
 tests/e2e/test_early_refusal.py."""
@@ -11,13 +11,13 @@ import time
 
 import pytest
 
+from app.edge.early import early_answer_of
 from app.extensions import limiter
 from app.ratelimit.extension import FLOOD_REFUSALS
 from app.services import activity, master_password
 from tests.conftest import PASSWORD
 from tests.support.ratelimit import Browser, with_clock
 
-pytestmark = pytest.mark.limiter_stores("memory")  # slots are per process whatever the store
 
 
 def raw(path: str = "/login", body: bytes = b"csrf_token=x&password=guess", *, method: str = "POST",
@@ -48,11 +48,11 @@ def split(answer: bytes) -> tuple[str, dict[str, str], bytes]:
 
 
 def test_nothing_is_answered_early_while_a_slot_is_free(app):
-    assert app.answer_early(raw()) is None
+    assert early_answer_of(app)(raw()) is None
 
 
 def test_a_guess_without_a_device_is_refused_with_the_apps_own_503_page(busy):
-    status, headers, body = split(busy.answer_early(raw()))
+    status, headers, body = split(early_answer_of(busy)(raw()))
     assert status == "HTTP/1.1 503 SERVICE UNAVAILABLE" and headers["Retry-After"] == "1"
     assert int(headers["Content-Length"]) == len(body) and headers["Content-Type"].startswith("text/html")
     # Every response's headers (docs/security.md), as the WSGI wrapper adds them, and a Date.
@@ -63,7 +63,7 @@ def test_a_guess_without_a_device_is_refused_with_the_apps_own_503_page(busy):
 
 
 def test_the_json_api_gets_its_json_503(busy):
-    status, headers, body = split(busy.answer_early(raw("/api/v1/auth/token", b'{"password": "guess"}',
+    status, headers, body = split(early_answer_of(busy)(raw("/api/v1/auth/token", b'{"password": "guess"}',
                                                         headers={"Content-Type": "application/json"})))
     assert status.startswith("HTTP/1.1 503") and headers["Content-Type"] == "application/json"
     assert json.loads(body)["error"] == "unavailable"
@@ -71,7 +71,7 @@ def test_the_json_api_gets_its_json_503(busy):
 
 def test_the_early_answer_is_what_the_app_answers_then(busy):
     """Same status, Retry-After and body words as the app's own refusal of that request."""
-    early = split(busy.answer_early(raw("/api/v1/auth/token", b'{"password": "guess"}')))
+    early = split(early_answer_of(busy)(raw("/api/v1/auth/token", b'{"password": "guess"}')))
     response = busy.test_client().post("/api/v1/auth/token", json={"password": "guess"})
     assert response.status_code == 503 and early[0].startswith("HTTP/1.1 503")
     assert response.headers["Retry-After"] == early[1]["Retry-After"] and response.get_json() == json.loads(early[2])
@@ -85,9 +85,9 @@ def test_a_trusted_device_goes_on_to_the_app(busy):
     assert slots.acquire(trusted=False, wait=0)
     device = browser.device_cookie()
     cookie = f"gatehouse_csrf=abc; gatehouse_device={device.value}"
-    assert busy.answer_early(raw(headers={"Cookie": cookie})) is None
+    assert early_answer_of(busy)(raw(headers={"Cookie": cookie})) is None
     # A device cookie of an older password still goes on: the app decides what it names.
-    assert busy.answer_early(raw(headers={"Cookie": f"gatehouse_device={device.value}"})) is None
+    assert early_answer_of(busy)(raw(headers={"Cookie": f"gatehouse_device={device.value}"})) is None
 
 
 @pytest.mark.parametrize("cookie", [
@@ -97,7 +97,7 @@ def test_a_trusted_device_goes_on_to_the_app(busy):
     "gatehouse_device=" + "a" * 400,
 ])
 def test_a_forged_or_empty_device_cookie_is_refused_like_none(busy, cookie):
-    assert busy.answer_early(raw(headers={"Cookie": cookie})) is not None
+    assert early_answer_of(busy)(raw(headers={"Cookie": cookie})) is not None
 
 
 @pytest.mark.parametrize("request_bytes", [
@@ -117,25 +117,25 @@ def test_a_forged_or_empty_device_cookie_is_refused_like_none(busy, cookie):
     b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n" + raw(),
 ])
 def test_anything_else_goes_on_to_the_app(busy, request_bytes):
-    assert busy.answer_early(request_bytes) is None
+    assert early_answer_of(busy)(request_bytes) is None
 
 
 def test_query_strings_do_not_hide_the_path(busy):
-    assert busy.answer_early(raw("/login?next=/sessions")) is not None
+    assert early_answer_of(busy)(raw("/login?next=/sessions")) is not None
 
 
 def test_every_guarded_form_and_api_route_without_arguments_is_covered(app):
-    assert app.answer_early.paths >= {"/login", "/login/code", "/password", "/api/v1/auth/login",
+    assert early_answer_of(app).paths >= {"/login", "/login/code", "/password", "/api/v1/auth/login",
                                       "/api/v1/auth/token", "/setup"}
-    assert "/logout" not in app.answer_early.paths
+    assert "/logout" not in early_answer_of(app).paths
 
 
 def test_refusals_are_counted_and_summed_up_in_one_line_a_minute(busy, caplog, monkeypatch):
-    from app.ratelimit import shedding
+    from app.edge import early_refusal as shedding
     from app.runtime import metrics
 
     before = metrics.LOGIN_BUSY._value.get()
-    refusal = busy.answer_early
+    refusal = early_answer_of(busy)
     refusal.logged_at -= shedding.LOG_EVERY - 3600  # the last line was written just now
     caplog.set_level("WARNING", logger="gatehouse.ratelimit")
     for _ in range(3):
@@ -176,10 +176,10 @@ def refusing(app, ip: str = BLOCKED_IP):
 def test_a_blocked_address_gets_the_apps_429_early_and_others_go_on(make_app):
     app, _clock = limiter_app(make_app)
     refusing(app)
-    status, headers, body = split(app.answer_early(raw(), (BLOCKED_IP, 40000)))
+    status, headers, body = split(early_answer_of(app)(raw(), (BLOCKED_IP, 40000)))
     assert status.startswith("HTTP/1.1 429") and headers["Retry-After"] == "1"
     assert "Too many attempts" in body.decode() and headers["X-Frame-Options"] == "DENY"
-    assert app.answer_early(raw(), (OTHER_IP, 40000)) is None  # not blocked: the app checks it
+    assert early_answer_of(app)(raw(), (OTHER_IP, 40000)) is None  # not blocked: the app checks it
     browser = Browser(app)
     assert browser.login(ip=OTHER_IP).status_code == 401  # its early judgement left no reservation behind
 
@@ -191,7 +191,7 @@ def test_a_person_retrying_too_soon_still_gets_the_form_from_the_app(make_app):
     assert browser.login(ip=BLOCKED_IP).status_code == 401
     for _ in range(FLOOD_REFUSALS - 1):  # refusals, but not a flood's numbers
         assert browser.login(ip=BLOCKED_IP).status_code == 429
-    assert app.answer_early(raw(), (BLOCKED_IP, 40000)) is None
+    assert early_answer_of(app)(raw(), (BLOCKED_IP, 40000)) is None
     assert 'name="password"' in browser.login(ip=BLOCKED_IP).get_data(as_text=True)
 
 
@@ -201,11 +201,11 @@ def test_a_spent_global_budget_refuses_early_but_not_an_address_the_admin_unbloc
     assert Browser(app).login(ip=BLOCKED_IP).status_code == 401  # the budget's one failure
     for n in range(FLOOD_REFUSALS):
         assert Browser(app).login(ip=f"198.51.100.{100 + n}").status_code == 429  # refused: budget spent
-    status, headers, _body = split(app.answer_early(raw(), ("203.0.113.9", 40000)))
+    status, headers, _body = split(early_answer_of(app)(raw(), ("203.0.113.9", 40000)))
     assert status.startswith("HTTP/1.1 429") and int(headers["Retry-After"]) > 3000
     with app.app_context():
         limiter.unblock("203.0.113.9")  # `gatehouse unblock`: exempt from the budget
-    assert app.answer_early(raw(), ("203.0.113.9", 40000)) is None
+    assert early_answer_of(app)(raw(), ("203.0.113.9", 40000)) is None
     assert Browser(app).login(PASSWORD, ip="203.0.113.9").status_code == 303
 
 
@@ -214,18 +214,18 @@ def test_the_api_gets_json_and_the_address_behind_a_trusted_proxy_counts(make_ap
     app, _clock = limiter_app(make_app, GATEHOUSE_TRUSTED_PROXIES=(ipaddress.ip_network("127.0.0.1/32"),))
     refusing(app)  # as the test client's peer, 198.51.100.7 (not a proxy)
     token = raw("/api/v1/auth/token", b'{"password": "guess"}', headers={"X-Forwarded-For": BLOCKED_IP})
-    status, headers, body = split(app.answer_early(token, ("127.0.0.1", 40000)))
+    status, headers, body = split(early_answer_of(app)(token, ("127.0.0.1", 40000)))
     assert status.startswith("HTTP/1.1 429") and json.loads(body)["error"] == "rate_limited"
     forged = raw("/api/v1/auth/token", b'{"password": "guess"}', headers={"X-Forwarded-For": OTHER_IP})
-    assert app.answer_early(forged, ("127.0.0.1", 40000)) is None
-    assert app.answer_early(forged, (BLOCKED_IP, 40000)) is not None  # from an untrusted peer the header is ignored
+    assert early_answer_of(app)(forged, ("127.0.0.1", 40000)) is None
+    assert early_answer_of(app)(forged, (BLOCKED_IP, 40000)) is not None  # from an untrusted peer the header is ignored
 
 
 @pytest.mark.limiter_stores("memory")
 def test_early_refusals_are_in_the_sign_in_activity(make_app):
     app, _clock = limiter_app(make_app)
     refusing(app)
-    app.answer_early(raw(headers={"User-Agent": "flooder/1.0"}), (BLOCKED_IP, 40000))
+    early_answer_of(app)(raw(headers={"User-Agent": "flooder/1.0"}), (BLOCKED_IP, 40000))
     with app.app_context():
         activity.flush(time.time() + 3600)
         refused = [e for e in activity.recent() if e.kind == activity.BLOCKED]
@@ -238,6 +238,6 @@ def test_a_long_block_says_how_the_admin_lifts_it(make_app):
     browser = refusing(app)
     clock.advance(5)
     assert browser.login(ip=BLOCKED_IP).status_code == 401  # the second failure: 900 s
-    _status, headers, body = split(app.answer_early(raw(), (BLOCKED_IP, 40000)))
+    _status, headers, body = split(early_answer_of(app)(raw(), (BLOCKED_IP, 40000)))
     assert int(headers["Retry-After"]) == 900 and "Try again in 15 minutes" in body.decode()
     assert "<code>gatehouse unblock</code> with this address" in body.decode()

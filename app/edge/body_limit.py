@@ -34,7 +34,7 @@ class ChunkedBodyLimit:
         if chunked and not environ.get("CONTENT_LENGTH"):
             try:
                 body = environ["wsgi.input"].read(self.limit + 1)  # the server de-chunks it
-            except OSError:  # its read deadline passed (app/runtime/read_deadline.py), or it left
+            except OSError:  # its read deadline passed (app/edge/worker.py), or it left
                 environ["wsgi.input"], body = _Unread(), b" " * self.limit
             else:
                 environ["wsgi.input"] = io.BytesIO(body[: self.limit])

@@ -13,19 +13,20 @@ a page takes from the request is handled here:
   can contain it otherwise).
 
 Entries are kept least recently used first, at most `MAX_PAGES` per process: keys such as
-a return address come from visitors. Hand-written, as the session cache's memory backend
-(app/cache/memory.py), to avoid a dependency for an ordered dict and a lock.
+a return address come from visitors (app/bounded_cache.py). With the edge off
+(GATEHOUSE_EDGE=off, app/edge/stack.py) every page is rendered afresh.
 """
 
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import OrderedDict
 from typing import Any, Callable, Hashable
 
-from flask import Flask, current_app, g, render_template, request, session
+from flask import Flask, current_app, g, render_template, request
+from flask import session as flask_session
 from flask_wtf.csrf import generate_csrf
+
+from app.bounded_cache import BoundedCache
 
 MAX_PAGES = 256
 _PAGES = "gatehouse.page_cache"
@@ -33,40 +34,36 @@ _FLASHES = "_flashes"  # where Flask keeps flashed messages in its session
 _TOKEN = "csrf_token"  # flask-wtf keeps this request's token in `g` under its field name
 
 
-class _Pages:
+class KeptPages:
+    """This app's rendered pages, and the placeholder its pages carry for the CSRF token."""
+
     def __init__(self) -> None:
-        self.entries: OrderedDict[tuple, str] = OrderedDict()
-        self.lock = threading.Lock()
+        self.entries = BoundedCache(MAX_PAGES)
         self.placeholder = secrets.token_hex(16)
 
 
-def init_app(app: Flask) -> None:
-    app.extensions[_PAGES] = _Pages()
+def init_app(app: Flask, enabled: bool) -> None:
+    if enabled:
+        app.extensions[_PAGES] = KeptPages()
 
 
 def cached_page(template: str, key: Hashable, context: Callable[[], dict[str, Any]]) -> str:
     """`render_template(template, **context())`, from memory when this key was rendered before
     (`context` is called only to render)."""
-    if session.get(_FLASHES):
+    pages: KeptPages | None = current_app.extensions.get(_PAGES)
+    if pages is None or flask_session.get(_FLASHES):
         return render_template(template, **context())
-    pages: _Pages = current_app.extensions[_PAGES]
     entry = (template, request.script_root, key)
-    with pages.lock:
-        html = pages.entries.get(entry)
-        if html is not None:
-            pages.entries.move_to_end(entry)
+    html = pages.entries.get(entry)
     if html is None:
         html = _render(pages, template, context)
         token = g.get(_TOKEN)
         if not (token and token in html):  # a token not from csrf_token() (a form's own field): never kept
-            with pages.lock:
-                pages.entries[entry] = html
-                while len(pages.entries) > MAX_PAGES:
-                    pages.entries.popitem(last=False)
+            pages.entries.put(entry, html)
     return html.replace(pages.placeholder, generate_csrf()) if pages.placeholder in html else html
 
 
-def _render(pages: _Pages, template: str, context: Callable[[], dict[str, Any]]) -> str:
+def _render(pages: KeptPages, template: str, context: Callable[[], dict[str, Any]]) -> str:
     """The page with the placeholder where `csrf_token()` would put this request's token."""
     token = g.pop(_TOKEN, None)
     setattr(g, _TOKEN, pages.placeholder)  # what flask-wtf's generate_csrf() returns from now on

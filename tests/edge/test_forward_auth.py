@@ -1,8 +1,6 @@
-"""The forward-auth fast path (app/api/fast_path.py) answers exactly as the full Flask path does.
-
-Every verify test in tests/test_api.py also runs through it (the test client calls the
-wrapped app); these tests check the two paths side by side and that the fast path only
-ever answers a live session, leaving every refusal to Flask.
+"""The forward-auth shortcut (app/edge/forward_auth.py): it answers what Flask answers, and only
+an allowing answer; every refusal, error and other request goes to Flask. The same requests with
+the edge off are tests/edge/test_parity.py's corpus.
 """
 
 import logging
@@ -11,19 +9,18 @@ import pytest
 from flask import request_started
 from werkzeug.test import EnvironBuilder
 
-from app.api.fast_path import ForwardAuthFastPath
-from app.web.headers import SecurityHeaders
+from app.edge.forward_auth import ForwardAuthShortcut
+from app.edge.gates import EdgeError
 from tests.conftest import PASSWORD
 
 VERIFY = "/api/v1/auth/verify"
 FORWARD_AUTH = "/api/v1/auth/forward-auth"
 
 
-def full_path(app):
-    """The same app without the fast path: the security headers around Flask's own dispatch."""
-    headers = app.wsgi_app
-    assert isinstance(headers, SecurityHeaders) and isinstance(headers.wsgi_app, ForwardAuthFastPath)
-    return SecurityHeaders(headers.wsgi_app.wsgi_app, app.config["GATEHOUSE_COOKIE_SECURE"], "/static")
+@pytest.fixture
+def edge_off(make_app, app):
+    """The same database as `app`, served with every shortcut off."""
+    return make_app(GATEHOUSE_EDGE=False)
 
 
 def call(wsgi, app, method="GET", path=VERIFY, **builder):
@@ -57,10 +54,10 @@ FORWARDED = {"X-Forwarded-Method": "GET", "X-Forwarded-Proto": "https", "X-Forwa
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
 @pytest.mark.parametrize("kind", ["cookie", "bearer"])
 @pytest.mark.parametrize("path, status", [(VERIFY, "204 NO CONTENT"), (FORWARD_AUTH, "200 OK")])
-def test_fast_answer_is_the_full_paths_answer(app, credentials, kind, method, path, status):
+def test_fast_answer_is_the_full_paths_answer(app, edge_off, credentials, kind, method, path, status):
     headers = {**credentials[kind], **FORWARDED}
     fast = call(app.wsgi_app, app, method, path, headers=headers)
-    full = call(full_path(app), app, method, path, headers=headers)
+    full = call(edge_off.wsgi_app, edge_off, method, path, headers=headers)
     assert fast[3] is False and full[3] is True  # the fast path answered; the full path went through Flask
     assert fast[:3] == full[:3] and fast[0] == status
     assert ("Remote-User", app.config["GATEHOUSE_REMOTE_USER"]) in fast[1]
@@ -83,11 +80,11 @@ def test_refusals_go_through_flask(app, headers):
 
 
 @pytest.mark.parametrize("foreign", ["Basic YWRtaW46eA==", "Bearer glsa_0123456789abcdef", "Bearer forged.value"])
-def test_a_tools_own_authorization_leaves_the_cookie_to_decide(app, credentials, foreign):
+def test_a_tools_own_authorization_leaves_the_cookie_to_decide(app, edge_off, credentials, foreign):
     """As on the full path: an Authorization header Gatehouse did not sign is ignored (SPEC §4b)."""
     headers = {**credentials["cookie"], "Authorization": foreign}
     fast = call(app.wsgi_app, app, headers=headers)
-    assert fast[0].startswith("204") and fast[:3] == call(full_path(app), app, headers=headers)[:3]
+    assert fast[0].startswith("204") and fast[:3] == call(edge_off.wsgi_app, edge_off, headers=headers)[:3]
 
 
 def test_a_dead_gatehouse_bearer_does_not_fall_back_to_the_cookie(client, app, credentials):
@@ -98,11 +95,11 @@ def test_a_dead_gatehouse_bearer_does_not_fall_back_to_the_cookie(client, app, c
     assert ("WWW-Authenticate", 'Bearer realm="gatehouse", error="invalid_token"') in answer
 
 
-def test_proxy_authorization_carries_gatehouses_token_beside_the_tools(app, credentials):
+def test_proxy_authorization_carries_gatehouses_token_beside_the_tools(app, edge_off, credentials):
     token = credentials["bearer"]["Authorization"]
     headers = {"Proxy-Authorization": token, "Authorization": "Bearer glsa_0123456789abcdef"}
     fast = call(app.wsgi_app, app, headers=headers)
-    assert fast[0].startswith("204") and not fast[3] and fast[:3] == call(full_path(app), app, headers=headers)[:3]
+    assert fast[0].startswith("204") and not fast[3] and fast[:3] == call(edge_off.wsgi_app, edge_off, headers=headers)[:3]
 
 
 def test_revoked_session_refused_at_once(client, app, credentials):
@@ -158,3 +155,35 @@ def test_an_error_falls_back_to_the_full_path(make_app, migrated_template, tmp_p
         db.session.commit()
     status, _h, body, dispatched = call(app.wsgi_app, app, headers={"Authorization": f"Bearer {token}"})
     assert status[0] == "5" and dispatched and b"Traceback" not in body
+
+
+def test_no_shortcut_with_the_edge_off(edge_off):
+    assert not _layers(edge_off.wsgi_app, ForwardAuthShortcut)
+
+
+def test_a_hook_nobody_declared_stops_the_shortcut_from_installing(app):
+    """The next hook cannot be forgotten: an undeclared before_request hook refuses the shortcut."""
+    app.before_request(lambda: None)
+    with pytest.raises(EdgeError, match="is not declared in app/edge/gates.py"):
+        ForwardAuthShortcut(app, app.wsgi_app)
+
+
+def test_a_declared_hook_without_an_environ_check_stops_it_too(app):
+    from app.edge import gates
+
+    def hook():
+        return None
+
+    app.before_request(hook)
+    gates.declare(app, "a new check", "before", hook)  # acts on every request, and no shortcut can run it
+    with pytest.raises(EdgeError, match="has no check a shortcut"):
+        ForwardAuthShortcut(app, app.wsgi_app)
+
+
+def _layers(wsgi, kind):
+    found = []
+    while wsgi is not None:
+        if isinstance(wsgi, kind):
+            found.append(wsgi)
+        wsgi = getattr(wsgi, "wsgi_app", None)
+    return found

@@ -6,9 +6,9 @@ blocked or the global budget is spent. Refusing costs the app gunicorn's parsing
 dispatch, the CSRF check, queries and an error page, a thread and the interpreter for a
 millisecond or more, and a closed-loop attacker sends the next guess at once: the
 forward-auth checks every protected tool depends on got 8% of their quiet throughput
-(docs/performance.md). The worker (app/runtime/read_deadline.py) already holds each request
-whole before a thread runs it, so it asks `EarlyRefusal` first, and the same refusal goes out
-from its main loop, held a second (the worker's `EARLY_HOLD`).
+(docs/performance.md). The worker (app/edge/worker.py) already holds each request whole
+before a thread runs it, so it asks `EarlyRefusal` first (app/edge/early.py), and the same
+refusal goes out from its main loop, held a second (the worker's `EARLY_HOLD`).
 
 Only a POST to a guarded view without a validly signed device cookie is looked at, and only
 what the app would refuse is refused: 503 while no untrusted slot is free; and while
@@ -38,11 +38,13 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.http import parse_cookie
 from werkzeug.test import EnvironBuilder
 
+from app.bounded_cache import BoundedCache
+from app.edge.headers import SecurityHeaders
 from app.ratelimit.extension import LoginLimiter, guard_of, too_many
 from app.ratelimit.slots import ChecksBusy
 from app.runtime import metrics
 from app.security.client_ip import resolve
-from app.web import cookies, headers
+from app.web import cookies
 from app.web.errors import render_error
 
 log = logging.getLogger("gatehouse.ratelimit")
@@ -53,16 +55,16 @@ _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # a header name (RFC 9110 t
 
 
 class EarlyRefusal:
-    """`answer_early(request bytes, peer)`: the whole HTTP response for a refused attempt, or None."""
+    """The early answer (app/edge/early.py): the whole HTTP response for a refused attempt, or None."""
 
-    def __init__(self, app: Flask) -> None:
-        self.app = app
+    def __init__(self, app: Flask, headers: SecurityHeaders) -> None:
+        self.app, self.headers = app, headers
         self.state = app.extensions["gatehouse.limiter"]
         self.device_cookie = cookies.device_name(app.config["GATEHOUSE_COOKIE_SECURE"])
         self.paths = {rule.rule for rule in app.url_map.iter_rules()
                       if "POST" in (rule.methods or ()) and not rule.arguments
                       and guard_of(app.view_functions.get(rule.endpoint)) is not None}
-        self.answers: dict[tuple, tuple[bytes, bytes]] = {}  # (path, status, Retry-After) -> (head without Date, body)
+        self.answers = BoundedCache(MAX_ANSWERS)  # (path, status, Retry-After) -> (head without Date, body)
         self.date = (0, b"")  # (second, Date header line)
         self.refused = 0  # since the last summary line (only the worker's main loop counts)
         self.logged_at = time.monotonic()
@@ -150,11 +152,7 @@ class EarlyRefusal:
 
     def _answer(self, path: str, error: HTTPException) -> bytes:
         key = (path, error.code, getattr(error, "retry_after", None))
-        if key not in self.answers:
-            if len(self.answers) >= MAX_ANSWERS:  # a 429's wait counts down: old ones are not asked again
-                self.answers.pop(next(iter(self.answers)))
-            self.answers[key] = self._render(path, error)
-        head, body = self.answers[key]
+        head, body = self.answers.get_or_make(key, lambda: self._render(path, error))
         return head + self._date() + body
 
     def _date(self) -> bytes:
@@ -170,7 +168,7 @@ class EarlyRefusal:
             response = self.app.make_response(render_error(error))
         body, status, sent = response.get_wsgi_response(EnvironBuilder(path=path, method="POST").get_environ())
         body = b"".join(body)
-        sent = headers.of(self.app).apply(list(sent))
+        sent = self.headers.apply(list(sent))
         head = f"HTTP/1.1 {status}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in sent)
         return head.encode("latin-1"), body
 
@@ -180,8 +178,3 @@ class _Sent(NamedTuple):
     cookies: list[str]
     forwarded: list[str]  # X-Forwarded-For values, as werkzeug's getlist gives them
     user_agent: str | None
-
-
-def install(app: Flask) -> None:
-    """Offer the worker the early answer (read by app/runtime/read_deadline.py from the WSGI app)."""
-    app.answer_early = EarlyRefusal(app)
