@@ -83,7 +83,7 @@ def count(decided: Decided) -> None:
     counter.inc()
     if decision.outcome in (DENIED, TWO_FACTOR_REQUIRED):
         log.info("forward auth refused by %s (%s): %s %s%s", _rule(decision), decision.outcome, reading.method or "-",
-                 reading.host or "-", reading.path.path or "(ambiguous path)",
+                 reading.host or "-", reading.path.path or " (an ambiguous path)",
                  extra={"event": "access_refused", "rule": decision.rule, "decision": decision.outcome,
                         "host": reading.host, "path": reading.path.path, "method": reading.method,
                         "client_ip": str(reading.address) if reading.address else None,

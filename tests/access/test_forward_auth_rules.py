@@ -244,3 +244,28 @@ def test_proxy_authorization_for_a_script_that_needs_both(ruled):
     assert client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     dead = client.get(FORWARD_AUTH, headers=asks("https://grafana.example.org/d/x", **both))
     assert dead.status_code == 401 and 'error="invalid_token"' in dead.headers["WWW-Authenticate"]
+
+
+def test_each_answer_is_counted_by_its_rule_and_a_refusal_is_logged_with_it(ruled, caplog):
+    from prometheus_client import REGISTRY
+
+    def value(rule, decision):
+        return REGISTRY.get_sample_value("gatehouse_forward_auth_total", {"rule": rule, "decision": decision}) or 0
+
+    client = portal(ruled)
+    before = {key: value(*key) for key in [("grafana api keys", "allow"), ("(default)", "sign_in"),
+                                           ("no admin from outside", "deny")]}
+    for _ in range(3):  # allowed: answered by the edge's shortcut
+        assert client.get(VERIFY, headers=asks("https://grafana.example.org/api/x", **SCRIPT)).status_code == 204
+    assert client.get(VERIFY, headers=asks("https://grafana.example.org/d/1", **SCRIPT)).status_code == 401
+    with caplog.at_level("INFO", logger="gatehouse.access"):
+        evil = "https://files.example.org/admin/%0Aforged line"
+        assert client.get(FORWARD_AUTH, headers=asks(evil, **SCRIPT)).status_code == 403
+    assert value("grafana api keys", "allow") - before[("grafana api keys", "allow")] == 3
+    assert value("(default)", "sign_in") - before[("(default)", "sign_in")] == 1
+    assert value("no admin from outside", "deny") - before[("no admin from outside", "deny")] == 1
+    refused = [r for r in caplog.records if getattr(r, "event", None) == "access_refused"]
+    assert len(refused) == 1 and refused[0].rule == "no admin from outside" and refused[0].decision == "deny"
+    assert refused[0].client_ip == "203.0.113.9" and refused[0].path is None  # %0A: ambiguous, never logged raw
+    assert refused[0].getMessage() == ("forward auth refused by rule 'no admin from outside' (deny): "
+                                       "GET files.example.org (an ambiguous path)")
