@@ -1,11 +1,12 @@
 """The request a proxy asks about, read from the headers it sends (docs/access.md, "What the
 proxy must send"), as the rules see it.
 
-- URL: `X-Original-URL` (the nginx examples), and `X-Forwarded-Host` (else `Host`) with
-  `X-Forwarded-Uri` or `X-Original-URI` (Caddy, Traefik, the same-host nginx example). A
-  proxy sets its own headers and passes the client's others on, so when two of them are
-  present and disagree, a client has typed one: the host or path is then unreadable and the
-  strictest policy that could apply decides. A header sent twice counts as a disagreement.
+- URL: `X-Original-URL` (the nginx subdomain example); `X-Forwarded-Host` with
+  `X-Forwarded-Uri` (Caddy, Traefik); `Host` with `X-Original-URI` (the same-host nginx
+  example). A proxy sets its own headers and passes the client's others on, so when two of
+  them are present and disagree, a client has typed one: the host or path is then unreadable
+  and the strictest policy that could apply decides. A header sent twice counts as a
+  disagreement.
 - Method: `X-Forwarded-Method` or `X-Original-Method` (the same rule if both are sent).
 - Address: the browser's, from `X-Forwarded-For` when the peer is a trusted proxy
   (app/access/networks.py).
@@ -32,13 +33,20 @@ _DISAGREE = PathReading(None, "the proxy's headers disagree")
 def read_request(headers: Mapping[str, str], peer: str | None, trusted: Sequence[Network]) -> Reading:
     """The Reading of a forward-auth request: `headers` as received, `peer` the socket's address."""
     url_host, url_path = _from_url(_one(headers, "X-Original-URL"))
-    forwarded_host = _one(headers, "X-Forwarded-Host")
-    uri = _agree(_one(headers, "X-Forwarded-Uri"), _one(headers, "X-Original-URI"))
+    forwarded_host = _first(_one(headers, "X-Forwarded-Host"))
+    forwarded_uri, original_uri = _one(headers, "X-Forwarded-Uri"), _one(headers, "X-Original-URI")
+    uri = _agree(forwarded_uri, original_uri)
     if url_host is not None or url_path is not None:
-        host = _agree(url_host, _first(forwarded_host))
+        host = _agree(url_host, forwarded_host)
         path = url_path if uri is None else _same_path(url_path, uri)
     else:
-        host = _first(forwarded_host) if forwarded_host is not None else _one(headers, "Host")
+        # Each proxy's own pair: X-Forwarded-Host with X-Forwarded-Uri (Caddy, Traefik), Host with
+        # X-Original-URI (the same-host nginx example). A lone X-Forwarded-Host beside
+        # X-Original-URI is not nginx's: it must agree with Host.
+        own_host = _one(headers, "Host")
+        host = forwarded_host if forwarded_uri is not None else _agree(own_host, forwarded_host)
+        if host is None:
+            host = own_host
         path = read_path(uri) if isinstance(uri, str) else _DISAGREE if uri is _CONFLICT else read_path(None)
     method = _agree(_one(headers, "X-Forwarded-Method"), _one(headers, "X-Original-Method"))
     method = method.strip().upper() if isinstance(method, str) and re.fullmatch(r"\s*[A-Za-z]{1,20}\s*", method) else None

@@ -52,6 +52,8 @@ def test_agreeing_headers_are_fine():
 
 @pytest.mark.parametrize("pairs", [
     [("X-Original-URL", "https://a.example.org/x"), ("X-Forwarded-Host", "b.example.org")],
+    # The same-host nginx example sends Host and X-Original-URI; a client adds X-Forwarded-Host.
+    [("Host", "example.org"), ("X-Original-URI", "/x"), ("X-Forwarded-Host", "grafana.example.org")],
     [("X-Original-URL", "https://user@a.example.org/x")],
     [("X-Forwarded-Host", "a.example.org"), ("X-Forwarded-Host", "b.example.org"), ("X-Forwarded-Uri", "/x")],
 ])
