@@ -52,7 +52,7 @@ def choose(rules: Rules, request: Reading) -> tuple[Rule | None, str | None]:
     """(the deciding rule or None for the default, why it was judged strictly or None)."""
     why = f"an ambiguous path ({request.path.why})" if request.path.path is None else None
     if why is None:
-        for rule in rules.rules:
+        for rule in rules.for_host(request.host):
             found = rule.match(request)
             if found:
                 return rule, None
@@ -62,7 +62,7 @@ def choose(rules: Rules, request: Reading) -> tuple[Rule | None, str | None]:
         else:
             return None, None
     strictest, highest = None, _strictness(rules.default, None)
-    for rule in rules.rules:
+    for rule in rules.for_host(request.host):
         if rule.match(request) is not False:
             key = _strictness(rule.policy, rule.max_age)
             if key > highest:

@@ -8,7 +8,8 @@ and gets no normalised form, so no path glob can decide it (the decision then ta
 strictest policy that could apply, app/access/decision.py): a backslash, an encoded `/` or
 `\\`, a `.` or `..` segment, `;` parameters, NUL or other control characters, an encoded
 `?` or `#`, a `%` that starts no escape, or bytes that are not UTF-8 — in the path as sent
-or after any number of percent-decodings (double encoding, `%252e%252e`).
+or after any number of percent-decodings (double encoding, `%252e%252e`) — and a raw space,
+which no request line carries.
 
 The glob matcher is hand-written: `fnmatch` lets `*` cross `/`, and pathlib's matching
 normalises the path first (a trailing `/` and `.` segments vanish), which must stay visible
@@ -33,18 +34,25 @@ _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_DECODINGS = 4  # a path still changing after this many percent-decodings is ambiguous
+# The common path (plain ASCII, no escape, nothing suspect) is read without the loops below:
+# every proxied request comes through here.
+_PLAIN = re.compile(r"[A-Za-z0-9\-._~/!$&'()*+,=:@]*")
+_SUSPECT_DOTS = re.compile(r"/\.\.?(?:/|$)")
 
 
 @dataclass(frozen=True, slots=True)
 class PathReading:
-    """`path`: the normalised path, or None when ambiguous (`why` says how)."""
+    """`path`: the normalised path, or None when ambiguous (`why` says how); `segments` its parts
+    after the leading `/`, split once for every rule; `lower`: it has no upper-case letter."""
 
     path: str | None
     why: str | None = None
+    segments: tuple[str, ...] = ()
+    lower: bool = True
 
-    @property
-    def segments(self) -> list[str]:
-        return self.path.split("/")[1:] if self.path is not None else []
+
+def _reading(path: str) -> PathReading:
+    return PathReading(path, None, tuple(path.split("/")[1:]), path == path.lower())
 
 
 def read_path(raw: str | None) -> PathReading:
@@ -62,10 +70,12 @@ def read_path(raw: str | None) -> PathReading:
     why = _ambiguity(path)
     if why:
         return PathReading(None, why)
-    return PathReading(_normalise(path))
+    return _reading(_normalise(path))
 
 
 def _ambiguity(path: str) -> str | None:
+    if _PLAIN.fullmatch(path) and not _SUSPECT_DOTS.search(path):
+        return None
     slashes = path.count("/")
     text = path
     for decodings in range(MAX_DECODINGS + 1):
@@ -75,6 +85,8 @@ def _ambiguity(path: str) -> str | None:
             return "a ; parameter"
         if _CONTROL.search(text):
             return "a control character"
+        if decodings == 0 and " " in text:  # no request line carries one: not the path a proxy saw
+            return "a raw space"
         if _LONE_PERCENT.search(text):
             return "a % that starts no escape"
         if any(segment in (".", "..") for segment in text.split("/")):
@@ -110,6 +122,8 @@ def _is_utf8(data: bytes) -> bool:
 
 
 def _normalise(path: str) -> str:
+    if _PLAIN.fullmatch(path):
+        return re.sub("/{2,}", "/", path) if "//" in path else path
     out: list[str] = []
     data = _raw_bytes(path)
     i = 0
@@ -159,7 +173,7 @@ class Glob:
                 pieces[-1].append(_segment_matcher(segment, flags))
         self.pieces = pieces
 
-    def match(self, segments: list[str]) -> bool:
+    def match(self, segments) -> bool:
         first, *middle_last = self.pieces
         if not middle_last:
             return len(segments) == len(first) and _run_matches(first, segments, 0)
@@ -176,7 +190,7 @@ class Glob:
         return _run_matches(last, segments, end)
 
 
-def _run_matches(run: list, segments: list[str], start: int) -> bool:
+def _run_matches(run: list, segments, start: int) -> bool:
     return all(matches(segments[start + k]) for k, matches in enumerate(run))
 
 

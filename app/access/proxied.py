@@ -5,13 +5,17 @@ proxy must send"), as the rules see it.
   `X-Forwarded-Uri` (Caddy, Traefik); `Host` with `X-Original-URI` (the same-host nginx
   example). A proxy sets its own headers and passes the client's others on, so when two of
   them are present and disagree, a client has typed one: the host or path is then unreadable
-  and the strictest policy that could apply decides. A header sent twice counts as a
-  disagreement.
+  and the strictest policy that could apply decides. A header sent twice reaches a WSGI app
+  joined by a comma: an `X-Forwarded-Host` list whose entries differ is a disagreement too,
+  but two `X-Forwarded-Uri` join into a path like any other, so a proxy must set (replace)
+  the headers it sends, never add to the client's; the shipped examples do
+  (docs/access.md, "What the proxy must send").
 - Method: `X-Forwarded-Method` or `X-Original-Method` (the same rule if both are sent).
 - Address: the browser's, from `X-Forwarded-For` when the peer is a trusted proxy
   (app/access/networks.py).
 
-Pure: the forward-auth view passes Flask's headers, the shortcut a WSGI environ's.
+Pure, on a WSGI environ (the forward-auth views and the edge's shortcut share one), read by
+key: the hot path of every proxied request passes here.
 """
 
 from __future__ import annotations
@@ -26,15 +30,17 @@ from app.access.rules import Reading
 from app.security.client_ip import Network
 
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)(.*)", re.DOTALL)
+_METHOD = re.compile(r"\s*([A-Za-z]{1,20})\s*")
 _CONFLICT = object()
 _DISAGREE = PathReading(None, "the proxy's headers disagree")
 
 
-def read_request(headers: Mapping[str, str], peer: str | None, trusted: Sequence[Network]) -> Reading:
-    """The Reading of a forward-auth request: `headers` as received, `peer` the socket's address."""
-    url_host, url_path = _from_url(_one(headers, "X-Original-URL"))
-    forwarded_host = _first(_one(headers, "X-Forwarded-Host"))
-    forwarded_uri, original_uri = _one(headers, "X-Forwarded-Uri"), _one(headers, "X-Original-URI")
+def read_request(environ: Mapping[str, str], trusted: Sequence[Network]) -> Reading:
+    """The Reading of a forward-auth request (`environ`: its WSGI environ)."""
+    get = environ.get
+    url_host, url_path = _from_url(get("HTTP_X_ORIGINAL_URL"))
+    forwarded_host = _one_host(get("HTTP_X_FORWARDED_HOST"))
+    forwarded_uri, original_uri = get("HTTP_X_FORWARDED_URI"), get("HTTP_X_ORIGINAL_URI")
     uri = _agree(forwarded_uri, original_uri)
     if url_host is not None or url_path is not None:
         host = _agree(url_host, forwarded_host)
@@ -43,35 +49,24 @@ def read_request(headers: Mapping[str, str], peer: str | None, trusted: Sequence
         # Each proxy's own pair: X-Forwarded-Host with X-Forwarded-Uri (Caddy, Traefik), Host with
         # X-Original-URI (the same-host nginx example). A lone X-Forwarded-Host beside
         # X-Original-URI is not nginx's: it must agree with Host.
-        own_host = _one(headers, "Host")
+        own_host = get("HTTP_HOST")
         host = forwarded_host if forwarded_uri is not None else _agree(own_host, forwarded_host)
         if host is None:
             host = own_host
         path = read_path(uri) if isinstance(uri, str) else _DISAGREE if uri is _CONFLICT else read_path(None)
-    method = _agree(_one(headers, "X-Forwarded-Method"), _one(headers, "X-Original-Method"))
-    method = method.strip().upper() if isinstance(method, str) and re.fullmatch(r"\s*[A-Za-z]{1,20}\s*", method) else None
-    forwarded = _all(headers, "X-Forwarded-For")
-    return Reading(read_host(host) if isinstance(host, str) else None, path, method,
-                   vouched_client(peer, forwarded, trusted))
+    method = _agree(get("HTTP_X_FORWARDED_METHOD"), get("HTTP_X_ORIGINAL_METHOD"))
+    found = _METHOD.fullmatch(method) if isinstance(method, str) else None
+    forwarded = get("HTTP_X_FORWARDED_FOR")
+    return Reading(read_host(host) if isinstance(host, str) else None, path, found.group(1).upper() if found else None,
+                   vouched_client(get("REMOTE_ADDR"), [forwarded] if forwarded else [], trusted))
 
 
-def _all(headers: Mapping[str, str], name: str) -> list[str]:
-    getlist = getattr(headers, "getlist", None)
-    if getlist is not None:
-        return list(getlist(name))
-    value = headers.get(name)
-    return [value] if value is not None else []
-
-
-def _one(headers: Mapping[str, str], name: str):
-    """The header's value; None when absent; _CONFLICT when sent more than once."""
-    values = _all(headers, name)
-    return values[0] if len(values) == 1 else (_CONFLICT if values else None)
-
-
-def _first(value):
-    """The first entry of a comma list (a chain of proxies may append); _CONFLICT stays."""
-    return value.split(",", 1)[0].strip() if isinstance(value, str) else value
+def _one_host(value: str | None):
+    """X-Forwarded-Host: one host, or a list of the same one (a chain of proxies); else _CONFLICT."""
+    if value is None or "," not in value:
+        return value.strip() if value else value
+    entries = {entry.strip().lower() for entry in value.split(",")}
+    return entries.pop() if len(entries) == 1 else _CONFLICT
 
 
 def _agree(one, other):
@@ -83,10 +78,10 @@ def _agree(one, other):
     return _CONFLICT
 
 
-def _from_url(value) -> tuple[object, PathReading | None]:
+def _from_url(value: str | None) -> tuple[object, PathReading | None]:
     if value is None:
         return None, None
-    found = _URL.fullmatch(value) if isinstance(value, str) else None
+    found = _URL.fullmatch(value)
     if found is None:
         return _CONFLICT, _DISAGREE
     authority, rest = found.groups()

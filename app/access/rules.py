@@ -25,12 +25,15 @@ class Paths:
     def __init__(self, patterns: list[str]) -> None:
         self.exact = tuple(Glob(pattern) for pattern in patterns)
         self.folded = tuple(Glob(pattern, ignore_case=True) for pattern in patterns)
+        self.lower = all(pattern == pattern.lower() for pattern in patterns)
 
     def match(self, path: PathReading) -> bool | None:
         if path.path is None:
             return None
         segments = path.segments
         exact = any(glob.match(segments) for glob in self.exact)
+        if self.lower and path.lower:  # nothing for case to change: the case-blind reading is the same
+            return exact
         return exact if exact == any(glob.match(segments) for glob in self.folded) else None
 
 
@@ -79,6 +82,9 @@ class Rule:
         return None if unsure else True
 
 
+HOSTS_KEPT = 1024  # hosts whose candidate rules are kept (a request's host is the client's to choose)
+
+
 @dataclass(frozen=True)
 class Rules:
     """A whole rules file: `default`, the named networks, the rules in file order."""
@@ -87,6 +93,20 @@ class Rules:
     rules: tuple[Rule, ...] = ()
     networks: dict[str, tuple[Network, ...]] = field(default_factory=dict)
     source: str | None = None  # the file they came from; None: no file (every request needs a session)
+    _by_host: dict[str, tuple[Rule, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def for_host(self, host: str | None) -> tuple[Rule, ...]:
+        """The rules, in order, that a request to `host` can match: most rules name their tool's
+        host, so a request meets a few of them, not the whole file. Worked out once per host and
+        kept (at most HOSTS_KEPT hosts: beyond, the list starts afresh). None: every rule."""
+        if host is None:
+            return self.rules
+        found = self._by_host.get(host)
+        if found is None:
+            if len(self._by_host) >= HOSTS_KEPT:
+                self._by_host.clear()
+            found = self._by_host[host] = tuple(r for r in self.rules if r.hosts is None or r.hosts.match(host))
+        return found
 
 
 NO_RULES = Rules()

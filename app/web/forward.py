@@ -54,8 +54,7 @@ def judge(environ: dict, session: CachedSession | None) -> tuple[Reading, Decisi
     """The access decision for a proxy's question: the request as its headers describe it (the
     peer decides whether X-Forwarded-For is believed) and the live `session` it presents, under
     the rules in force."""
-    reading = read_request(EnvironHeaders(environ), environ.get("REMOTE_ADDR"),
-                           current_app.config["GATEHOUSE_TRUSTED_PROXIES"])
+    reading = read_request(environ, current_app.config["GATEHOUSE_TRUSTED_PROXIES"])
     facts = Session(session.methods, session.authenticated_at) if session is not None else None
     return reading, decide(access.rules(), reading, facts)
 

@@ -43,6 +43,7 @@ AMBIGUOUS = [
     "/api/x%00.png",  # NUL
     "/api/x%0a",
     "/api/x\t",
+    "/api/x y",  # a raw space: no request line carries one
     "/api/%3f/../admin",  # encoded ? (a server decoding twice cuts the path there)
     "/api/%23/x",
     "/api/%zz",  # a % that starts no escape
