@@ -79,7 +79,8 @@ class _Reader:
     def _networks(self) -> dict:
         table = self.data.get("networks", {})
         if not isinstance(table, dict):
-            raise self.fail(self.lines.key("networks"), "networks are written as a [networks] table: name = [\"CIDR\", …]")
+            raise self.fail(self.lines.key("networks"),
+                            "networks are written as a [networks] table: name = [\"CIDR\", …]")
         for name, entries in table.items():
             try:
                 parse_named({name: entries})
@@ -93,7 +94,8 @@ class _Reader:
         name = entry.get("name")
         if not isinstance(name, str) or not name.strip() or len(name) > 64 or not name.isprintable():
             raise self.fail(self.lines.rule_key(index, "name") if "name" in entry else start,
-                            f"{label} needs a name: up to 64 printable characters (it names the rule in logs and metrics)")
+                            f"{label} needs a name: up to 64 printable characters "
+                            "(it names the rule in logs and metrics)")
         label = f"rule {name!r}"
         for key in entry:
             if key not in RULE_KEYS:

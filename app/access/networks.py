@@ -26,7 +26,8 @@ def parse_network(text: str) -> Network:
     try:
         loose = ipaddress.ip_network(text.strip(), strict=False)
     except ValueError:
-        raise ValueError(f"{text!r} is not a network (like 192.168.1.0/24 or fd00::/8) nor a name from [networks]") from None
+        raise ValueError(f"{text!r} is not a network (like 192.168.1.0/24 or fd00::/8) "
+                         "nor a name from [networks]") from None
     raise ValueError(f"network {text!r} has host bits set: did you mean {loose}?")
 
 

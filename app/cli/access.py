@@ -91,8 +91,10 @@ def check(file: Path | None) -> None:
               help="How long ago the session last signed in (for max_age), e.g. 20m.")
 @click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path),
               help="Rules file to try instead of the server's (a draft).")
-@click.option("--json", "as_json", is_flag=True, help='Print {"rule": NAME or null, "policy": …, "status": HTTP status}.')
-def explain(url: str, method: str, address: str | None, session: str, age: str, file: Path | None, as_json: bool) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"rule": NAME or null, "policy": …, "status": HTTP status}.')
+def explain(url: str, method: str, address: str | None, session: str, age: str, file: Path | None,
+            as_json: bool) -> None:
     """Print the rule that decides URL and the answer the proxy would get.
 
     The status is that of /api/v1/auth/forward-auth for a script (nginx's /verify answers 204
@@ -112,8 +114,12 @@ def explain(url: str, method: str, address: str | None, session: str, age: str, 
         click.echo(json.dumps({"rule": decision.rule, "policy": decision.policy, "status": status}))
         return
     found = next((rule for rule in rules.rules if rule.name == decision.rule), None)
-    click.echo(f"rule:    {decision.rule} (line {found.line})" if found else f"rule:    none matches: the default ({_source(rules)})")
-    click.echo(f"policy:  {decision.policy}" + (f", max_age {describe_duration(decision.max_age)}" if decision.max_age else ""))
+    if found:
+        click.echo(f"rule:    {decision.rule} (line {found.line})")
+    else:
+        click.echo(f"rule:    none matches: the default ({_source(rules)})")
+    max_age = f", max_age {describe_duration(decision.max_age)}" if decision.max_age else ""
+    click.echo(f"policy:  {decision.policy}{max_age}")
     if decision.ambiguous:
         click.echo(f"note:    judged by the strictest policy that could apply: {decision.ambiguous}")
     if request.address is None:
@@ -128,7 +134,8 @@ def _source(rules: Rules) -> str:
 def _reading(url: str, method: str, address: str | None) -> Reading:
     found = _URL.fullmatch(url.strip())
     if found is None:
-        raise click.BadParameter("must be an absolute http(s) URL, like https://grafana.example.org/api/x", param_hint="URL")
+        raise click.BadParameter("must be an absolute http(s) URL, like https://grafana.example.org/api/x",
+                                 param_hint="URL")
     host = read_host(found.group(2))
     if host is None:
         raise click.BadParameter(f"{found.group(2)!r} is not a host name or address", param_hint="URL")

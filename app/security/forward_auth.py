@@ -101,7 +101,8 @@ def decide(endpoint: str, outcome: str, headers: Mapping[str, str], settings: Se
         denied["Location"] = login
         # nginx cannot URL-encode a query itself: the same-host example redirects here.
         uri = headers.get("X-Forwarded-Uri") or headers.get("X-Original-URI")
-        denied["X-Gatehouse-Login"] = "/login?" + urlencode({"next": safe_next(uri), **({"reauth": "1"} if reauth else {})})
+        local = {"next": safe_next(uri), **({"reauth": "1"} if reauth else {})}
+        denied["X-Gatehouse-Login"] = "/login?" + urlencode(local)
         return Answer(401, denied, body)
     if is_page_load(headers):
         method = (headers.get("X-Forwarded-Method") or "GET").upper()
