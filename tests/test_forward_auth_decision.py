@@ -114,3 +114,33 @@ def test_garbage_host_gives_a_relative_login():
 def test_a_double_slash_path_stays_on_the_tool():
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "grafana.example.org", "X-Forwarded-Uri": "//evil.test/", "Accept": PAGE}
     assert rd_of(decide(FORWARD_AUTH, SIGN_IN, headers, SUBDOMAINS).headers["Location"]) == "https://grafana.example.org//evil.test/"
+
+
+def test_allowed_without_a_session_names_no_user():
+    """An access rule's bypass: the request goes on, without Remote-User."""
+    from app.access.decision import ALLOW
+
+    assert decide(VERIFY, ALLOW, traefik(), SUBDOMAINS, identified=False).headers == {}
+    assert decide(FORWARD_AUTH, ALLOW, traefik(), SUBDOMAINS, identified=False).status == 200
+
+
+def test_reauthenticate_sends_to_the_login_with_reauth():
+    from app.access.decision import REAUTHENTICATE
+
+    page = decide(FORWARD_AUTH, REAUTHENTICATE, traefik(), SUBDOMAINS)
+    assert page.status == 302 and parse_qs(urlsplit(page.headers["Location"]).query)["reauth"] == ["1"]
+    script = decide(FORWARD_AUTH, REAUTHENTICATE, traefik(accept="application/json"), SUBDOMAINS)
+    assert script.status == 401 and script.body["error"] == "reauthentication_required"
+    assert 'error="invalid_token"' in script.headers["WWW-Authenticate"]
+    nginx = decide(VERIFY, REAUTHENTICATE, Headers({"X-Original-URI": "/console/x", "Host": "example.org"}), SAME_HOST)
+    assert nginx.status == 401 and nginx.headers["X-Gatehouse-Login"] == "/login?next=%2Fconsole%2Fx&reauth=1"
+
+
+@pytest.mark.parametrize("outcome, error", [("deny", "forbidden"), ("two_factor_required", "two_factor_required")])
+def test_refusals_by_a_rule_are_403(outcome, error):
+    script = decide(VERIFY, outcome, traefik(accept="application/json"), SUBDOMAINS)
+    assert script.status == 403 and script.body["error"] == error and script.page is None
+    page = decide(FORWARD_AUTH, outcome, traefik(), SUBDOMAINS)
+    assert page.status == 403 and page.body is None and page.page.outcome == outcome
+    assert page.page.two_factor_url == "https://auth.example.org/two-factor"
+    assert rd_of(page.page.sign_in_url) == "https://grafana.example.org/d/abc?x=1&y=2"
