@@ -26,7 +26,7 @@ from app.runtime import metrics
 from app.runtime.gauges import add_gauge
 from app.runtime.jobs import add_task
 from app.runtime.logs import configure_logging
-from app.security.signing import CookieSessionInterface
+from app.web.cookie_session import CookieSessionInterface
 from app.services import activity, auth_log, login_sessions, master_password
 from app.sessions.views import bp as sessions_bp
 from app.setup.views import bp as setup_bp

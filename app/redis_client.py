@@ -15,7 +15,7 @@ from app.config import ConfigError
 def connect(url: str, timeout: float = 0.5):
     """A client that gives up fast; one immediate retry only for a dropped connection
     (a stale pooled socket after a Redis restart)."""
-    import redis
+    import redis  # redis-py is an optional dependency (setup.cfg's `redis` extra): only when Redis is used
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 

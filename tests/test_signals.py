@@ -4,7 +4,7 @@ one wrong password is one `secret_checked`, one log line, one activity row, one 
 from app import signals
 from app.runtime import metrics
 from app.services import activity
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 
 
 def heard(app, signal):
@@ -57,7 +57,7 @@ def test_a_password_change_publishes_the_change_and_the_sessions_it_ended(app, c
     changes, done_change = heard(app, signals.account_changed)
     ended, done_end = heard(app, signals.sessions_ended)
     try:
-        from tests.conftest import csrf_token
+        from tests.support.app import csrf_token
 
         new = "another long passphrase here"
         client.post("/password", data={"csrf_token": csrf_token(client, "/password"), "current": PASSWORD,

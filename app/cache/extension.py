@@ -20,7 +20,7 @@ def build_backend(config) -> SessionCache:
         return NullCache()
     if name == "redis":
         client = client_from_config(config, "GATEHOUSE_CACHE=redis")
-        from app.cache.redis import RedisCache
+        from app.cache.redis import RedisCache  # imports redis-py, an optional dependency
 
         ttl = config["GATEHOUSE_CACHE_TTL_SECONDS"]
         return RedisCache(client, config["GATEHOUSE_REDIS_PREFIX"], tombstone_seconds=ttl)

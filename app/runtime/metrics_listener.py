@@ -70,6 +70,7 @@ def start(public: list[Any] = ()) -> str | None:
     listener = _listener
     if listener is None:
         return None
+    # In gunicorn's master, only after `prepare` set PROMETHEUS_MULTIPROC_DIR (read once, on import).
     from prometheus_client import CollectorRegistry, start_http_server
     from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -99,7 +100,7 @@ def close_in_worker() -> None:
 def worker_gone(pid: int) -> None:
     """Drop a dead worker's live gauges (its counters stay: totals never go back)."""
     if _listener is not None:
-        from prometheus_client import multiprocess
+        from prometheus_client import multiprocess  # after `prepare`, as in `start`
 
         multiprocess.mark_process_dead(pid, str(_listener.directory))
 
@@ -119,7 +120,7 @@ class BuildInfo:
     """`gatehouse_build_info{version}`: the version, told only on this private listener."""
 
     def collect(self):
-        from prometheus_client.core import GaugeMetricFamily
+        from prometheus_client.core import GaugeMetricFamily  # after `prepare`, as in `start`
 
         family = GaugeMetricFamily("gatehouse_build_info", "The running Gatehouse version.", labels=["version"])
         family.add_metric([version()], 1)

@@ -12,7 +12,8 @@ What the request needs comes from the access rules (app/access/decision.py): all
 Remote-User when a live session was presented), a sign-in, a fresher sign-in (the login
 with `reauth=1`), or 403 (`deny`, or a `two_factor` rule and a session without one).
 
-No Flask here, so a fast path can call `decide` with a WSGI environ's headers.
+No Flask here: app/web/forward.py calls `decide` with a WSGI environ's headers, for the views and
+the edge's shortcut alike.
 """
 
 from __future__ import annotations

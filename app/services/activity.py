@@ -12,7 +12,6 @@ Recording never breaks the action it records: a database error is logged and swa
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -20,6 +19,7 @@ from flask import current_app
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from app.bounded_cache import BoundedCache
 from app.extensions import db
 from app.models import SignInEvent, utcnow
 from app.services.blocked_tally import MANY, BlockedTally
@@ -137,18 +137,19 @@ def summary(current_session_id: int | None) -> Summary:
     loads most, and these are its only queries besides the session's); an event this process
     records clears them at once, one recorded by another process shows within that time.
     """
-    cache = current_app.extensions.setdefault(_SUMMARIES, {})
-    found = cache.get(current_session_id)
-    if found is not None and time.monotonic() - found[0] < SUMMARY_SECONDS:
-        return found[1]
-    if len(cache) >= 1000:  # one entry per signed-in session: a handful; stay bounded anyway
-        cache.clear()
-    result = cache[current_session_id] = (time.monotonic(), _summary(current_session_id))
-    return result[1]
+    return _summaries().get_or_make(current_session_id, lambda: _summary(current_session_id))
+
+
+def _summaries() -> BoundedCache:
+    """One entry per signed-in session: a handful (app/bounded_cache.py)."""
+    kept = current_app.extensions.get(_SUMMARIES)
+    if kept is None:
+        kept = current_app.extensions.setdefault(_SUMMARIES, BoundedCache(1000, ttl=SUMMARY_SECONDS))
+    return kept
 
 
 def _forget_summaries() -> None:
-    current_app.extensions.pop(_SUMMARIES, None)
+    _summaries().clear()
 
 
 def _summary(current_session_id: int | None) -> Summary:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request, url_for
 
+from app.bounded_cache import BoundedCache
+
 _FIXED = "gatehouse.page_urls"
 _MAX = 512  # links come from the templates, not from requests: a few dozen; bounded anyway
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[_FIXED] = {}
+    app.extensions[_FIXED] = BoundedCache(_MAX)
     app.jinja_env.globals["url_for"] = page_url
 
 
@@ -24,11 +26,5 @@ def page_url(endpoint: str, **values) -> str:
     fixed = not values or (endpoint == "static" and values.keys() == {"filename"})
     if not fixed or endpoint.startswith(".") or not has_request_context():
         return url_for(endpoint, **values)
-    known: dict = current_app.extensions[_FIXED]
     key = (request.script_root, endpoint, values.get("filename"))
-    url = known.get(key)
-    if url is None:
-        url = url_for(endpoint, **values)
-        if len(known) < _MAX:
-            known[key] = url
-    return url
+    return current_app.extensions[_FIXED].get_or_make(key, lambda: url_for(endpoint, **values))

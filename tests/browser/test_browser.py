@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import requests
@@ -10,41 +9,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
+from tests.support.browser_pages import csp_errors, path_of, shoot, submit, wait_for
 
 PROTECTED_MARKERS = ("Signed in", "this session", "Sign out all other sessions")
-
-
-def shoot(driver, tmp_path, name: str) -> None:
-    """Save a screenshot under the test's folder; GATEHOUSE_SCREENSHOTS=dir keeps a copy to look at."""
-    import os
-
-    path = tmp_path / f"{name}.png"
-    assert driver.save_screenshot(str(path))
-    keep = os.environ.get("GATEHOUSE_SCREENSHOTS")
-    if keep:
-        os.makedirs(keep, exist_ok=True)
-        shutil.copy(path, os.path.join(keep, path.name))
-
-
-def path_of(driver, server) -> str:
-    return driver.current_url.removeprefix(server.url)
-
-
-def wait_for(driver, server, path: str) -> str:
-    """Clicks return before the next page has loaded: wait until the browser is at `path`."""
-    WebDriverWait(driver, 15).until(lambda d: path_of(d, server) == path and d.execute_script("return document.readyState") == "complete")
-    return path_of(driver, server)
-
-
-def submit(driver) -> None:
-    old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 15).until(staleness_of(old))
-
-
-def csp_errors(driver) -> list[str]:
-    return [entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"]]
 
 
 def test_sign_in_sessions_sign_out_and_back(browser, server, tmp_path):

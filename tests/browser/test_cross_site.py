@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.browser.test_browser import path_of, submit, wait_for
-from tests.conftest import PASSWORD
+from tests.support.browser_pages import path_of, submit, wait_for
+from tests.support.app import PASSWORD
 
 
 def attacker_site(target: str) -> ThreadingHTTPServer:

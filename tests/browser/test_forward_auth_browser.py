@@ -14,8 +14,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.browser.conftest import start_chromium
-from tests.browser.test_browser import csp_errors, shoot, submit
-from tests.conftest import PASSWORD
+from tests.support.browser_pages import csp_errors, shoot, submit
+from tests.support.app import PASSWORD
 from tests.e2e.test_forward_auth import proxied_portal, rd_of
 from tests.e2e.tools import Tool, seen
 

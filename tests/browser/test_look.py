@@ -12,7 +12,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.support import chrome
 from tests.support.external import require_external
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 from tests.e2e.server import Server
 
 

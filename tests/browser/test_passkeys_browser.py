@@ -8,8 +8,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.virtual_authenticator import VirtualAuthenticatorOptions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.test_browser import csp_errors, shoot, submit
-from tests.conftest import PASSWORD
+from tests.support.browser_pages import csp_errors, shoot, submit
+from tests.support.app import PASSWORD
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import time
 import pyotp
 from selenium.webdriver.common.by import By
 
-from tests.browser.test_browser import csp_errors, path_of, shoot, submit, wait_for
-from tests.conftest import PASSWORD
+from tests.support.browser_pages import csp_errors, path_of, shoot, submit, wait_for
+from tests.support.app import PASSWORD
 
 
 def code_after(secret: str, spent: int = 0) -> str:

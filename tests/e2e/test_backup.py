@@ -6,7 +6,7 @@ import threading
 
 import requests
 
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 from tests.e2e.server import Server, gatehouse
 from tests.e2e.test_scale_out_workers import attempt
 

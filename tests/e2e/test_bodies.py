@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 
 
 def post_chunked(port: int, path: str, content_type: str, body: bytes) -> tuple[int, bytes]:

@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 from tests.e2e.server import BIN, ROOT, Server, gatehouse_env
 
 

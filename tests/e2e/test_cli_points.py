@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 from tests.e2e.server import BIN, Server, gatehouse, gatehouse_env
 from tests.e2e.test_cli import login
 

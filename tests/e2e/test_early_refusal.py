@@ -13,7 +13,7 @@ import time
 import requests
 
 from app.ratelimit.extension import FLOOD_REFUSALS
-from tests.conftest import CSRF_RE, PASSWORD
+from tests.support.app import CSRF_RE, PASSWORD
 from tests.e2e.server import Server
 
 ROUNDS = "14"  # one check takes about a second or more: long enough to hold the slot meanwhile

@@ -20,7 +20,8 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from tests.conftest import CSRF_RE, PASSWORD, require_external
+from tests.support.app import CSRF_RE, PASSWORD
+from tests.support.external import require_external
 from tests.e2e.server import ROOT, Server
 
 FILTER = ROOT / "deploy" / "fail2ban" / "filter.d" / "gatehouse.conf"

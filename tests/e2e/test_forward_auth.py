@@ -21,7 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.conftest import CSRF_RE, PASSWORD, require_external
+from tests.support.app import CSRF_RE, PASSWORD
+from tests.support.external import require_external
 from tests.e2e.caddy import Caddy, caddy_binary, same_host_config, subdomains_config
 from tests.e2e.nginx import Nginx, nginx_binary
 from tests.e2e.nginx import subdomains_config as nginx_subdomains_config

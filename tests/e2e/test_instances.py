@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from tests.conftest import CSRF_RE, PASSWORD, SECRET
+from tests.support.app import CSRF_RE, PASSWORD, SECRET
 from tests.e2e.server import Server
 
 

@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from tests.conftest import CSRF_RE, PASSWORD
+from tests.support.app import CSRF_RE, PASSWORD
 from tests.e2e.server import Server, gatehouse
 
 

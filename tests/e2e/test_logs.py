@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import CSRF_RE, PASSWORD
+from tests.support.app import CSRF_RE, PASSWORD
 from tests.e2e.server import Server
 
 WRONG = "a wrong guess that must never be logged"

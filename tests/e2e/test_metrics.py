@@ -15,7 +15,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 from tests.e2e.server import Server, free_port
 from tests.e2e.test_scale_out_workers import attempt, pids, wait_serving
 

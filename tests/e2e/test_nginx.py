@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.conftest import CSRF_RE, PASSWORD, require_external
+from tests.support.app import CSRF_RE, PASSWORD
+from tests.support.external import require_external
 from tests.e2e.nginx import Nginx, nginx_binary
 from tests.e2e.server import free_port
 

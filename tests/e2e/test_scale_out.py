@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from tests.conftest import CSRF_RE, PASSWORD
+from tests.support.app import CSRF_RE, PASSWORD
 from tests.e2e.server import Server
 from tests.e2e.test_gunicorn import login
 

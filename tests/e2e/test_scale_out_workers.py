@@ -16,7 +16,8 @@ from collections import Counter
 import pytest
 import requests
 
-from tests.conftest import CSRF_RE, PASSWORD, require_external
+from tests.support.app import CSRF_RE, PASSWORD
+from tests.support.external import require_external
 from tests.e2e.server import Server
 from tests.e2e.test_scale_out import home, logout, signed_in
 from tests.support.redis import RedisServer

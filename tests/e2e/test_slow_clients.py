@@ -6,7 +6,7 @@ import time
 import requests
 
 from app.edge.worker import READ_TIMEOUT, request_complete
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 
 SLOW_BODY = (b"POST /api/v1/auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
              b"Content-Length: 100\r\n\r\n" + b'{"passw')  # 7 of 100 body bytes

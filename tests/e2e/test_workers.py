@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 from tests.e2e.server import Server
 
 OTHER_CONFIG = """

@@ -15,7 +15,7 @@ from app.edge.early import early_answer_of
 from app.extensions import limiter
 from app.ratelimit.extension import FLOOD_REFUSALS
 from app.services import activity, master_password
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 from tests.support.ratelimit import Browser, with_clock
 
 

@@ -11,7 +11,7 @@ from werkzeug.test import EnvironBuilder
 
 from app.edge.forward_auth import ForwardAuthShortcut
 from app.edge.gates import EdgeError
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 
 VERIFY = "/api/v1/auth/verify"
 FORWARD_AUTH = "/api/v1/auth/forward-auth"

@@ -9,7 +9,7 @@ from flask import template_rendered
 
 from app.edge import page_cache
 from app.services import master_password
-from tests.conftest import CSRF_RE, PASSWORD, AuthActions
+from tests.support.app import CSRF_RE, PASSWORD, AuthActions
 
 
 @pytest.fixture

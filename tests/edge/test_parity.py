@@ -13,7 +13,7 @@ import pytest
 
 from app.runtime import lease, lifecycle
 from app.services import login_sessions
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 
 VERIFY = "/api/v1/auth/verify"
 FORWARD_AUTH = "/api/v1/auth/forward-auth"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 from tests.support.ratelimit import Browser, retry_after, with_clock
 
 
@@ -67,7 +67,7 @@ def test_token_endpoint_is_limited_too(app):
 
 
 def test_current_password_check_on_the_password_page_is_limited(app):
-    from tests.conftest import csrf_token
+    from tests.support.app import csrf_token
 
     clock = with_clock(app)
     browser = Browser(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import CSRF_RE
+from tests.support.app import CSRF_RE
 from tests.support.ratelimit import PASSWORD, Browser, retry_after, with_clock
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 from tests.support.ratelimit import Browser, retry_after, with_clock
 
 pytestmark = pytest.mark.limiter_stores("redis")

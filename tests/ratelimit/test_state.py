@@ -10,7 +10,7 @@ from app.models import LoginFailure, LoginLimit
 from app.ratelimit.limits import LocalLimits
 from app.ratelimit.redis_limits import RedisLimits
 from app.services import master_password
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 from tests.support.ratelimit import Browser, fail_spaced, retry_after, with_clock
 
 
@@ -149,7 +149,7 @@ def test_setup_code_guesses_are_limited(fresh_app):
     with_clock(fresh_app)
     client = fresh_app.test_client()
     client.get("/setup")
-    from tests.conftest import CSRF_RE
+    from tests.support.app import CSRF_RE
 
     token = CSRF_RE.search(client.get("/setup").get_data(as_text=True)).group(1)
     data = {"csrf_token": token, "code": "wrong", "password": PASSWORD, "confirm": PASSWORD}

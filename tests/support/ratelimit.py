@@ -3,7 +3,7 @@ chosen addresses."""
 
 from __future__ import annotations
 
-from tests.conftest import PASSWORD, csrf_token
+from tests.support.app import PASSWORD, csrf_token
 
 START = 1_900_000_000.0
 

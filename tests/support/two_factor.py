@@ -10,7 +10,7 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models import LoginSession, utcnow
 from app.services import login_sessions, two_factor
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 
 NOW = 1_900_000_000.0  # the same start as the limiter tests' clock
 SECRET_RE = re.compile(r'<code id="totp-secret"[^>]*>([A-Z2-7]+)</code>')

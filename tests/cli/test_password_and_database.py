@@ -1,0 +1,107 @@
+import pytest
+from alembic.script import ScriptDirectory
+
+from app.database import alembic_config
+
+from app.services import login_sessions, master_password
+from tests.support.app import PASSWORD, stored_hash
+
+HEAD = ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+
+NEW = "the replacement master password"
+
+
+def test_set_password_from_stdin(fresh_app):
+    runner = fresh_app.test_cli_runner()
+    result = runner.invoke(args=["set-password", "--stdin"], input=NEW + "\n")
+    assert result.exit_code == 0, result.output
+    with fresh_app.app_context():
+        assert master_password.check(NEW) and not master_password.check(NEW + "\n")
+
+
+def test_set_password_prompts_twice(fresh_app):
+    result = fresh_app.test_cli_runner().invoke(args=["set-password"], input=f"{NEW}\n{NEW}\n")
+    assert result.exit_code == 0, result.output
+    with fresh_app.app_context():
+        assert master_password.check(NEW)
+
+
+def test_prompted_passwords_must_match(fresh_app):
+    result = fresh_app.test_cli_runner().invoke(args=["set-password"], input=f"{NEW}\n{NEW}x\n")
+    assert result.exit_code != 0 and "do not match" in result.output
+    assert stored_hash(fresh_app) is None
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [(b"short\n", "at least 15"), (b"\xff\xfe not utf-8 at all\n", "UTF-8"), (b"has a nul \x00 inside it\n", "NUL")],
+)
+def test_bad_stdin_password_is_refused_and_changes_nothing(app, data, message):
+    before = stored_hash(app)
+    result = app.test_cli_runner().invoke(args=["set-password", "--stdin"], input=data)
+    assert result.exit_code == 1 and message in result.output
+    assert stored_hash(app) == before
+
+
+def test_set_password_revokes_every_session(app):
+    with app.app_context():
+        started = login_sessions.create(login_sessions.BROWSER, None, None)
+    result = app.test_cli_runner().invoke(args=["set-password", "--stdin"], input=NEW + "\n")
+    assert result.exit_code == 0
+    with app.app_context():
+        assert login_sessions.validate(started.token) is None
+        assert master_password.check(NEW) and not master_password.check(PASSWORD)
+
+
+def test_db_upgrade_creates_schema(make_app, tmp_path):
+    from sqlalchemy import inspect
+
+    app = make_app(GATEHOUSE_DATABASE_URL=f"sqlite:///{tmp_path}/empty.db")
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0
+    assert result.output == f"Created the database schema (revision {HEAD}) in sqlite:///{tmp_path}/empty.db.\n"
+    again = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert again.output == f"The database is already up to date (revision {HEAD}).\n"
+    with app.app_context():
+        from app.extensions import db
+
+        names = set(inspect(db.engine).get_table_names())
+    assert {"login_sessions", "settings", "alembic_version"} <= names
+
+
+def test_db_upgrade_from_an_older_revision_says_from_what(make_app, tmp_path):
+    from app.database import make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+    upgrade(engine, "0001")
+    engine.dispose()
+    app = make_app(GATEHOUSE_DATABASE_URL=f"sqlite:///{tmp_path}/old.db")
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.output == f"Upgraded the database from revision 0001 to {HEAD}.\n"
+
+
+def test_prompted_password_too_short_is_refused_at_the_first_prompt(fresh_app):
+    result = fresh_app.test_cli_runner().invoke(args=["set-password"], input=f"short\n{NEW}\n{NEW}\n")
+    assert result.exit_code == 0, result.output
+    first, rest = result.output.split("Repeat the password", 1)
+    assert "at least 15 characters" in first  # said before the second prompt, then asked again
+    assert first.count("New master password") == 2 and "at least 15" not in rest
+    with fresh_app.app_context():
+        assert master_password.check(NEW)
+
+
+def test_set_password_is_kept_in_the_activity(app):
+    from app.services import activity
+
+    assert app.test_cli_runner().invoke(args=["set-password", "--stdin"], input=NEW + "\n").exit_code == 0
+    with app.app_context():
+        [event] = activity.recent()
+    assert (event.kind, event.address) == ("password_changed", "command line")
+
+
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_help_with_h_on_every_level(app, flag):
+    runner = app.test_cli_runner()
+    for args in ([], ["sessions"], ["sessions", "list"], ["set-password"], ["db", "upgrade"]):
+        result = runner.invoke(args=[*args, flag])
+        assert result.exit_code == 0 and result.output.startswith("Usage:"), (args, result.output)
