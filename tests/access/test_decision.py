@@ -10,7 +10,7 @@ from app.access.decision import (
 from app.access.loader import parse
 from app.access.rules import NO_RULES
 from app.services import login_sessions
-from tests.access.support import EXAMPLE, NOW, PASSWORD_ONLY, WITH_CODE, reading
+from tests.support.access import EXAMPLE, NOW, PASSWORD_ONLY, WITH_CODE, reading
 
 RULES = parse(EXAMPLE, "access.toml")
 

@@ -7,7 +7,7 @@ import pytest
 from app.access.current import CurrentRules
 from app.access.errors import AccessFileError
 from app.access.loader import load, parse
-from tests.access.support import EXAMPLE
+from tests.support.access import EXAMPLE
 
 
 def test_the_example_reads():

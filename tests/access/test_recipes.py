@@ -105,7 +105,7 @@ def test_the_example_at_the_top_and_the_error_line_are_true():
     text = DOC.read_text()
     example = re.search(r"## The file\n.*?```toml\n(.*?)```", text, flags=re.S).group(1)
     assert [rule.name for rule in parse(example).rules] == ["grafana api keys"]
-    from tests.access.support import EXAMPLE
+    from tests.support.access import EXAMPLE
     from app.access.errors import AccessFileError
 
     with pytest.raises(AccessFileError) as caught:

@@ -15,7 +15,7 @@ from selenium.webdriver.common.by import By
 from tests.browser.conftest import start_chromium
 from tests.browser.test_browser import csp_errors, shoot, submit
 from tests.browser.test_forward_auth_browser import wait_url
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 from tests.e2e.test_forward_auth import proxied_portal
 from tests.e2e.tools import Tool, seen
 

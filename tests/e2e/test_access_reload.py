@@ -11,7 +11,7 @@ import time
 
 import requests
 
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 from tests.e2e.server import Server, gatehouse
 from tests.e2e.test_workers import worker_pids
 

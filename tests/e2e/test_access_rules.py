@@ -14,7 +14,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 from tests.e2e.test_forward_auth import PAGE, Stack, assert_sent_to_login, proxied_portal, sign_in, tools  # noqa: F401 (a fixture)
 from tests.e2e.tools import resolve_test_domain, seen
 

@@ -13,8 +13,8 @@ from app.config import ConfigError, load_settings
 from app.runtime import reload as reload_signal
 from app.services import master_password
 from app.web.access import reload_rules, rules
-from tests.access.support import EXAMPLE
-from tests.conftest import PASSWORD
+from tests.support.access import EXAMPLE
+from tests.support.app import PASSWORD
 
 def settings(tmp_path, **environ):
     return load_settings({"GATEHOUSE_INSTANCE_DIR": str(tmp_path / "instance"), "GATEHOUSE_SECRET_KEY": "k" * 32,

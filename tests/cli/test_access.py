@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from app.cli.access import access_group
 from app.cli.main import cli
-from tests.access.support import EXAMPLE
+from tests.support.access import EXAMPLE
 
 
 @pytest.fixture

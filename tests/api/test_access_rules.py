@@ -12,8 +12,8 @@ from werkzeug.test import EnvironBuilder
 from app.extensions import db, session_cache
 from app.models import LoginSession, utcnow
 from app.services import master_password
-from tests.access.support import EXAMPLE
-from tests.conftest import CSRF_RE, PASSWORD
+from tests.support.access import EXAMPLE
+from tests.support.app import CSRF_RE, PASSWORD
 from tests.support.two_factor import NOW, code_clock, code_for, enable_codes
 
 VERIFY, FORWARD_AUTH = "/api/v1/auth/verify", "/api/v1/auth/forward-auth"

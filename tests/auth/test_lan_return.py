@@ -4,7 +4,7 @@ with no GATEHOUSE_PUBLIC_URL keeps `next`/`rd` (the issue: it landed on / after 
 
 import pytest
 
-from tests.conftest import CSRF_RE, PASSWORD
+from tests.support.app import CSRF_RE, PASSWORD
 
 
 @pytest.mark.parametrize("base", ["http://192.168.1.10", "http://nas", "http://nas:8080", "http://[fd00::10]:8000"])
