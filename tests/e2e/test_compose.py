@@ -22,7 +22,8 @@ import pytest
 import requests
 import yaml
 
-from tests.conftest import PASSWORD, require_external
+from tests.support.app import PASSWORD
+from tests.support.external import require_external
 from tests.e2e.caddy import substitute
 from tests.e2e.server import ROOT, free_port
 from tests.e2e.test_forward_auth import PAGE, rd_of, sign_in

@@ -14,7 +14,8 @@ import pytest
 import requests
 import yaml
 
-from tests.conftest import PASSWORD, require_external
+from tests.support.app import PASSWORD
+from tests.support.external import require_external
 from tests.e2e.server import ROOT, free_port
 from tests.e2e.test_forward_auth import rd_of
 from tests.support import containers
