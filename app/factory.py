@@ -38,7 +38,7 @@ from app.two_factor.views import bp as two_factor_bp
 from app.edge import gates, page_cache
 from app.edge.stack import install_edge, install_request_gates
 from app.runtime import lifecycle
-from app.web import client, errors, headers, page_urls, setup_gate, signed_in
+from app.web import access, client, errors, headers, page_urls, setup_gate, signed_in
 from app.web.application import GatehouseFlask
 
 CSRF_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -113,6 +113,7 @@ def register_extensions(app: Flask) -> None:
     session_cache.init_app(app)
     signed_in.init_app(app, validate=login_sessions.validate)
     oidc_server.init_app(app)  # only with GATEHOUSE_OIDC=1: makes or checks the signing key file
+    access.init_app(app)  # the access rules (docs/access.md); a broken file stops start-up here
 
 
 def register_blueprints(app: Flask) -> None:

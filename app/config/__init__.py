@@ -24,7 +24,7 @@ from app.config.secret_files import read_secret_file, secrets_from_files
 from app.security.redirects import is_domain_name
 
 __all__ = [
-    "ConfigError", "PREFIX", "check_folder", "create_private_file", "ensure_instance_dir", "host_port",
+    "ConfigError", "PREFIX", "access_file", "check_folder", "create_private_file", "ensure_instance_dir", "host_port",
     "load_or_create_secret", "load_settings", "read_private_file", "read_secret_file", "sqlite_path",
     "write_private_file",
 ]
@@ -165,6 +165,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "REMOTE_USER": ("admin", _remote_user),
     "OIDC": ("0", _bool),
     "EMAIL": ("", _email),
+    "ACCESS_FILE": ("", _text),
     "EDGE": ("on", _bool),  # off: every shortcut before Flask's dispatch is off (app/edge/stack.py)
 }
 
@@ -215,6 +216,23 @@ def _derive(settings: dict[str, Any]) -> None:
             raise ConfigError(f"{PREFIX}{name} is invalid: must be at least 32 characters")
     check_sqlite_file(settings["GATEHOUSE_DATABASE_URL"])
     _check_metrics_bind(settings)
+    settings["GATEHOUSE_ACCESS_FILE"] = access_file(settings["GATEHOUSE_ACCESS_FILE"], instance)
+
+
+def access_file(raw: str | Path | None, instance: Path) -> Path | None:
+    """The access rules file (docs/access.md): the one named, which must exist, else
+    `<instance>/access.toml` when it exists, else None (no rules: every request needs a session).
+    Its contents are read by app/web/access.py."""
+    if not raw:
+        default = instance / "access.toml"
+        return default if default.is_file() else None
+    path = Path(raw).resolve()
+    if not path.is_file():
+        raise ConfigError(
+            f"GATEHOUSE_ACCESS_FILE={str(raw)!r} is invalid: no such file "
+            f"(unset it to use {instance / 'access.toml'} when that exists)"
+        )
+    return path
 
 
 def _check_metrics_bind(settings: dict[str, Any]) -> None:

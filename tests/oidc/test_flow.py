@@ -128,7 +128,7 @@ def test_prompt_login_and_an_old_sign_in_ask_for_the_password_again_on_the_same_
         target = query_of(response.location)["next"]
         assert "prompt=" not in target and "max_age=" not in target
         form = client.get(response.location).get_data(as_text=True)
-        assert "An app asks you to sign in again" in form and 'name="reauth" type="hidden" value="1"' in form
+        assert "asks for a recent sign-in" in form and 'name="reauth" type="hidden" value="1"' in form
     again = client.post("/login", data={"csrf_token": csrf_token(client, "/sessions"), "password": PASSWORD,
                                         "next": target, "reauth": "1"})
     assert again.status_code == 303 and again.location == target
