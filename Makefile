@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export GATEHOUSE_INSTANCE_DIR ?= $(CURDIR)/instance
 
-.PHONY: run test bench profile soak screenshots clean
+.PHONY: run test image bench profile soak screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,28 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The container image (docs/container.md). The wheels are built here, so the image build reaches
+# no Python registry, and by the Python the image runs (Debian bookworm's python3, 3.11), so
+# version markers resolve as they will inside. podman builds Containerfile (docker when that is
+# what the machine has); `make image BASE=...` names another Debian bookworm base image.
+IMAGE ?= localhost/gatehouse:latest
+BASE ?= docker.io/library/debian:bookworm-slim
+IMAGE_PYTHON ?= /usr/bin/python3
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+image:
+	@command -v podman >/dev/null || docker info >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq podman)
+	@$(IMAGE_PYTHON) -c 'import ensurepip' 2>/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv)
+	@$(IMAGE_PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "make image: IMAGE_PYTHON must be Python 3.11, as in Debian bookworm")'
+	rm -rf build/image
+	$(IMAGE_PYTHON) -m venv build/image/venv
+	build/image/venv/bin/pip wheel --quiet --wheel-dir build/image/wheels '.[postgres,redis]' setuptools wheel
+	rm build/image/wheels/gatehouse-*.whl
+	if command -v podman >/dev/null; then \
+	  podman build --format docker --build-arg BASE=$(BASE) -f Containerfile -t $(IMAGE) . && podman image ls $(IMAGE); \
+	else \
+	  docker build --build-arg BASE=$(BASE) -f Containerfile -t $(IMAGE) . && docker image ls $(IMAGE); \
+	fi
+
 $(VENV)/.installed-bench: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet -e '.[test,redis,postgres,bench]'
 	touch $@
@@ -42,7 +64,6 @@ $(VENV)/.installed-bench: $(VENV)/.installed-test
 # Benchmarks and the soak: never part of `make test` (timings on shared machines are noisy).
 # stack_vs_bare: Gatehouse as shipped against a bare Flask app and Flask-Login, ratios with targets
 # (docs/performance.md); `make profile`: pyinstrument's call tree of /verify, / and /login in process.
-SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 bench: $(VENV)/.installed-bench
 	@command -v wrk >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk)
 	@command -v redis-server >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server)

@@ -4,8 +4,9 @@ instance"), graceful 25 s stop.
 The hooks below refuse a second worker with process-local state (in the master, where
 the worker count is final), name this instance for the lease, start serving once a worker
 has loaded the app, let a stopping worker shut down in order (background job, lease,
-database), and run the private metrics listener in the master when GATEHOUSE_METRICS_BIND
-is set (app/runtime/metrics_listener.py). Hooks import the app's modules inside the
+database), run the private metrics listener in the master when GATEHOUSE_METRICS_BIND
+is set (app/runtime/metrics_listener.py), and make SIGHUP re-read the access rules in the
+workers instead of replacing them (app/runtime/reload.py). Hooks import the app's modules inside the
 function: the master never loads the app.
 """
 
@@ -62,6 +63,9 @@ def on_starting(server):
 
 def when_ready(server):
     from app.runtime import metrics_listener
+    from app.runtime.reload import relay_to_workers
+
+    relay_to_workers(server)  # SIGHUP re-reads the access rules in the workers (app/runtime/reload.py)
 
     bind = metrics_listener.start(server.cfg.address)
     if bind:
@@ -91,8 +95,11 @@ def post_worker_init(worker):
     """The worker has loaded wsgi.py: take the instance lease and start the background job
     (app/runtime/lifecycle.py). A refusal is a boot error: gunicorn halts instead of retrying."""
     from app.runtime.lifecycle import start_serving
+    from app.runtime.reload import listen
+    from app.web.access import reload_rules
 
     start_serving(worker.wsgi)
+    listen(lambda: reload_rules(worker.wsgi))
 
 
 def worker_exit(server, worker):

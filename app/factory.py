@@ -17,10 +17,14 @@ from app import cli, signals
 from app.account.views import bp as account_bp
 from app.activity.views import bp as activity_bp
 from app.api.views import bp as api_bp
+from app.apps.views import bp as apps_bp
 from app.auth.views import bp as auth_bp
 from app.config import load_settings
 from app.extensions import csrf, db, limiter, session_cache
 from app.health.views import bp as health_bp
+from app.oidc import server as oidc_server
+from app.oidc import subscribers as oidc_subscribers
+from app.oidc.views import bp as oidc_bp
 from app.passkeys.views import bp as passkeys_bp
 from app.runtime import metrics
 from app.runtime.gauges import add_gauge
@@ -34,11 +38,12 @@ from app.two_factor.views import bp as two_factor_bp
 from app.edge import gates, page_cache
 from app.edge.stack import install_edge, install_request_gates
 from app.runtime import lifecycle
-from app.web import client, errors, headers, page_urls, setup_gate, signed_in
+from app.web import access, client, errors, headers, page_urls, setup_gate, signed_in
 from app.web.application import GatehouseFlask
 
 CSRF_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-BLUEPRINTS = (auth_bp, account_bp, activity_bp, sessions_bp, setup_bp, two_factor_bp, passkeys_bp, health_bp, api_bp)
+BLUEPRINTS = (auth_bp, account_bp, activity_bp, sessions_bp, setup_bp, two_factor_bp, passkeys_bp, health_bp, api_bp,
+              apps_bp)
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -107,11 +112,15 @@ def register_extensions(app: Flask) -> None:
     gates.adopt(app, "CSRF", lambda: csrf.init_app(app), methods=CSRF_METHODS)
     session_cache.init_app(app)
     signed_in.init_app(app, validate=login_sessions.validate)
+    oidc_server.init_app(app)  # only with GATEHOUSE_OIDC=1: makes or checks the signing key file
+    access.init_app(app)  # the access rules (docs/access.md); a broken file stops start-up here
 
 
 def register_blueprints(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    if app.config["GATEHOUSE_OIDC"]:  # off: no /oidc/ or discovery route at all (404)
+        app.register_blueprint(oidc_bp)
     # Pages link their icons; this is for whatever asks the old fixed place (a redirect, no view).
     app.add_url_rule("/favicon.ico", "favicon", redirect_to="/static/img/favicon-32.png")
 
@@ -121,8 +130,9 @@ def register_subscribers(app: Flask) -> None:
     subscribers = {
         signals.secret_checked: (limiter.settle, auth_log.on_checked, activity.on_checked, metrics.count_check),
         signals.signed_in: (auth_log.on_signed_in, activity.on_signed_in),
-        signals.sessions_ended: (auth_log.on_sessions_ended, activity.on_sessions_ended),
-        signals.account_changed: (activity.on_account_changed,),
+        signals.sessions_ended: (auth_log.on_sessions_ended, activity.on_sessions_ended,
+                                 oidc_subscribers.on_sessions_ended),
+        signals.account_changed: (activity.on_account_changed, oidc_subscribers.on_account_changed),
     }
     for signal, receivers in subscribers.items():
         for receiver in receivers:
@@ -135,5 +145,6 @@ def register_jobs(app: Flask) -> None:
     add_task(app, "purge sessions", login_sessions.purge)
     add_task(app, "purge login limits", limiter.prune)
     add_task(app, "purge sign-in activity", activity.purge)  # older than GATEHOUSE_ACTIVITY_DAYS
+    add_task(app, "purge app tokens", oidc_subscribers.purge)  # spent codes, dead tokens (docs/oidc.md)
     add_gauge(app, metrics.SESSIONS_ACTIVE, login_sessions.count_active)
     add_gauge(app, metrics.LIMITER_CLIENTS, limiter.clients)

@@ -25,7 +25,8 @@ _signals = Namespace()
 # A guarded secret check finished (password, code, passkey, setup code, an OpenID client's
 # secret…): `check=SecretCheck`. The limiter settles the request's reserved attempt with it.
 secret_checked = _signals.signal("secret-checked")
-# A sign-in made a new session: `signed_in=SignedIn`.
+# A sign-in made a new session, or signed a live one in again for an access rule's max_age
+# (the same session id; `detail` says "again, same session"): `signed_in=SignedIn`.
 signed_in = _signals.signal("signed-in")
 # Sessions ended (signed out, revoked, or ended by a password or second-factor change):
 # `ended=SessionsEnded`. Sent after the commit, with the ids that really ended.

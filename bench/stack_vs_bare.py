@@ -37,6 +37,18 @@ PASSWORD = "benchmark master password"
 # What Traefik ForwardAuth sends about the original request.
 FORWARDED = {"X-Forwarded-Method": "GET", "X-Forwarded-Proto": "http", "X-Forwarded-Host": "127.0.0.1",
              "X-Forwarded-Uri": "/grafana/d/home"}
+# What the nginx subdomain example sends (deploy/nginx/subdomains.conf), for the rules row.
+ORIGINAL = {"X-Original-URL": "https://grafana.example.org/d/home?orgId=1", "X-Forwarded-Method": "GET"}
+
+
+def fifty_rules() -> str:
+    """An access rules file (docs/access.md) of 50 rules where only the last matches the request:
+    48 tools with bypassed API paths, an admin path closed on every host, then Grafana."""
+    rules = [f'[[rule]]\nname = "tool {i}"\nhosts = ["tool{i}.example.org"]\npaths = ["/api/**", "/hooks/*"]\n'
+             f'policy = "bypass"\n' for i in range(48)]
+    rules.append('[[rule]]\nname = "no admin"\nhosts = ["*.example.org"]\npaths = ["/admin/**"]\npolicy = "deny"\n')
+    rules.append('[[rule]]\nname = "grafana"\nhosts = ["grafana.example.org"]\npolicy = "signed_in"\nmax_age = "12h"\n')
+    return "[networks]\nhome = [\"192.168.1.0/24\"]\n\n" + "\n".join(rules)
 
 
 @dataclass
@@ -47,6 +59,7 @@ class Row:
     bare: tuple[str, str]
     skip: str | None = None
     rounds: list[tuple[tuple[float, float], tuple[float, float]]] = field(default_factory=list)
+    extra: dict[str, str] | None = None  # headers the proxy adds (default: Traefik's, for forward-auth)
 
 
 def rows() -> list[Row]:
@@ -57,6 +70,8 @@ def rows() -> list[Row]:
             ("gatehouse", "/api/v1/auth/forward-auth", "cookie"), ("bare", "/204")),
         Row("/api/v1/auth/forward-auth, bearer vs bare 204", 1.0,
             ("gatehouse", "/api/v1/auth/forward-auth", "bearer"), ("bare", "/204")),
+        Row("/api/v1/auth/verify, cookie, 50 access rules (the last one matches) vs bare 204", 1.0,
+            ("ruled", "/api/v1/auth/verify", "ruled cookie"), ("bare", "/204"), extra=ORIGINAL),
         Row("authenticated / vs bare page", 0.8, ("gatehouse", "/", "cookie"), ("bare", "/page")),
         Row("GET /login (first visit) vs bare page", 0.6, ("gatehouse", "/login", "none"), ("bare", "/page")),
         Row("peer: Flask-Login + SQLAlchemy / vs bare page", None, ("peer", "/", "peer"), ("bare", "/page")),
@@ -112,11 +127,17 @@ def peer_cookie(url: str) -> dict[str, str]:
     return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in browser.cookies)}
 
 
+def _extra(row: Row) -> dict[str, str]:
+    if row.extra is not None:
+        return row.extra
+    return FORWARDED if "forward-auth" in row.guarded[1] else {}
+
+
 def prepare(rows_: list[Row], urls: dict[str, str], headers: dict[str, dict[str, str]]) -> None:
     """Check each guarded side answers as signed in; a route this build lacks skips its row."""
     for row in rows_:
         server, path, credential = row.guarded
-        extra = FORWARDED if "forward-auth" in path else {}
+        extra = _extra(row)
         status = requests.get(urls[server] + path, headers={**headers[credential], **extra}, allow_redirects=False).status_code
         if status == 404:
             row.skip = f"{path} answers 404: not in this build yet"
@@ -127,8 +148,7 @@ def prepare(rows_: list[Row], urls: dict[str, str], headers: dict[str, dict[str,
 def sides(row: Row, urls, pids, headers) -> tuple[tuple, tuple]:
     """(url, headers, worker pid) of the guarded and the bare side of a row."""
     server, path, credential = row.guarded
-    extra = FORWARDED if "forward-auth" in path else {}
-    guarded = (urls[server] + path, {**headers[credential], **extra}, pids[server])
+    guarded = (urls[server] + path, {**headers[credential], **_extra(row)}, pids[server])
     bare = (urls[row.bare[0]] + row.bare[1], {}, pids[row.bare[0]])
     return guarded, bare
 
@@ -193,26 +213,34 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--no-cpu", action="store_true", help="skip the in-process CPU row")
+    parser.add_argument("--only", metavar="TEXT", help="only the rows whose name contains TEXT")
     args = parser.parse_args()
-    table = rows()
+    table = [row for row in rows() if not args.only or args.only in row.name]
     before = machine()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         gatehouse = Server(folder / "instance", GATEHOUSE_BCRYPT_ROUNDS="12")
         gatehouse.prepare(PASSWORD)
+        (folder / "access.toml").write_text(fifty_rules())
+        ruled = Server(folder / "instance-ruled", GATEHOUSE_BCRYPT_ROUNDS="12",
+                       GATEHOUSE_ACCESS_FILE=str(folder / "access.toml"))
+        ruled.prepare(PASSWORD)
         peers = {"bare": Peer("bench.peers.bare:app", folder), "peer": Peer("bench.peers.flask_login_app:app", folder)}
         try:
             gatehouse.start()
+            ruled.start()
             peers["bare"].wait_ready("/204")
             peers["peer"].wait_ready("/login")
-            urls = {"gatehouse": gatehouse.url, **{k: p.url for k, p in peers.items()}}
-            pids = {"gatehouse": worker_pid(gatehouse.process.pid),
+            urls = {"gatehouse": gatehouse.url, "ruled": ruled.url, **{k: p.url for k, p in peers.items()}}
+            pids = {"gatehouse": worker_pid(gatehouse.process.pid), "ruled": worker_pid(ruled.process.pid),
                     **{k: worker_pid(p.process.pid) for k, p in peers.items()}}
-            headers = {**gatehouse_credentials(gatehouse.url), "peer": peer_cookie(peers["peer"].url)}
+            headers = {**gatehouse_credentials(gatehouse.url), "peer": peer_cookie(peers["peer"].url),
+                       "ruled cookie": {"Cookie": sign_in(ruled.url, PASSWORD)}}
             prepare(table, urls, headers)
             measure(table, urls, pids, headers, args)
         finally:
             gatehouse.stop()
+            ruled.stop()
             for peer in peers.values():
                 peer.stop()
     report(table, args, before)

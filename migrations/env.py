@@ -3,6 +3,7 @@
 from alembic import context
 
 from app.models import Base
+import app.oidc.models  # noqa: F401  (the OpenID Provider's tables live beside app/models.py)
 
 config = context.config
 target_metadata = Base.metadata

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from app.ratelimit.extension import FLOOD_REFUSALS  # noqa: E402
 from tests.support import chrome  # noqa: E402
-from tests.e2e.server import Server  # noqa: E402
+from tests.e2e.server import Server, gatehouse  # noqa: E402
 from tools.screenshot_camera import Camera, fill  # noqa: E402
 from tools.screenshot_factors import walk_factors  # noqa: E402
 
@@ -33,7 +33,10 @@ PASSWORD = "screenshots master password"
 SETTINGS = {"GATEHOUSE_BCRYPT_ROUNDS": "4", "GATEHOUSE_LOGIN_BACKOFF": "1", "GATEHOUSE_LOGIN_BAN": "3/900"}
 # (name, path) of simple GET pages that need a signed-in browser.
 SIGNED_IN_PAGES = (("home", "/"), ("sessions", "/sessions"), ("activity", "/activity"), ("password", "/password"),
-                   ("two-factor", "/two-factor"))
+                   ("two-factor", "/two-factor"), ("apps", "/apps"))
+# Apps registered before the walk, so /apps shows a list (the plain server runs the OpenID Provider).
+APPS = (("Grafana", "https://grafana.example.org/login/generic_oauth", ()),
+        ("Immich", "app.immich:///oauth-callback", ("--public",)))
 LAN_NAME = "gatehouse.lan"  # resolved to 127.0.0.1 inside Chromium only
 
 
@@ -66,6 +69,7 @@ def walk(driver, server: Server, camera: Camera) -> None:
     for name, path in SIGNED_IN_PAGES:
         driver.get(url + path)
         camera.shoot(name)
+    add_app(driver, url, camera)
     driver.get(url + "/password")
     new = "a new password, long enough"
     fill(driver, {"current": "not the current one", "new": new, "confirm": new})
@@ -97,6 +101,26 @@ def walk(driver, server: Server, camera: Camera) -> None:
     camera.shoot("error-429-early")
 
 
+def add_app(driver, url: str, camera: Camera) -> None:
+    """/apps: a refused registration, then one that shows its secret once."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    for name, uri, shot in (("Forgejo", "javascript:alert(1)", "apps-error"),
+                            ("Forgejo", "https://git.example.org/user/oauth2/gatehouse/callback", "apps-added")):
+        driver.get(url + "/apps")
+        details = driver.find_element(By.CSS_SELECTOR, "details.add-app")
+        if details.get_attribute("open") is None:
+            details.find_element(By.TAG_NAME, "summary").click()
+        driver.find_element(By.ID, "name").send_keys(name)
+        driver.find_element(By.ID, "redirect_uris").send_keys(uri)
+        old = driver.find_element(By.TAG_NAME, "html")
+        driver.find_element(By.CSS_SELECTOR, "details.add-app button[type=submit]").click()
+        WebDriverWait(driver, 15).until(staleness_of(old))
+        camera.shoot(shot)
+
+
 def secure_over_http(driver, server: Server, camera: Camera) -> None:
     """Secure cookies never come back over plain HTTP: the sign-in fails with a hint. (Passkeys
     cannot work there either: the page says why, calmly.)"""
@@ -118,12 +142,15 @@ def main() -> int:
         tmp = Path(tmp)
         for name in ("plain", "secure", "factors"):
             (tmp / name).mkdir()
-        plain = Server(tmp / "plain" / "instance", **SETTINGS)
+        plain = Server(tmp / "plain" / "instance", **SETTINGS, GATEHOUSE_OIDC="1")
+        plain.env["GATEHOUSE_PUBLIC_URL"] = plain.url
         secure = Server(tmp / "secure" / "instance", **SETTINGS, GATEHOUSE_COOKIE_SECURE="1")
         factors = Server(tmp / "factors" / "instance", **SETTINGS)
         driver = None
         try:
             plain.prepare(None)
+            for name, uri, options in APPS:
+                gatehouse(plain.env, "oidc", "add", name, "--redirect-uri", uri, *options)
             plain.start()
             secure.prepare(PASSWORD)
             secure.start()

@@ -52,7 +52,12 @@ SIGN_IN_REFUSED = _error(
     **{"WWW-Authenticate": CHALLENGE},
 )
 SIGNED_IN = [{"bearerAuth": []}, {"cookieAuth": []}]
-REMOTE_USER = {"required": True, "schema": {"type": "string"}, "description": "GATEHOUSE_REMOTE_USER, for the tool."}
+REMOTE_USER = {"required": False, "schema": {"type": "string"},
+               "description": "GATEHOUSE_REMOTE_USER, for the tool: sent whenever a live session was presented "
+                              "(an access rule's `bypass` lets a request through without one, and without it)."}
+REFUSED_BY_RULE = _error("An access rule refuses (docs/access.md): `forbidden` (policy `deny`), or "
+                         "`two_factor_required` (a session signed in without a second factor; with `two_factor_url` "
+                         "and `sign_in_url`).")
 LOGIN_LOCATION = {"required": True, "schema": {"type": "string", "pattern": "^(https?://[^/?#]+)?/login"},
                   "description": "The login URL (absolute when the portal's address is known), with `rd` = the "
                                  "original URL when it is an allowed return address."}
@@ -60,8 +65,9 @@ LOGIN_LOCATION = {"required": True, "schema": {"type": "string", "pattern": "^(h
 
 def _proxy_headers(*names: str) -> list[dict]:
     return [{"name": name, "in": "header", "required": False, "schema": {"type": "string"},
-             "description": "Sent by the proxy: the original request (method, scheme, host, URI), from which the "
-                            "login URL's `rd` is built."} for name in names]
+             "description": "Sent by the proxy: the original request (method, scheme, host, URI, the browser's "
+                            "address), which the access rules judge and the login URL's `rd` is built from."}
+            for name in names]
 
 
 def _password_body(with_label: bool) -> dict:
@@ -117,14 +123,16 @@ PATHS = {
         },
     }},
     "/api/v1/auth/verify": {"get": {
-        "operationId": "verify", "summary": "Forward auth for nginx auth_request: 204 or 401, never a redirect.",
+        "operationId": "verify", "summary": "Forward auth for nginx auth_request: 204, 401 or 403, never a redirect.",
         "security": SIGNED_IN,
-        "parameters": _proxy_headers("X-Original-URL", "X-Original-URI", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Uri"),
+        "parameters": _proxy_headers("X-Original-URL", "X-Original-URI", "X-Forwarded-Method", "X-Forwarded-Proto",
+                                     "X-Forwarded-Host", "X-Forwarded-Uri", "X-Forwarded-For"),
         "responses": {
             "204": {"description": "Valid session.", "headers": {"Remote-User": REMOTE_USER}},
             "401": {**UNAUTHORIZED, "headers": {**UNAUTHORIZED["headers"], "Location": LOGIN_LOCATION, "X-Gatehouse-Login": {
                 "required": True, "schema": {"type": "string", "pattern": "^/login"},
                 "description": "Where to send the browser: /login?next=<original URI if a local path>."}}},
+            "403": REFUSED_BY_RULE,
             "503": COMMON["503"],
         },
     }},
@@ -133,7 +141,7 @@ PATHS = {
                                                  "the answer to the browser: a page load is redirected to the login page.",
         "security": SIGNED_IN,
         "parameters": _proxy_headers("X-Forwarded-Method", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Uri",
-                                     "X-Requested-With"),
+                                     "X-Forwarded-For", "X-Requested-With"),
         "responses": {
             "200": {"description": "Valid session.", "headers": {"Remote-User": REMOTE_USER}},
             "302": {"description": "No valid session, a GET/HEAD page load (Accept names text/html, not an XHR): "
@@ -141,6 +149,8 @@ PATHS = {
             "303": {"description": "No valid session, a page load with another method: go to the login page.",
                     "headers": {"Location": LOGIN_LOCATION}},
             "401": UNAUTHORIZED,
+            "403": {**REFUSED_BY_RULE, "content": {**REFUSED_BY_RULE["content"], "text/html": {"schema": {"type": "string"}}},
+                    "description": REFUSED_BY_RULE["description"] + " A page load gets a page saying so."},
             "503": COMMON["503"],
         },
     }},
@@ -157,7 +167,10 @@ def document(cookie_name: str = "__Host-gatehouse_session") -> dict:
         "openapi": "3.1.0",
         "info": {"title": "Gatehouse API", "version": "1",
                  "description": "Errors are `{\"error\": code, \"message\": text}`. A session is the session cookie "
-                                "or `Authorization: Bearer <token>`; an invalid bearer never falls back to the cookie."},
+                                "or `Authorization: Bearer <token>`; an invalid bearer never falls back to the cookie. "
+                                "The forward-auth endpoints take only a Gatehouse-signed value as Gatehouse's: "
+                                "`Proxy-Authorization: Bearer`, then `Authorization: Bearer`, then the cookie; a "
+                                "tool's own Authorization is ignored."},
         "paths": PATHS,
         "components": {
             "schemas": {"Error": {"type": "object", "required": ["error", "message"],

@@ -16,7 +16,6 @@ from flask import Blueprint, abort, jsonify, request
 from app.api.body import BadBody, Field, parse
 from app.api.openapi import LABEL_MAX, document
 from app.extensions import csrf, limiter
-from app.runtime import metrics
 from app.security.passwords import MAX_BYTES
 from app.security import forward_auth
 from app.security.totp import MAX_INPUT as CODE_MAX
@@ -122,10 +121,11 @@ def logout():
 
 
 def _forward_answer(endpoint: str):
-    """The proxy's question answered by the one decision (app/web/forward.py)."""
+    """The proxy's question answered by the one decision (app/web/forward.py `answer`: the access
+    rules decide, app/security/forward_auth.py writes the answer), counted and logged."""
     decided = forward.answer(endpoint, request.environ)
-    (metrics.VERIFY_ALLOWED if decided.status < 300 else metrics.VERIFY_DENIED).inc()
-    return forward.response_for(decided)
+    forward.count(decided)
+    return forward.response_for(decided.answer)
 
 
 @bp.get("/auth/verify")

@@ -8,6 +8,7 @@ class LoginForm(FlaskForm):
     password = PasswordField("Master password")
     next = HiddenField()
     rd = HiddenField()  # an absolute return address from forward auth (docs/forward-auth.md)
+    reauth = HiddenField()  # "1": sign in again although signed in (an access rule's max_age, docs/access.md)
 
 
 class LogoutForm(FlaskForm):

@@ -22,12 +22,13 @@ LIFETIME_SECONDS = 300
 class Pending:
     next: str
     rd: str | None
+    reauthenticate: int | None = None  # the live session this sign-in refreshes (docs/access.md)
 
 
-def start(next_path: str, rd: str | None = None, now: float | None = None) -> None:
+def start(next_path: str, rd: str | None = None, now: float | None = None, reauthenticate: int | None = None) -> None:
     """Remember that this browser owes a code for the next 5 minutes."""
     until = int((clock() if now is None else now) + LIFETIME_SECONDS)
-    session[KEY] = {"until": until, "next": next_path, "rd": rd}
+    session[KEY] = {"until": until, "next": next_path, "rd": rd, "reauth": reauthenticate}
 
 
 def current(now: float | None = None) -> Pending | None:
@@ -38,7 +39,9 @@ def current(now: float | None = None) -> Pending | None:
     if (clock() if now is None else now) >= value["until"]:
         session.pop(KEY, None)
         return None
-    return Pending(next=str(value.get("next") or "/"), rd=value.get("rd") if isinstance(value.get("rd"), str) else None)
+    reauth = value.get("reauth")
+    return Pending(next=str(value.get("next") or "/"), rd=value.get("rd") if isinstance(value.get("rd"), str) else None,
+                   reauthenticate=reauth if isinstance(reauth, int) else None)
 
 
 def finish() -> None:

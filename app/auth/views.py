@@ -27,25 +27,35 @@ bp = Blueprint("auth", __name__)
 def login():
     """Form; right password → new session and 303 to `rd` (an allowed URL) or a local `next`
     (with a second factor on: no session, a pending step in this browser that keeps where to go,
-    and 303 to /login/code); wrong → 401."""
+    and 303 to /login/code); wrong → 401.
+
+    Already signed in: straight on to `rd`/`next`, unless `reauth=1` (a forward-auth answer for
+    a rule's max_age, docs/access.md): then the form asks again, and the right password (and
+    code) refreshes this same session instead of starting another.
+    """
+    current = signed_in.current_session()
     if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
         target, rd, next_ = _return_to(request.args.get("rd"), request.args.get("next"))
-        if signed_in.current_session() is not None:
+        again = "1" if current is not None and request.args.get("reauth") == "1" else ""
+        if current is not None and not again:
             return redirect(target, 303)
         # The form shows nothing else that varies (app/edge/page_cache.py); built only to render it.
-        return cached_page("auth/login.html", (rd, next_), lambda: {"form": LoginForm(rd=rd, next=next_)})
+        return cached_page("auth/login.html", (rd, next_, again),
+                           lambda: {"form": LoginForm(rd=rd, next=next_, reauth=again), "again": bool(again)})
     form = LoginForm()
     target = _carry_target(form)
-    if signed_in.current_session() is not None:
+    again = current.id if current is not None and form.reauth.data == "1" else None
+    if current is not None and again is None:
         return redirect(target, 303)
-    outcome = login_service.password_step(form.password.data or "", client_ip(), request.user_agent.string)
+    outcome = login_service.password_step(form.password.data or "", client_ip(), request.user_agent.string,
+                                          reauthenticate=again)
     if outcome.code_owed:
-        pending.start(target)  # already checked: a local path, or an allowed return address
+        pending.start(target, reauthenticate=again)  # already checked: a local path, or an allowed return address
         return redirect(url_for("auth.login_code"), 303)
-    if outcome.started is None:
+    if outcome.refused:
         form.password.errors = ["Incorrect password."]
-        return render_template("auth/login.html", form=form), 401
-    return signed_in.start_browser_session(redirect(target, 303), outcome.started)
+        return render_template("auth/login.html", form=form, again=again is not None), 401
+    return _signed_in(target, outcome)
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -54,23 +64,33 @@ def login_code():
     """The second step: a code (or recovery code) → the session and on to `next`; wrong → 401.
 
     Without a pending step (none, expired, another browser's), or once the second factor
-    was turned off meanwhile (the CLI) → 303 to /login, nothing checked or counted.
+    was turned off meanwhile (the CLI) → 303 to /login, nothing checked or counted. Signed in
+    already → 303 to /, unless the pending step signs this very session in again.
     """
-    if signed_in.current_session() is not None:
-        return redirect("/", 303)
     owed = pending.current()
+    current = signed_in.current_session()
+    if current is not None and (owed is None or owed.reauthenticate != current.id):
+        return redirect("/", 303)
     if owed is None or not two_factor.required():
         pending.finish()
         return redirect(url_for("auth.login"), 303)
     form = CodeForm()
     if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
         return render_template("auth/code.html", form=form)
-    started = login_service.code_step(form.code.data or "", client_ip(), request.user_agent.string)
-    if started is None:
+    outcome = login_service.code_step(form.code.data or "", client_ip(), request.user_agent.string,
+                                      reauthenticate=owed.reauthenticate)
+    if outcome is None:
         form.code.data = ""
         return render_template("auth/code.html", form=form, error="That code is not right, or was used already."), 401
     pending.finish()
-    return signed_in.start_browser_session(redirect(owed.next, 303), started)
+    return _signed_in(owed.next, outcome)
+
+
+def _signed_in(target: str, outcome: login_service.Outcome):
+    """On to `target`: with the new session's cookie, or (signed in again) with the one it has."""
+    if outcome.started is None:
+        return redirect(target, 303)
+    return signed_in.start_browser_session(redirect(target, 303), outcome.started)
 
 
 @bp.errorhandler(TooManyRequests)
@@ -97,6 +117,7 @@ def refused(error):
 def _carry_target(form: LoginForm) -> str:
     """Where a posted sign-in goes; the form's hidden fields are set to carry it on."""
     target, form.rd.data, form.next.data = _return_to(form.rd.data, form.next.data)
+    form.reauth.data = "1" if form.reauth.data == "1" else ""
     return target
 
 

@@ -35,6 +35,7 @@ Who is in:      gatehouse sessions list
 Lock out all:   gatehouse sessions revoke --all   (or set a new password)
 Let one in:     gatehouse unblock 192.0.2.1
 Lost the phone: gatehouse two-factor disable
+Access rules:   gatehouse access check && gatehouse access explain https://tool.example.org/
 """
 
 

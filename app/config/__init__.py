@@ -24,7 +24,7 @@ from app.config.secret_files import read_secret_file, secrets_from_files
 from app.security.redirects import is_domain_name
 
 __all__ = [
-    "ConfigError", "PREFIX", "check_folder", "create_private_file", "ensure_instance_dir", "host_port",
+    "ConfigError", "PREFIX", "access_file", "check_folder", "create_private_file", "ensure_instance_dir", "host_port",
     "load_or_create_secret", "load_settings", "read_private_file", "read_secret_file", "sqlite_path",
     "write_private_file",
 ]
@@ -122,6 +122,13 @@ def _cookie_domain(raw: str) -> str:
     return raw
 
 
+def _email(raw: str) -> str:
+    """An address for OIDC's `email` claim: plain `local@domain`, no spaces or display name."""
+    if raw and not re.fullmatch(r"[^@\s<>\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z0-9-]{2,63}", raw):
+        raise ValueError("must be a plain e-mail address like admin@example.org")
+    return raw
+
+
 def _remote_user(raw: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9._@+-]{1,64}", raw):
         raise ValueError("must be 1-64 letters, digits or . _ @ + -")
@@ -164,6 +171,9 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "COOKIE_DOMAIN": ("", _cookie_domain),
     "REMOTE_USER": ("admin", _remote_user),
     "TOTP_ISSUER": ("", _issuer),  # empty: the host of PUBLIC_URL, else "Gatehouse" (_derive)
+    "OIDC": ("0", _bool),
+    "EMAIL": ("", _email),
+    "ACCESS_FILE": ("", _text),
     "EDGE": ("on", _bool),  # off: every shortcut before Flask's dispatch is off (app/edge/stack.py)
 }
 
@@ -206,6 +216,8 @@ def _derive(settings: dict[str, Any]) -> None:
     _check_forward_auth(settings)
     if not settings["GATEHOUSE_TOTP_ISSUER"]:
         settings["GATEHOUSE_TOTP_ISSUER"] = urlsplit(settings["GATEHOUSE_PUBLIC_URL"]).hostname or "Gatehouse"
+    if settings["GATEHOUSE_OIDC"] and not settings["GATEHOUSE_PUBLIC_URL"]:
+        raise ConfigError("GATEHOUSE_OIDC=1 needs GATEHOUSE_PUBLIC_URL (the issuer apps see, e.g. https://auth.example.org)")
     if not settings["GATEHOUSE_SECRET_KEY"]:
         settings["GATEHOUSE_SECRET_KEY"] = load_or_create_secret(instance / "secret_key")
     for name in ("SECRET_KEY", "SECRET_KEY_PREVIOUS"):
@@ -214,6 +226,23 @@ def _derive(settings: dict[str, Any]) -> None:
             raise ConfigError(f"{PREFIX}{name} is invalid: must be at least 32 characters")
     check_sqlite_file(settings["GATEHOUSE_DATABASE_URL"])
     _check_metrics_bind(settings)
+    settings["GATEHOUSE_ACCESS_FILE"] = access_file(settings["GATEHOUSE_ACCESS_FILE"], instance)
+
+
+def access_file(raw: str | Path | None, instance: Path) -> Path | None:
+    """The access rules file (docs/access.md): the one named, which must exist, else
+    `<instance>/access.toml` when it exists, else None (no rules: every request needs a session).
+    Its contents are read by app/web/access.py."""
+    if not raw:
+        default = instance / "access.toml"
+        return default if default.is_file() else None
+    path = Path(raw).resolve()
+    if not path.is_file():
+        raise ConfigError(
+            f"GATEHOUSE_ACCESS_FILE={str(raw)!r} is invalid: no such file "
+            f"(unset it to use {instance / 'access.toml'} when that exists)"
+        )
+    return path
 
 
 def _check_metrics_bind(settings: dict[str, Any]) -> None:

@@ -8,8 +8,9 @@ paths this WSGI wrapper, in an app context:
 1. runs the request gates Flask would run for them (app/edge/gates.py `shortcut_gates`: the
    trusted host, serving, setup and forwarded-address checks, each the very function Flask's
    hook calls); a refusal goes to Flask, which refuses the one way;
-2. takes the one forward-auth decision (app/web/forward.py `answer`, which the views call too,
-   on the same environ: the presented session is looked up once and shared);
+2. takes the one forward-auth decision (app/web/forward.py `answer`: the access rules and the
+   answer, which the views call too, on the same environ: the presented session is looked up
+   once and shared);
 3. sends an allowing answer as Flask would have built it (`forward.response_for`, built once
    per distinct answer and kept). A denial, any other method or path, and any error go to
    Flask, which answers as it always does (an error is raised again there and reported its way).
@@ -27,7 +28,6 @@ from flask import Flask
 
 from app.edge.gates import shortcut_gates, refusal_of
 from app.bounded_cache import BoundedCache
-from app.runtime import metrics
 from app.security.forward_auth import FORWARD_AUTH, VERIFY
 from app.web import forward
 
@@ -52,7 +52,6 @@ class ForwardAuthShortcut:
         if found is not None and method in METHODS:
             answer = self._answer(environ, method, *found)
             if answer is not None:
-                metrics.VERIFY_ALLOWED.inc()
                 start_response(answer[0], list(answer[1]))
                 return []
         return self.wsgi_app(environ, start_response)
@@ -63,10 +62,12 @@ class ForwardAuthShortcut:
                 if refusal_of(self.hooks, environ, method, endpoint) is not None:
                     return None
                 decided = forward.answer(decision, environ)
-                if decided.status >= 300:
+                if decided.answer.status >= 300:
                     return None
-                key = (decided.status, tuple(sorted(decided.headers.items())))
-                return self.built.get_or_make(key, lambda: self._build(decided, environ))
+                key = (decided.answer.status, tuple(sorted(decided.answer.headers.items())))
+                built = self.built.get_or_make(key, lambda: self._build(decided.answer, environ))
+                forward.count(decided)  # as the view counts (and, for a refusal, logs) what it sends
+                return built
         except Exception:  # Flask runs the same checks again and reports the error its own way
             log.debug("the forward-auth shortcut left a request to Flask", exc_info=True)
             return None

@@ -30,6 +30,12 @@ VERIFY = Counter("gatehouse_verify", "Forward-auth answers: allowed (2xx) or den
                  ["result"])
 VERIFY_ALLOWED = VERIFY.labels(result="allowed")
 VERIFY_DENIED = VERIFY.labels(result="denied")
+# Which access rule decided each forward-auth answer, and what it decided (docs/access.md):
+# rule is a rule's name or "(default)", decision one of allow, sign_in, reauthenticate,
+# two_factor_required, deny. Bounded by the rules file: rules × 5 series. Resolved once per
+# pair (app/web/forward.py keeps them), not per request.
+FORWARD_AUTH = Counter("gatehouse_forward_auth",
+                       "Forward-auth answers by the access rule that decided them and its outcome.", ["rule", "decision"])
 
 # Sampled by the process holding the instance lease (the same answer from any worker: the
 # newest sample of a live process wins).
@@ -54,3 +60,9 @@ def count_check(_sender, check) -> None:
         LOGIN_FAILURE.inc()
     elif check.final:
         LOGIN_SUCCESS.inc()
+
+# The OpenID Provider (docs/oidc.md): tokens issued at the token endpoint, by grant.
+OIDC_TOKENS = Counter("gatehouse_oidc_tokens", "Tokens issued to apps by the OpenID Provider, by grant: "
+                      "authorization_code (a sign-in) or refresh_token.", ["grant"])
+OIDC_TOKENS_CODE = OIDC_TOKENS.labels(grant="authorization_code")
+OIDC_TOKENS_REFRESH = OIDC_TOKENS.labels(grant="refresh_token")

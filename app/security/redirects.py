@@ -13,6 +13,7 @@ to read it the way a browser would.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -20,9 +21,11 @@ from urllib.parse import urlsplit
 MAX_LENGTH = 2048
 
 # A DNS name as Gatehouse accepts it: lower-case LDH labels, at least two of them.
-# (IDN hosts must be written in their xn-- form; IP literals and `localhost` are refused.)
+# (IDN hosts must be written in their xn-- form.) IP literals and one-label names (`nas`,
+# `localhost`) are accepted only as the portal's own host, exactly (`ReturnPolicy.host_allowed`).
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
+_ONE_LABEL = re.compile(_LABEL)
 _PORT = re.compile(r"[0-9]{1,5}")
 
 
@@ -64,8 +67,10 @@ class ReturnPolicy:
         return ("https", "http") if self.allow_http else ("https",)
 
     def host_allowed(self, host: str) -> bool:
+        """A DNS name on the cookie domain (or, without one, the portal's host); any other host
+        (an IP address, a one-label LAN name) only when it is exactly the portal's host."""
         host = host.lower()
-        if self.cookie_domain:
+        if self.cookie_domain and is_domain_name(host):
             return host == self.cookie_domain or host.endswith("." + self.cookie_domain)
         return bool(self.portal_host) and host == self.portal_host.lower()
 
@@ -93,7 +98,8 @@ def is_allowed_url(value: str, policy: ReturnPolicy) -> bool:
     """True when `value` is `scheme://host[:port]/...` with an allowed scheme and host.
 
     Refused: whitespace, control characters or backslashes anywhere; userinfo (`@` in
-    the authority); anything but a plain DNS name as host; a port that is not a number.
+    the authority); a host that is not a plain DNS name, one-label name or canonical IP
+    address; a port that is not a number.
     """
     if _unsafe_characters(value):
         return False
@@ -103,15 +109,50 @@ def is_allowed_url(value: str, policy: ReturnPolicy) -> bool:
     authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
     if not authority or "@" in authority or "%" in authority:
         return False
-    host, colon, port = authority.partition(":")
-    if colon and (not _PORT.fullmatch(port) or not 0 < int(port) < 65536):
+    host, port = _host_and_port(authority.lower())
+    if host is None or (port is not None and (not _PORT.fullmatch(port) or not 0 < int(port) < 65536)):
         return False
-    host = host.lower()
-    if not is_domain_name(host) or not policy.host_allowed(host):
+    if not policy.host_allowed(host):
         return False
     parts = urlsplit(value)  # a second reading must agree with the first
     return parts.scheme == scheme.lower() and (parts.hostname or "") == host
 
 
+def _host_and_port(authority: str) -> tuple[str | None, str | None]:
+    """(host, port or None) of `host[:port]` or `[v6][:port]`; host None unless it is a DNS name,
+    a one-label name or an IP address written the one way browsers and Python agree on (an IPv4
+    address in dotted decimal, an IPv6 address in its compressed form, both lower case)."""
+    if authority.startswith("["):
+        inside, bracket, rest = authority[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            return None, None
+        return (inside if _canonical_ip(inside, 6) else None), (rest[1:] if rest else None)
+    host, colon, port = authority.partition(":")
+    port_or_none = port if colon else None
+    if is_domain_name(host) or _ONE_LABEL.fullmatch(host) and not host.isdigit():
+        return host, port_or_none
+    return (host if _canonical_ip(host, 4) else None), port_or_none
+
+
+def _canonical_ip(text: str, version: int) -> bool:
+    """`text` is an address of that version in canonical form (no octal `010`, no `0x`, no `::ffff:1.2.3.4`
+    spelled differently): what a browser would also read as that one address."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return address.version == version and str(address) == text
+
+
 def _unsafe_characters(value: str) -> bool:
     return "\\" in value or any(ch.isspace() or not ch.isprintable() for ch in value)
+
+
+def host_of(netloc: str | None) -> str | None:
+    """The lower-case host of a `Host` value (`nas:8000`, `[fd00::1]:8000`), without port or brackets."""
+    if not netloc:
+        return None
+    netloc = netloc.strip().lower()
+    if netloc.startswith("["):
+        return netloc[1:].partition("]")[0] or None
+    return netloc.partition(":")[0] or None

@@ -33,24 +33,27 @@ SIGNED_IN, SIGNED_OUT, SESSION_REVOKED = "signed_in", "signed_out", "session_rev
 FAILED_PASSWORD, FAILED_CODE, BLOCKED = "failed_password", "failed_code", "blocked"
 FAILED_SETUP_CODE, FAILED_NEW_CODE = "failed_setup_code", "failed_new_code"
 PASSWORD_CHANGED, SECOND_FACTOR_CHANGED = "password_changed", "second_factor_changed"
+APP_SIGNED_IN, FAILED_APP_SECRET = "app_signed_in", "failed_app_secret"  # the OpenID Provider (docs/oidc.md)
 LABELS = {
     SIGNED_IN: "Signed in", FAILED_PASSWORD: "Wrong password", FAILED_CODE: "Wrong code",
     FAILED_SETUP_CODE: "Wrong setup code", FAILED_NEW_CODE: "Wrong code while setting up the app",
     BLOCKED: "Refused while blocked", SIGNED_OUT: "Signed out", SESSION_REVOKED: "Session revoked",
     PASSWORD_CHANGED: "Password changed", SECOND_FACTOR_CHANGED: "Second factor changed",
+    APP_SIGNED_IN: "App sign-in", FAILED_APP_SECRET: "Wrong app secret",
 }
-# What the home page counts as failed sign-in attempts: a wrong password or code. A wrong setup
-# code (before there was anything to sign in to) and a wrong code from an app being set up (by
-# the signed-in admin) are failed checks too, listed on /activity, but no attempt to get in.
-FAILED = (FAILED_PASSWORD, FAILED_CODE)
+# What the home page counts as failed sign-in attempts: a wrong password, code or app secret.
+# A wrong setup code (before there was anything to sign in to) and a wrong code from an app
+# being set up (by the signed-in admin) are failed checks too, listed on /activity, but no
+# attempt to get in.
+FAILED = (FAILED_PASSWORD, FAILED_CODE, FAILED_APP_SECRET)
 _FAILED_KIND = {signals.PASSWORD: FAILED_PASSWORD, signals.SETUP_CODE: FAILED_SETUP_CODE,
-                signals.NEW_CODE: FAILED_NEW_CODE}
+                signals.NEW_CODE: FAILED_NEW_CODE, "client secret": FAILED_APP_SECRET}
 RECENT = 200  # `recent()`'s default
 PAGE_SIZE = 25  # events on one page of /activity
 # The filters of /activity (`?kind=`): each names the kinds it shows.
 GROUPS = {
-    "signed-in": (SIGNED_IN,),
-    "failed": (FAILED_PASSWORD, FAILED_CODE, FAILED_SETUP_CODE, FAILED_NEW_CODE, BLOCKED),
+    "signed-in": (SIGNED_IN, APP_SIGNED_IN),
+    "failed": (FAILED_PASSWORD, FAILED_CODE, FAILED_SETUP_CODE, FAILED_NEW_CODE, FAILED_APP_SECRET, BLOCKED),
     "changes": (PASSWORD_CHANGED, SECOND_FACTOR_CHANGED, SESSION_REVOKED, SIGNED_OUT),
 }
 _TALLY = "gatehouse.activity.blocked"

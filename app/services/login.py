@@ -8,7 +8,9 @@ check is a guarded check (app/services/secret_checks.py) and each outcome is pub
 - `code_step` (/login/code): the code owed after `password_step`.
 - `sign_in` (the API): password and code in one request.
 `check_password` + `start` are for a browser that already holds a full session (the
-password change's fresh cookie).
+password change's fresh cookie). A browser sign-in by one that presents a live session
+and asks to sign in again (an access rule's max_age, docs/access.md) refreshes that session
+instead of starting another (`complete`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Outcome:
     started: login_sessions.NewSession | None = None
     refused: str | None = None  # WRONG_PASSWORD, CODE_REQUIRED or INVALID_CODE
     code_owed: bool = False  # the password was right; the second step follows (form only)
+    reauthenticated: bool = False  # the browser's live session signed in again: no new session
 
 
 def check_password(password: str, ip: str | None, kind: str, *, final: bool = True,
@@ -53,24 +56,43 @@ def start(ip: str | None, user_agent: str | None, kind: str, label: str | None =
     return started
 
 
-def password_step(password: str, ip: str | None, user_agent: str | None) -> Outcome:
-    """The form's password: a browser session, or (codes on) a code owed, or refused."""
+def complete(ip: str | None, user_agent: str | None, methods: tuple[str, ...], *, detail: str | None = None,
+             reauthenticate: int | None = None) -> login_sessions.NewSession | None:
+    """A browser sign-in that passed every check (`methods`). With `reauthenticate` (the id of
+    the live session the browser presents), that session signs in again and None comes back;
+    should it have ended meanwhile, or without it, a new session."""
+    if reauthenticate is not None and login_sessions.reauthenticate(reauthenticate, methods):
+        # Published as a sign-in of that session (its log line and activity row), with the detail.
+        signals.publish(signals.signed_in, signed_in=signals.SignedIn(
+            reauthenticate, login_sessions.BROWSER, methods, ip, user_agent, "again, same session"))
+        return None
+    return start(ip, user_agent, login_sessions.BROWSER, detail=detail, methods=methods)
+
+
+def password_step(password: str, ip: str | None, user_agent: str | None,
+                  reauthenticate: int | None = None) -> Outcome:
+    """The form's password: a browser session, or (codes on) a code owed, or refused.
+    `reauthenticate`: the live session this browser signs in again (see `complete`)."""
     owed = two_factor.required()
     if not check_password(password, ip, login_sessions.BROWSER, final=not owed, user_agent=user_agent):
         return Outcome(refused=WRONG_PASSWORD)
     if owed:
         log.info("password accepted from %s; a code is owed", ip, extra={"event": "login_code_owed", "client_ip": ip})
         return Outcome(code_owed=True)
-    return Outcome(started=start(ip, user_agent, login_sessions.BROWSER))
+    started = complete(ip, user_agent, (login_sessions.PASSWORD,), reauthenticate=reauthenticate)
+    return Outcome(started=started, reauthenticated=started is None)
 
 
-def code_step(code: str, ip: str | None, user_agent: str | None) -> login_sessions.NewSession | None:
-    """The code owed after `password_step`: a browser session, or None."""
+def code_step(code: str, ip: str | None, user_agent: str | None,
+              reauthenticate: int | None = None) -> Outcome | None:
+    """The code owed after `password_step`: a browser session (or the live one signed in again),
+    or None."""
     if not secret_checks.check(lambda: two_factor.check_code(code), step="code", ip=ip, user_agent=user_agent,
                                kind=login_sessions.BROWSER):
         return None
-    return start(ip, user_agent, login_sessions.BROWSER, detail="with a code",
-                 methods=(login_sessions.PASSWORD, two_factor.method_of(code)))
+    started = complete(ip, user_agent, (login_sessions.PASSWORD, two_factor.method_of(code)), detail="with a code",
+                       reauthenticate=reauthenticate)
+    return Outcome(started=started, reauthenticated=started is None)
 
 
 def sign_in(password: str, code: str | None, ip: str | None, user_agent: str | None, kind: str,

@@ -1,5 +1,5 @@
-"""Login sessions, the one lifecycle: create, validate (through the cache), touch, list,
-revoke (one path for one, all others, or all), purge.
+"""Login sessions, the one lifecycle: create, validate (through the cache), touch, sign in
+again (reauthenticate), list, revoke (one path for one, all others, or all), purge.
 
 A session is alive while it is not revoked, not past its absolute end and, for a browser,
 used within the idle limit. That rule is written once for Python (`_alive`, on a cached
@@ -99,6 +99,26 @@ def create(kind: str, ip: str | None, user_agent: str | None, label: str | None 
     return NewSession(token, row)
 
 
+def reauthenticate(session_id: int, methods: tuple[str, ...], now: datetime | None = None) -> bool:
+    """The live session `session_id` signed in again (an access rule's max_age, docs/access.md):
+    its `authenticated_at` becomes now and `methods` how it just proved it. The same session and
+    token: no new session, every other session untouched. False when it is no longer live.
+
+    The cache entry is dropped after the commit, so the next check reads the fresh row.
+    """
+    now = now or utcnow()
+    refreshed = db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.id == session_id, _live(now, _minutes("GATEHOUSE_SESSION_IDLE_MINUTES")))
+        .values(authenticated_at=now, methods=" ".join(methods), last_seen_at=now)
+        .returning(LoginSession.token_hash)
+    ).all()
+    db.session.commit()
+    for row in refreshed:
+        session_cache.backend.invalidate(row.token_hash)
+    return bool(refreshed)
+
+
 def _clean_user_agent(value: str | None) -> str | None:
     if not value:
         return None
@@ -152,6 +172,28 @@ def _touch(key: str, entry: CachedSession, now: datetime) -> CachedSession | Non
     touched = replace(entry, last_seen_at=now)
     _remember(key, touched, now)
     return touched
+
+
+def is_live(session_id: int, now: datetime | None = None) -> bool:
+    """Whether the session `session_id` would still be accepted: the OpenID tokens it granted live
+    exactly as long (app/oidc/tokens.py). One indexed read, so a revocation made by any worker or
+    process counts at once."""
+    live = _live(now or utcnow(), _minutes("GATEHOUSE_SESSION_IDLE_MINUTES"))
+    return db.session.scalar(select(LoginSession.id).where(LoginSession.id == session_id, live)) is not None
+
+
+def touch_by_id(session_id: int, now: datetime | None = None) -> None:
+    """Count a use of the session by an app it signed in (a token refresh) as activity, at most
+    once per touch interval, so an app in use keeps its granting session from idling out."""
+    now = now or utcnow()
+    idle = _minutes("GATEHOUSE_SESSION_IDLE_MINUTES")
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.id == session_id, LoginSession.revoked_at.is_(None),
+               LoginSession.last_seen_at < now - touch_interval(idle))
+        .values(last_seen_at=now)
+    )
+    db.session.commit()
 
 
 def active(now: datetime | None = None) -> list[SessionInfo]:

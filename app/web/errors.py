@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError, ServiceUnavailable
 
@@ -24,8 +24,19 @@ CODES = {
 }
 
 
+_JSON = "gatehouse_answers_json"  # the attribute `answers_json` puts on a view function
+
+
+def answers_json(view):
+    """Mark a view outside /api/ whose errors are JSON too (the OpenID Provider's machine endpoints)."""
+    setattr(view, _JSON, True)
+    return view
+
+
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    if request.path.startswith("/api/"):
+        return True
+    return getattr(current_app.view_functions.get(request.endpoint), _JSON, False)
 
 
 def render_error(error: HTTPException):

@@ -24,6 +24,7 @@ from app.web import cookies
 _UNKNOWN = object()  # not looked up yet in this request (None means: looked up, no session)
 _STATE = "gatehouse.session"
 _FOUND = "gatehouse.session"  # the environ key of this request's looked-up session
+_FORWARD_FOUND = "gatehouse.forward_session"  # the same for a forward-auth question (its own credential rules)
 
 Validate = Callable[[str], "CachedSession | None"]
 
@@ -61,7 +62,10 @@ def cookie_name() -> str:
 def _token(state: SessionReader, authorization: str | None, cookie: str | None) -> str | None:
     """The raw token from `Authorization: Bearer` if that header is sent, else from the cookie.
 
-    An Authorization header that is not a valid bearer token never falls back to the cookie.
+    On the portal's own pages and API an Authorization header can only be meant for Gatehouse
+    (nothing else is served here): one that is not a valid bearer token is a refused credential
+    (the API answers `invalid_token`, RFC 6750) and never falls back to the cookie. Forward-auth
+    questions, which carry a tool's own headers, read credentials by `_forward_token`.
     """
     if authorization is not None:
         scheme, _, value = authorization.partition(" ")
@@ -89,6 +93,41 @@ def session_of(environ: dict) -> CachedSession | None:
         cookie = parse_cookie(environ.get("HTTP_COOKIE")).get(state.cookie_name)
         token = _token(state, environ.get("HTTP_AUTHORIZATION"), cookie)
         found = environ[_FOUND] = state.validate(token) if token else None
+    return found
+
+
+def _forward_token(state: SessionReader, authorization: str | None, proxy_authorization: str | None,
+                   cookie: str | None) -> tuple[str | None, bool]:
+    """(raw token, whether a Gatehouse credential was presented) of a forward-auth question
+    (SPEC §4b, docs/forward-auth.md "Whose credential"): the request is for a tool, and the
+    tool's own `Authorization` (Basic, a Bearer API key) is the tool's business. So only a
+    value Gatehouse signed counts: `Proxy-Authorization: Bearer <token>` first (for a script
+    that needs both), then `Authorization: Bearer <token>`, then the session cookie; anything
+    else in those headers is ignored, as if not sent. The first Gatehouse value found decides:
+    a dead one is not made up for by the cookie."""
+    for header in (proxy_authorization, authorization):
+        if header is not None:
+            scheme, _, value = header.partition(" ")
+            token = state.signer.unsign(value.strip()) if scheme.lower() == "bearer" else None
+            if token is not None:
+                return token, True
+    if cookie is None:
+        return None, False
+    return state.signer.unsign(cookie), True
+
+
+def forward_session_of(environ: dict) -> tuple[CachedSession | None, bool]:
+    """(the live session, whether a Gatehouse credential was presented) of a forward-auth
+    question (rules: `_forward_token`), looked up once per request like `session_of`: the
+    forward-auth views and the edge's shortcut ask this one; the portal's own pages and API
+    ask `session_of`."""
+    found = environ.get(_FORWARD_FOUND)
+    if found is None:
+        state = _state()
+        cookie = parse_cookie(environ.get("HTTP_COOKIE")).get(state.cookie_name)
+        token, presented = _forward_token(state, environ.get("HTTP_AUTHORIZATION"),
+                                          environ.get("HTTP_PROXY_AUTHORIZATION"), cookie)
+        found = environ[_FORWARD_FOUND] = (state.validate(token) if token else None), presented
     return found
 
 

@@ -99,18 +99,31 @@ def test_no_session_is_401_bearer(client, path):
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="gatehouse"'
 
 
-@pytest.mark.parametrize("header", ["Bearer", "Bearer ", "Bearer a.b.c", "Bearer " + "x" * 5000, "Basic dXNlcjpwYXNz", "Bearer \x1b[31m"])
-@pytest.mark.parametrize("path", ["session", "verify"])
-def test_bad_credentials_are_401_invalid_token(client, path, header):
-    response = client.get(f"{API}/{path}", headers={"Authorization": header})
+BAD_AUTHORIZATION = ["Bearer", "Bearer ", "Bearer a.b.c", "Bearer " + "x" * 5000, "Basic dXNlcjpwYXNz", "Bearer \x1b[31m"]
+
+
+@pytest.mark.parametrize("header", BAD_AUTHORIZATION)
+def test_bad_credentials_are_401_invalid_token(client, header):
+    """The API's own routes: an Authorization header here is meant for Gatehouse (RFC 6750)."""
+    response = client.get(f"{API}/session", headers={"Authorization": header})
     assert_error(response, 401, "unauthorized")
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="gatehouse", error="invalid_token"'
 
 
-def test_invalid_bearer_never_falls_back_to_the_cookie(client):
+@pytest.mark.parametrize("header", BAD_AUTHORIZATION)
+def test_forward_auth_ignores_an_authorization_gatehouse_did_not_sign(client, header):
+    """verify: a tool's own Authorization is the tool's business, never `invalid_token` (SPEC §4b)."""
+    response = client.get(f"{API}/verify", headers={"Authorization": header})
+    assert_error(response, 401, "unauthorized")
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="gatehouse"'
+
+
+def test_invalid_bearer_never_falls_back_to_the_cookie_on_the_api(client):
     client.post(f"{API}/login", json={"password": PASSWORD})
-    assert client.get(f"{API}/verify").status_code == 204
-    assert client.get(f"{API}/verify", headers={"Authorization": "Bearer forged.value"}).status_code == 401
+    assert client.get(f"{API}/session").status_code == 200
+    assert client.get(f"{API}/session", headers={"Authorization": "Bearer forged.value"}).status_code == 401
+    # Forward auth: not Gatehouse's value, so the cookie decides.
+    assert client.get(f"{API}/verify", headers={"Authorization": "Bearer forged.value"}).status_code == 204
 
 
 def test_verify_is_204_without_body(client):

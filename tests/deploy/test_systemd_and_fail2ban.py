@@ -61,6 +61,11 @@ def test_unit_has_the_required_hardening_and_runs_the_shipped_config():
         assert value in found.get(key, []), key
 
 
+def test_reload_checks_the_rules_before_it_signals():
+    """A broken rules file fails `systemctl reload` with its line instead of reaching the server."""
+    assert directives()["ExecReload"] == ["/opt/gatehouse/.venv/bin/gatehouse access check", "/bin/kill -HUP $MAINPID"]
+
+
 def test_systemd_waits_longer_than_gunicorn_drains():
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert settings["graceful_timeout"] == 25 < int(directives()["TimeoutStopSec"][0])

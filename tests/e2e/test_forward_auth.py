@@ -63,12 +63,16 @@ def start_proxy(kind: str, tmp_path, port: int, gatehouse_port: int, tool_ports:
 
 
 @contextmanager
-def proxied_portal(kind: str, tmp_path, tool_ports: tuple[int, int]):
+def proxied_portal(kind: str, tmp_path, tool_ports: tuple[int, int], rules: str | None = None):
     """Gatehouse at auth.gatehouse.test behind `kind` with its shipped subdomain file, the two
-    tools at app1 and app2, all on one free port: yields that port."""
+    tools at app1 and app2, all on one free port: yields that port. `rules`: an access rules
+    file (docs/access.md) in the instance folder, where the server finds it unasked."""
     port = free_port()
     server = Server(tmp_path / "instance", GATEHOUSE_PUBLIC_URL=f"http://auth.gatehouse.test:{port}",
                     GATEHOUSE_COOKIE_DOMAIN="gatehouse.test", GATEHOUSE_TRUSTED_PROXIES="127.0.0.1")
+    if rules is not None:
+        (tmp_path / "instance").mkdir(mode=0o700, exist_ok=True)
+        (tmp_path / "instance" / "access.toml").write_text(rules)
     server.prepare(PASSWORD)
     server.start()
     proxy = None
@@ -161,10 +165,14 @@ def test_forged_remote_user_never_reaches_the_tool(stack):
 def test_bearer_token_opens_the_tool_and_a_forged_one_does_not(stack):
     token = requests.post(stack.portal + "/api/v1/auth/token", json={"password": PASSWORD, "label": "script"}).json()["token"]
     ok = requests.get(stack.app2 + "/api/x", headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
-    assert ok.status_code == 200 and seen(ok.text) == {"tool": "app2", "path": "/api/x", "remote_user": ["admin"]}
+    assert ok.status_code == 200 and seen(ok.text) == {"tool": "app2", "path": "/api/x", "remote_user": ["admin"],
+                                                       "authorization": [f"Bearer {token}"]}
+    # A value Gatehouse did not sign is not Gatehouse's credential (SPEC §4b): no session, and
+    # no `invalid_token` that would tell a tool's client its own key was refused.
     bad = requests.get(stack.app2 + "/api/x", headers={"Authorization": "Bearer " + token[:-2] + "xx", "Accept": "application/json"},
                        allow_redirects=False)
-    assert bad.status_code == 401 and 'error="invalid_token"' in bad.headers["WWW-Authenticate"]
+    assert bad.status_code == 401 and bad.headers["WWW-Authenticate"] == 'Bearer realm="gatehouse"'
+    assert "says hello" not in bad.text
 
 
 def test_rd_to_another_site_goes_home(stack):

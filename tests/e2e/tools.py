@@ -2,7 +2,8 @@
 
 A tool answers every GET/POST with an HTML page naming itself and, in `<pre id="seen">`,
 JSON of what it received: the path and every value of `Remote-User` (and look-alike header
-names a WSGI server would fold into the same variable). Tests read that to see what the
+names a WSGI server would fold into the same variable), and `Authorization` and
+`Proxy-Authorization` when they reach it. Tests read that to see what the
 proxy let through. Run as `python -m tests.e2e.tools NAME PORT`.
 """
 
@@ -21,6 +22,7 @@ from tests.e2e.server import ROOT, free_port
 
 DOMAIN = "gatehouse.test"
 IDENTITY_HEADERS = ("remote-user", "remote_user")
+CREDENTIAL_HEADERS = ("Authorization", "Proxy-Authorization")
 
 
 class ToolHandler(BaseHTTPRequestHandler):
@@ -35,6 +37,9 @@ class ToolHandler(BaseHTTPRequestHandler):
             "path": self.path,
             "remote_user": [value for key, value in self.headers.items() if key.lower() in IDENTITY_HEADERS],
         }
+        for header in CREDENTIAL_HEADERS:  # named only when sent: what a tool's own clients put there
+            if header in self.headers:
+                seen[header.lower().replace("-", "_")] = self.headers.get_all(header)
         body = (f"<!doctype html><title>{self.name}</title><h1 id=\"tool\">{self.name} says hello</h1>"
                 f"<pre id=\"seen\">{html.escape(json.dumps(seen))}</pre>").encode()
         self.send_response(200)

@@ -79,10 +79,27 @@ def test_refusals_go_through_flask(app, headers):
     assert any(name == "X-Gatehouse-Login" for name, _ in answer)
 
 
-def test_a_bearer_header_never_falls_back_to_the_cookie(app, credentials):
-    """As on the full path: a non-bearer Authorization header ignores a good cookie."""
-    headers = {**credentials["cookie"], "Authorization": "Basic YWRtaW46eA=="}
-    assert call(app.wsgi_app, app, headers=headers)[0].startswith("401")
+@pytest.mark.parametrize("foreign", ["Basic YWRtaW46eA==", "Bearer glsa_0123456789abcdef", "Bearer forged.value"])
+def test_a_tools_own_authorization_leaves_the_cookie_to_decide(app, edge_off, credentials, foreign):
+    """As on the full path: an Authorization header Gatehouse did not sign is ignored (SPEC §4b)."""
+    headers = {**credentials["cookie"], "Authorization": foreign}
+    fast = call(app.wsgi_app, app, headers=headers)
+    assert fast[0].startswith("204") and fast[:3] == call(edge_off.wsgi_app, edge_off, headers=headers)[:3]
+
+
+def test_a_dead_gatehouse_bearer_does_not_fall_back_to_the_cookie(client, app, credentials):
+    assert client.post("/api/v1/auth/logout", headers=credentials["bearer"]).status_code == 200
+    headers = {**credentials["cookie"], **credentials["bearer"]}
+    status, answer, _body, dispatched = call(app.wsgi_app, app, headers=headers)
+    assert status.startswith("401") and dispatched
+    assert ("WWW-Authenticate", 'Bearer realm="gatehouse", error="invalid_token"') in answer
+
+
+def test_proxy_authorization_carries_gatehouses_token_beside_the_tools(app, edge_off, credentials):
+    token = credentials["bearer"]["Authorization"]
+    headers = {"Proxy-Authorization": token, "Authorization": "Bearer glsa_0123456789abcdef"}
+    fast = call(app.wsgi_app, app, headers=headers)
+    assert fast[0].startswith("204") and not fast[3] and fast[:3] == call(edge_off.wsgi_app, edge_off, headers=headers)[:3]
 
 
 def test_revoked_session_refused_at_once(client, app, credentials):

@@ -160,3 +160,81 @@ def test_password_is_what_the_fixture_set(pair):
     for app_ in (pair.on, pair.off):
         assert app_.test_client().post("/api/v1/auth/token", json={"password": PASSWORD},
                                        base_url="https://auth.example.org").status_code == 200
+
+
+ACCESS_RULES = """\
+[networks]
+home = ["192.168.1.0/24"]
+
+[[rule]]
+name = "grafana api"
+hosts = ["grafana.example.org"]
+paths = ["/api/**"]
+policy = "bypass"
+
+[[rule]]
+name = "proxmox"
+hosts = ["pve.example.org"]
+policy = "two_factor"
+max_age = "15m"
+
+[[rule]]
+name = "fresh files"
+hosts = ["files.example.org"]
+policy = "signed_in"
+max_age = "1h"
+
+[[rule]]
+name = "no admin from outside"
+hosts = ["*.example.org"]
+paths = ["/admin/**"]
+networks = ["!home"]
+policy = "deny"
+"""
+
+
+def _tool(url_host: str, path: str, accept: str = "text/html") -> dict[str, str]:
+    return {"X-Forwarded-Method": "GET", "X-Forwarded-Proto": "https", "X-Forwarded-Host": url_host,
+            "X-Forwarded-Uri": path, "Accept": accept}
+
+
+def test_one_request_per_access_policy_is_answered_alike(make_app, app, tmp_path):
+    """docs/access.md: bypass, signed_in, two_factor, max_age and deny, each through the shortcut
+    and through Flask, with the session each needs and one each refuses."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import LoginSession, utcnow
+    from app.web import signed_in
+
+    path = tmp_path / "access.toml"
+    path.write_text(ACCESS_RULES)
+    pair = Pair(make_app, **PUBLIC, GATEHOUSE_ACCESS_FILE=str(path))
+    with pair.off.app_context():
+        def bearer(methods, minutes_ago=0):
+            started = login_sessions.create(login_sessions.API, None, None, methods=methods)
+            db.session.execute(update(LoginSession).where(LoginSession.id == started.row.id)
+                               .values(authenticated_at=utcnow() - timedelta(minutes=minutes_ago)))
+            db.session.commit()
+            return {"Authorization": "Bearer " + signed_in.signer().sign(started.token)}
+
+        password, two_factor = bearer(("password",)), bearer(("password", "code"))
+        stale = bearer(("password", "code"), minutes_ago=90)
+    cases = [
+        ({**_tool("grafana.example.org", "/api/health")}, 204),  # bypass, no session
+        ({**_tool("grafana.example.org", "/api/health"), **password}, 204),  # bypass, named
+        ({**_tool("grafana.example.org", "/api/%2e%2e/admin")}, 403),  # ambiguous: the strictest (deny)
+        ({**_tool("grafana.example.org", "/d/1")}, 401),  # signed_in (default), none
+        ({**_tool("grafana.example.org", "/d/1"), **password}, 204),
+        ({**_tool("pve.example.org", "/"), **password}, 403),  # two_factor, password only
+        ({**_tool("pve.example.org", "/"), **two_factor}, 204),
+        ({**_tool("files.example.org", "/x"), **stale}, 401),  # max_age: sign in again
+        ({**_tool("files.example.org", "/x"), **two_factor}, 204),
+        ({**_tool("grafana.example.org", "/admin/"), **two_factor}, 403),  # deny
+    ]
+    page_load = {204: 200, 401: 302, 403: 403}  # forward-auth's answer to the same page load
+    for headers, status in cases:
+        assert pair.same(VERIFY, headers=headers)[0] == status, headers
+        assert pair.same(FORWARD_AUTH, headers=headers)[0] == page_load[status], headers

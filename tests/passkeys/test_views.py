@@ -180,3 +180,20 @@ def test_passkey_events_are_in_the_activity(app, client, enrolled, key):
     assert passkey_sign_in(enrolled, key).status_code == 200
     page = client.get("/activity").get_data(as_text=True)
     assert "passkey added: Laptop" in page and "Wrong code" in page and page.count("passkey") >= 3
+
+
+def test_a_passkey_signs_a_live_session_in_again_instead_of_starting_another(app, client, enrolled, key):
+    """The reauth form's passkey button (an access rule's max_age, docs/access.md): the session
+    the browser presents gets a fresh sign-in; no new session, no new cookie."""
+    from app.services import login_sessions
+
+    cookie = client.get_cookie("gatehouse_session").value
+    with app.app_context():
+        before = {row.id for row in login_sessions.active()}
+    response = passkey_sign_in(client, key, path="/login/passkey?rd=&next=/sessions", page="/login?reauth=1")
+    assert response.status_code == 200 and response.get_json() == {"next": "/sessions"}
+    assert not [c for c in response.headers.getlist("Set-Cookie") if c.startswith("gatehouse_session=")]
+    assert client.get_cookie("gatehouse_session").value == cookie
+    with app.app_context():
+        assert {row.id for row in login_sessions.active()} == before
+    assert newest_methods(app) == ("passkey",)

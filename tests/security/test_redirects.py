@@ -110,3 +110,42 @@ def test_domain_names(name):
                                   "a_b.example.org", "10.0.0.1", "ex ample.org", "", "a..b", "*.example.org"])
 def test_not_domain_names(name):
     assert not is_domain_name(name)
+
+
+@pytest.mark.parametrize("portal, value", [
+    ("192.168.1.10", "http://192.168.1.10/sessions?tab=all"),
+    ("192.168.1.10", "http://192.168.1.10:8000/"),
+    ("nas", "http://nas/sessions?tab=all"),
+    ("nas", "http://NAS:8080/x"),
+    ("localhost", "http://localhost:8000/"),
+    ("fd00::10", "http://[fd00::10]/sessions"),
+    ("fd00::10", "http://[FD00::10]:8443/"),
+])
+def test_ip_and_one_label_portal_hosts_keep_the_return_address(portal, value):
+    """SPEC §4b: a portal reached by IP address or LAN name keeps `rd`, by exact match of its host."""
+    policy = ReturnPolicy(cookie_domain=None, portal_host=portal, allow_http=True)
+    assert safe_return(value, policy) == value
+
+
+@pytest.mark.parametrize("portal, value", [
+    ("192.168.1.10", "http://192.168.1.11/"),
+    ("192.168.1.10", "http://192.168.001.010/"),  # browsers read leading zeros as octal
+    ("192.168.1.10", "http://0xc0.168.1.10/"),
+    ("192.168.1.10", "http://3232235786/"),  # the same address as one number
+    ("192.168.1.10", "http://192.168.1.10.evil.test/"),
+    ("192.168.1.10", "http://[::ffff:192.168.1.10]/"),
+    ("nas", "http://nas.evil.test/"),
+    ("nas", "http://evil/"),
+    ("nas", "http://nas@evil/"),
+    ("fd00::10", "http://[fd00:0::10]/"),  # not the compressed form
+    ("fd00::10", "http://[fd00::10/"),
+    ("fd00::10", "http://[fd00::10]x/"),
+    (None, "http://nas/"),
+])
+def test_ip_and_one_label_hosts_must_be_exactly_the_portal(portal, value):
+    assert safe_return(value, ReturnPolicy(cookie_domain=None, portal_host=portal, allow_http=True)) == "/"
+
+
+def test_with_a_cookie_domain_an_address_is_never_on_it():
+    policy = ReturnPolicy(cookie_domain="example.org", portal_host="auth.example.org", allow_http=True)
+    assert safe_return("http://192.168.1.10/", policy) == "/" and safe_return("http://nas/", policy) == "/"

@@ -1,0 +1,87 @@
+"""Access rules in real Chromium through the shipped proxies (docs/access.md): a rule's max_age
+sends a stale session to sign in again, which refreshes that same session and lands on the
+page; a two_factor rule shows Gatehouse's 403 page on the tool's host, styled from the portal
+under its own CSP.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from tests.browser.conftest import start_chromium
+from tests.browser.test_browser import csp_errors, shoot, submit
+from tests.browser.test_forward_auth_browser import wait_url
+from tests.support.app import PASSWORD
+from tests.e2e.test_forward_auth import proxied_portal
+from tests.e2e.tools import Tool, seen
+
+MAX_AGE_SECONDS = 3
+RULES = f"""\
+[[rule]]
+name = "fresh app1"
+hosts = ["app1.gatehouse.test"]
+policy = "signed_in"
+max_age = "{MAX_AGE_SECONDS}s"
+
+[[rule]]
+name = "app2 two factors"
+hosts = ["app2.gatehouse.test"]
+policy = "two_factor"
+"""
+
+
+@pytest.fixture(params=["caddy", "nginx"])
+def proxied(request, tmp_path):
+    tools = [Tool("app1"), Tool("app2")]
+    with proxied_portal(request.param, tmp_path, (tools[0].port, tools[1].port), rules=RULES) as port:
+        yield port
+        for tool in tools:
+            tool.stop()
+
+
+def test_max_age_asks_again_and_keeps_the_session(proxied, tmp_path):
+    port = proxied
+    portal, app1, app2 = (f"http://{name}.gatehouse.test:{port}" for name in ("auth", "app1", "app2"))
+    driver = start_chromium(tmp_path, "--host-resolver-rules=MAP *.gatehouse.test 127.0.0.1")
+    try:
+        page = app1 + "/vms?node=1"
+        driver.get(page)
+        wait_url(driver, lambda u: u.startswith(portal + "/login"))
+        driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        submit(driver)
+        assert wait_url(driver, lambda u: u.startswith(app1)) == page
+        cookie = driver.get_cookie("gatehouse_session")["value"]
+
+        time.sleep(MAX_AGE_SECONDS + 1)
+        driver.get(page)
+        url = wait_url(driver, lambda u: u.startswith(portal + "/login"))
+        assert parse_qs(urlsplit(url).query) == {"rd": [page], "reauth": ["1"]}
+        assert driver.find_element(By.TAG_NAME, "h1").text == "Sign in again"
+        assert driver.find_element(By.ID, "again").is_displayed()
+        shoot(driver, tmp_path, "access-1-sign-in-again")
+        driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        submit(driver)
+        assert wait_url(driver, lambda u: u.startswith(app1)) == page
+        assert seen(driver.page_source.replace("&quot;", '"'))["remote_user"] == ["admin"]
+        assert driver.get_cookie("gatehouse_session")["value"] == cookie  # the same session, no new cookie
+
+        driver.get(portal + "/sessions")
+        wait_url(driver, lambda u: u.startswith(portal + "/sessions"))
+        rows = driver.find_elements(By.CSS_SELECTOR, "table.sessions tbody tr")
+        assert len(rows) == 1 and "this session" in rows[0].text  # signing in again made no other session
+
+        driver.get(app2 + "/")  # signed in with the password alone: the two_factor rule refuses
+        wait_url(driver, lambda u: u.startswith(app2))
+        assert driver.find_element(By.TAG_NAME, "h1").text == "Two-factor sign-in needed"
+        link = driver.find_element(By.CSS_SELECTOR, "#turn-on a").get_attribute("href")
+        assert link == portal + "/two-factor"
+        assert driver.execute_script(  # the portal's stylesheet applied, under the page's own CSP
+            "return getComputedStyle(document.querySelector('main')).maxWidth") != "none"
+        shoot(driver, tmp_path, "access-2-two-factor-needed")
+        assert csp_errors(driver) == []
+    finally:
+        driver.quit()
