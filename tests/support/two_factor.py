@@ -63,3 +63,17 @@ def wrong_code(secret: str, now: float) -> str:
     """Six digits that match none of the codes accepted at `now`."""
     accepted = {pyotp.TOTP(secret).at(now + offset) for offset in (-30, 0, 30)}
     return next(code for code in ("000000", "111111", "222222", "333333") if code not in accepted)
+
+
+def enable_codes_on_instance(instance, now: float) -> str:
+    """Turn codes on in a real server's instance folder (its database and generated key), as
+    its own CLI would see them; `now` is the real time, as the server's clock is. The secret."""
+    from app.factory import create_app
+
+    app = create_app({"GATEHOUSE_INSTANCE_DIR": str(instance), "GATEHOUSE_COOKIE_SECURE": False,
+                      "GATEHOUSE_BCRYPT_ROUNDS": 4})
+    try:
+        secret, _codes = enable_codes(app, now=now)
+    finally:
+        app.extensions["gatehouse.db"].engine.dispose()
+    return secret

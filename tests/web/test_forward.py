@@ -82,6 +82,18 @@ def test_login_form_action_allows_exactly_the_cookie_domain(portal):
     assert get(portal, "/healthz").headers["Content-Security-Policy"].endswith("form-action 'self'")
 
 
+def test_code_step_form_action_allows_the_same_hosts_as_the_login_form(domain_app, portal):
+    from tests.support.two_factor import enable_codes
+
+    enable_codes(domain_app)
+    login_csp = get(portal, "/login?rd=https://grafana.example.org/").headers["Content-Security-Policy"]
+    assert sign_in(portal, rd="https://grafana.example.org/").headers["Location"] == "/login/code"
+    code_page = get(portal, "/login/code")
+    assert code_page.status_code == 200
+    assert code_page.headers["Content-Security-Policy"] == login_csp
+    assert "https://*.example.org:*" in login_csp
+
+
 def test_login_form_action_without_cookie_domain(client):
     csp = client.get("/login").headers["Content-Security-Policy"]
     assert csp.endswith("form-action 'self'")  # the only allowed host is the portal's own
