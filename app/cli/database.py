@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 from alembic.migration import MigrationContext
+from flask import current_app
 from flask.cli import with_appcontext
 
+from app.config import ensure_instance_dir, sqlite_path
 from app.database import upgrade
 from app.extensions import db
 from app.services.backup import BackupError
@@ -24,6 +26,7 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the newest version (Alembic)."""
+    _make_instance_folder()
     where = db.engine.url.render_as_string(hide_password=True)
     before = _revision(db.engine)
     upgrade(db.engine)
@@ -34,6 +37,16 @@ def db_upgrade() -> None:
         click.echo(f"The database is already up to date (revision {after}).")
     else:
         click.echo(f"Upgraded the database from revision {before} to {after}.")
+
+
+def _make_instance_folder() -> None:
+    """The instance folder (0700) is made here, on purpose: when the secret key comes from the
+    environment or a credential, nothing else would make it before SQLite needs it (issue 25)."""
+    ensure_instance_dir(current_app.config["GATEHOUSE_INSTANCE_DIR"])
+    path = sqlite_path(current_app.config["GATEHOUSE_DATABASE_URL"])
+    if path is not None and not path.parent.is_dir():
+        raise click.ClickException(f"the folder of the SQLite database, {path.parent}, does not exist: create it "
+                                   "(owner-only, `install -d -m 0700 DIR`) or fix GATEHOUSE_DATABASE_URL")
 
 
 def _revision(engine) -> str | None:
