@@ -2,7 +2,8 @@
 
 Kept in Flask's signed cookie session, so it is bound to the browser that typed the password
 and nothing is stored on the server for a sign-in that never finishes. It carries its own
-expiry (the cookie itself lives until the browser closes) and where to go afterwards.
+expiry (the cookie itself lives until the browser closes), where to go afterwards, and
+whether the person asked to be kept signed in (SPEC §17: the choice rides through this step).
 Any second factor (codes now, passkeys later) finishes the same pending step.
 """
 
@@ -22,12 +23,13 @@ LIFETIME_SECONDS = 300
 class Pending:
     next: str
     rd: str | None
+    remember: bool = False  # "keep me signed in" was ticked on the password form
 
 
-def start(next_path: str, rd: str | None = None, now: float | None = None) -> None:
+def start(next_path: str, rd: str | None = None, now: float | None = None, remember: bool = False) -> None:
     """Remember that this browser owes a code for the next 5 minutes."""
     until = int((clock() if now is None else now) + LIFETIME_SECONDS)
-    session[KEY] = {"until": until, "next": next_path, "rd": rd}
+    session[KEY] = {"until": until, "next": next_path, "rd": rd, "remember": bool(remember)}
 
 
 def current(now: float | None = None) -> Pending | None:
@@ -38,7 +40,8 @@ def current(now: float | None = None) -> Pending | None:
     if (clock() if now is None else now) >= value["until"]:
         session.pop(KEY, None)
         return None
-    return Pending(next=str(value.get("next") or "/"), rd=value.get("rd") if isinstance(value.get("rd"), str) else None)
+    return Pending(next=str(value.get("next") or "/"), rd=value.get("rd") if isinstance(value.get("rd"), str) else None,
+                   remember=value.get("remember") is True)
 
 
 def finish() -> None:

@@ -1,8 +1,11 @@
-"""Sign in (`/login`, then `/login/code` when a second factor is on) and sign out (`/logout`)."""
+"""Sign in (`/login`, then `/login/code` when a second factor is on) and sign out (`/logout`);
+after a sign-in with a recovery code, `/login/recovery-used` says so before going on."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import TooManyRequests
 
 from app.auth import pending
@@ -11,7 +14,7 @@ from app.extensions import limiter
 from app.ratelimit.slots import ChecksBusy
 from app.security.redirects import safe_next, safe_return
 from app.services import login as login_service
-from app.services import two_factor
+from app.services import login_sessions, two_factor
 from app.web import forward
 from app.web import signed_in
 from app.web.client import client_ip
@@ -20,6 +23,7 @@ from app.web.errors import render_error
 from app.edge.page_cache import cached_page
 
 bp = Blueprint("auth", __name__)
+CONTINUE_KEY = "gatehouse_continue"  # where the recovery notice goes on to (Flask's signed cookie)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -33,18 +37,21 @@ def login():
         if signed_in.current_session() is not None:
             return redirect(target, 303)
         # The form shows nothing else that varies (app/edge/page_cache.py); built only to render it.
-        return cached_page("auth/login.html", (rd, next_), lambda: {"form": LoginForm(rd=rd, next=next_)})
+        return cached_page("auth/login.html", (rd, next_),
+                           lambda: {"form": LoginForm(rd=rd, next=next_), "destination": destination(rd)})
     form = LoginForm()
     target = _carry_target(form)
     if signed_in.current_session() is not None:
         return redirect(target, 303)
-    outcome = login_service.password_step(form.password.data or "", client_ip(), request.user_agent.string)
+    remember = bool(form.remember.data) and login_sessions.remember_offered()
+    outcome = login_service.password_step(form.password.data or "", client_ip(), request.user_agent.string,
+                                          remember=remember)
     if outcome.code_owed:
-        pending.start(target)  # already checked: a local path, or an allowed return address
+        pending.start(target, remember=remember)  # already checked: a local path, or an allowed return address
         return redirect(url_for("auth.login_code"), 303)
     if outcome.started is None:
         form.password.errors = ["Incorrect password."]
-        return render_template("auth/login.html", form=form), 401
+        return render_template("auth/login.html", form=form, destination=destination(form.rd.data)), 401
     return signed_in.start_browser_session(redirect(target, 303), outcome.started)
 
 
@@ -63,14 +70,40 @@ def login_code():
         pending.finish()
         return redirect(url_for("auth.login"), 303)
     form = CodeForm()
+    page = {"form": form, "destination": destination(owed.next), "unreadable_help": two_factor.UNREADABLE}
     if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
-        return render_template("auth/code.html", form=form)
-    started = login_service.code_step(form.code.data or "", client_ip(), request.user_agent.string)
-    if started is None:
+        return render_template("auth/code.html", **page, unreadable=not two_factor.codes_readable())
+    outcome = login_service.code_step(form.code.data or "", client_ip(), request.user_agent.string,
+                                      remember=owed.remember)
+    if outcome.refused == login_service.CODES_UNREADABLE:  # nothing was checked, nothing counted
         form.code.data = ""
-        return render_template("auth/code.html", form=form, error="That code is not right, or was used already."), 401
+        return render_template("auth/code.html", **page, unreadable=True), 503
+    if outcome.started is None:
+        form.code.data = ""
+        return render_template("auth/code.html", **page, error="That code is not right, or was used already."), 401
     pending.finish()
-    return signed_in.start_browser_session(redirect(owed.next, 303), started)
+    if outcome.recovery_left is not None:  # said before going on, wherever the person was going
+        session[CONTINUE_KEY] = owed.next
+        return signed_in.start_browser_session(redirect(url_for("auth.recovery_used"), 303), outcome.started)
+    return signed_in.start_browser_session(redirect(owed.next, 303), outcome.started)
+
+
+@bp.get("/login/recovery-used")
+@signed_in.login_required
+def recovery_used():
+    """After a sign-in with a recovery code: how many are left (a warning at two or fewer), and a
+    link on to where the sign-in was going (SPEC §17)."""
+    target = session.get(CONTINUE_KEY) or "/"
+    left = two_factor.status().recovery_left
+    return render_template("auth/recovery_used.html", left=left, target=target, destination=destination(target))
+
+
+def destination(target: str | None) -> str | None:
+    """The host a kept return address leads to ("grafana.example.org"), for "to continue to …";
+    None for a path on the portal itself. `target` was checked already (`_return_to`)."""
+    if not target or target.startswith("/"):
+        return None
+    return urlsplit(target).netloc or None
 
 
 @bp.errorhandler(TooManyRequests)
@@ -91,7 +124,8 @@ def refused(error):
     headers = {k: v for k, v in error.get_headers() if k != "Content-Type"}
     # A block (not a short backoff): say how the admin, at the server, can lift it now.
     blocked_ip = client_ip() if error.code == 429 and (retry_seconds(error) or 0) >= 60 else None
-    return render_template("auth/login.html", form=form, error=message, blocked_ip=blocked_ip), error.code, headers
+    return (render_template("auth/login.html", form=form, error=message, blocked_ip=blocked_ip,
+                            destination=destination(form.rd.data)), error.code, headers)
 
 
 def _carry_target(form: LoginForm) -> str:

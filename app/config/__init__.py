@@ -136,6 +136,8 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "SECRET_KEY_PREVIOUS": ("", _text),
     "SESSION_LIFETIME_MINUTES": ("720", _int(1)),
     "SESSION_IDLE_MINUTES": ("30", _int(1)),
+    "REMEMBER_DAYS": ("30", _int(0, 3650)),  # "keep me signed in" (SPEC §17); 0 turns the choice off
+    "REMEMBER_IDLE_DAYS": ("7", _int(1, 3650)),
     "COOKIE_SECURE": ("1", _bool),
     "TRUSTED_PROXIES": ("", _networks),
     "CACHE": ("memory", _choice("memory", "none", "redis")),

@@ -16,6 +16,7 @@ def test_defaults(tmp_path):
     settings = load_settings(env(tmp_path))
     assert settings["GATEHOUSE_SESSION_LIFETIME_MINUTES"] == 720
     assert settings["GATEHOUSE_SESSION_IDLE_MINUTES"] == 30
+    assert (settings["GATEHOUSE_REMEMBER_DAYS"], settings["GATEHOUSE_REMEMBER_IDLE_DAYS"]) == (30, 7)
     assert settings["GATEHOUSE_COOKIE_SECURE"] is True
     assert settings["GATEHOUSE_CACHE"] == "memory"
     assert settings["GATEHOUSE_LOGIN_BACKOFF"] == (0.5, 1, 2, 4, 5)
@@ -40,6 +41,9 @@ def test_defaults(tmp_path):
         ("THREADS", "1"),
         ("SECRET_KEY", "short"),
         ("SECRET_KEY_PREVIOUS", "x"),
+        ("REMEMBER_DAYS", "-1"),
+        ("REMEMBER_DAYS", "a month"),
+        ("REMEMBER_IDLE_DAYS", "0"),
     ],
 )
 def test_invalid_value_names_the_variable(tmp_path, name, value):

@@ -77,3 +77,12 @@ def enable_codes_on_instance(instance, now: float) -> str:
     finally:
         app.extensions["gatehouse.db"].engine.dispose()
     return secret
+
+
+OTHER_SECRET = "a-replaced-secret-key-9876543210zyxwvutsrq"
+
+
+def with_replaced_key(make_app, **overrides):
+    """The same database under a new GATEHOUSE_SECRET_KEY and no previous one: the authenticator
+    secret sealed under the old key cannot be opened (issue 25)."""
+    return make_app(GATEHOUSE_SECRET_KEY=OTHER_SECRET, **overrides)

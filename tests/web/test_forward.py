@@ -164,3 +164,22 @@ def test_a_forwarded_host_that_is_no_host_name_never_reaches_location(client, en
     response = client.get(endpoint, headers=headers)
     assert response.status_code in (302, 401)
     assert response.headers.get("Location", "/login").startswith("/login")
+
+
+def test_the_sign_in_pages_say_where_the_person_is_going(domain_app, portal):
+    from tests.support.two_factor import enable_codes
+
+    rd = "https://grafana.example.org/d/abc?x=1"
+    page = get(portal, f"/login?rd={rd}").get_data(as_text=True)
+    assert "to continue to <strong>grafana.example.org</strong>" in page
+    assert "to continue to" not in get(portal, "/login?next=/sessions").get_data(as_text=True)
+    assert "to continue to" not in get(portal, "/login?rd=https://evil.test/").get_data(as_text=True)
+    _secret, recovery = enable_codes(domain_app)
+    assert sign_in(portal, rd=rd).headers["Location"] == "/login/code"
+    assert "to continue to <strong>grafana.example.org</strong>" in get(portal, "/login/code").get_data(as_text=True)
+    token = CSRF_RE.search(get(portal, "/login/code").get_data(as_text=True)).group(1)
+    done = portal.post("/login/code", data={"csrf_token": token, "code": recovery[0]}, base_url=PORTAL,
+                       headers={"Referer": PORTAL + "/login/code"})
+    assert done.headers["Location"] == "/login/recovery-used"
+    notice = get(portal, "/login/recovery-used").get_data(as_text=True)
+    assert f'id="continue" href="{rd.replace("&", "&amp;")}"' in notice and "Continue to grafana.example.org" in notice
