@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from app import cli, signals
+from app import cli, notify, signals
 from app.account.views import bp as account_bp
 from app.activity.views import bp as activity_bp
 from app.api.views import bp as api_bp
@@ -21,6 +21,7 @@ from app.auth.views import bp as auth_bp
 from app.config import load_settings
 from app.extensions import csrf, db, limiter, session_cache
 from app.health.views import bp as health_bp
+from app.notify import events as notify_events
 from app.passkeys.views import bp as passkeys_bp
 from app.runtime import metrics
 from app.runtime.gauges import add_gauge
@@ -107,6 +108,7 @@ def register_extensions(app: Flask) -> None:
     gates.adopt(app, "CSRF", lambda: csrf.init_app(app), methods=CSRF_METHODS)
     session_cache.init_app(app)
     signed_in.init_app(app, validate=login_sessions.validate)
+    notify.init_app(app, known_device=limiter.known_device)  # GATEHOUSE_NOTIFY_URLS (app/notify/)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -120,9 +122,10 @@ def register_subscribers(app: Flask) -> None:
     """Who hears each published outcome (app/signals.py), in the order they hear it."""
     subscribers = {
         signals.secret_checked: (limiter.settle, auth_log.on_checked, activity.on_checked, metrics.count_check),
-        signals.signed_in: (auth_log.on_signed_in, activity.on_signed_in),
+        signals.signed_in: (auth_log.on_signed_in, activity.on_signed_in, notify_events.on_signed_in),
         signals.sessions_ended: (auth_log.on_sessions_ended, activity.on_sessions_ended),
-        signals.account_changed: (activity.on_account_changed,),
+        signals.account_changed: (activity.on_account_changed, notify_events.on_account_changed),
+        signals.limiter_tripped: (notify_events.on_limiter_tripped,),
     }
     for signal, receivers in subscribers.items():
         for receiver in receivers:
