@@ -70,7 +70,7 @@ def login_code():
         pending.finish()
         return redirect(url_for("auth.login"), 303)
     form = CodeForm()
-    page = {"form": form, "destination": destination(owed.next), "unreadable_help": two_factor.UNREADABLE}
+    page = {"form": form, "destination": destination(owed.next)}
     if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
         return render_template("auth/code.html", **page, unreadable=not two_factor.codes_readable())
     outcome = login_service.code_step(form.code.data or "", client_ip(), request.user_agent.string,
