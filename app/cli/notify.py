@@ -29,7 +29,7 @@ def test() -> None:
     if not sender.enabled:
         raise click.ClickException("GATEHOUSE_NOTIFY_URLS is empty: there is nowhere to send to "
                                    "(docs/notifications.md shows how to set it up)")
-    results = sender.deliver(events.test_message())
+    results = sender.deliver(events.trial_message())
     for result in results:
         if result.arrived:
             click.echo(f"Address {result.target}: arrived.")

@@ -46,7 +46,16 @@ def _who(ip: str | None, user_agent: str | None) -> str:
     return f"from {ip or 'an unknown address'} ({short_name(user_agent) if user_agent else 'unknown browser'}) at {_now()}"
 
 
-def test_message() -> Message:
+def _unblock(client: str | None) -> str:
+    """The command that lifts a block of `client` (an address, an IPv6 /64, or "a trusted device")."""
+    if client and "/" in client:
+        return f"`gatehouse unblock ADDRESS` with any address in {client}"
+    if client and " " not in client:
+        return f"`gatehouse unblock {client}`"
+    return "`gatehouse unblock --all`"
+
+
+def trial_message() -> Message:
     """What `gatehouse notify test` sends."""
     return Message(TEST, f"Gatehouse at {state().site}: test message",
                    f"Notifications from Gatehouse reach you here. Sent {_who(None, None)}.", "info")
@@ -108,11 +117,9 @@ def on_account_changed(_sender, change: AccountChange) -> None:
 def on_limiter_tripped(_sender, event: LimiterEvent) -> None:
     minutes = max(1, round(event.seconds / 60))
     if event.what == "blocked":
-        how = f"gatehouse unblock {event.client}" if event.client and event.client[0].isalnum() and " " not in event.client \
-            else "gatehouse unblock --all"
         _send(BLOCKED, f"{event.client} blocked",
               f"Sign-ins from {event.client} are blocked for {minutes} minutes after too many wrong passwords or "
-              f"codes in a row ({_now()}). If that is you: on the server, `{how}` lifts the block.")
+              f"codes in a row ({_now()}). If that is you: on the server, {_unblock(event.client)} lifts the block.")
     else:
         _send(BUDGET, "failed sign-ins over the global budget",
               f"Too many failed sign-ins from browsers Gatehouse does not know ({_now()}): they are refused for up "

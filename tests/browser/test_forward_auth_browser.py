@@ -86,7 +86,9 @@ def test_with_codes_on_the_code_step_returns_to_the_tool_through_caddy(tmp_path)
                 page = app1 + "/d/abc?orgId=1"
                 driver.get(page)
                 wait_url(driver, lambda u: u.startswith(portal + "/login"))
+                assert "to continue to app1.gatehouse.test" in driver.find_element(By.CLASS_NAME, "destination").text
                 driver.find_element(By.ID, "password").send_keys(PASSWORD)
+                driver.find_element(By.ID, "remember").click()  # keep me signed in: rides through the code step
                 submit(driver)
                 assert wait_url(driver, lambda u: u.startswith(portal + "/login/code")) == portal + "/login/code"
                 # The next time step's code (one step of skew is accepted): enrolling spent this one.
@@ -95,6 +97,9 @@ def test_with_codes_on_the_code_step_returns_to_the_tool_through_caddy(tmp_path)
                 assert wait_url(driver, lambda u: not u.startswith(portal)) == page
                 assert driver.find_element(By.ID, "tool").text == "app1 says hello"
                 shoot(driver, tmp_path, "fa-code-tool")
+                [cookie] = [c for c in driver.get_cookies() if c["name"] == "gatehouse_session"]
+                assert cookie["domain"].endswith("gatehouse.test")
+                assert 29 * 86400 < cookie["expiry"] - time.time() <= 30 * 86400  # kept for 30 days
                 assert csp_errors(driver) == []
             finally:
                 driver.quit()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from app.notify.sender import Message, Notifier, Target, _scrub, targets_of
 from tests.support.receiver import Receiver
 
@@ -93,3 +95,12 @@ def test_targets_name_the_service_and_keep_the_address_parts_to_scrub():
     assert target.name == "1 (ntfy)"
     assert {"hunter22", "ntfy.example.org", "topic-xyz", "user"} <= set(target.secrets)
     assert "ntfys" not in target.secrets
+
+
+@pytest.mark.parametrize("client, said", [("203.0.113.5", "`gatehouse unblock 203.0.113.5`"),
+                                          ("2001:db8:1:2::/64", "`gatehouse unblock ADDRESS` with any address in 2001:db8:1:2::/64"),
+                                          ("a trusted device", "`gatehouse unblock --all`")])
+def test_the_unblock_line_fits_the_client(client, said):
+    from app.notify.events import _unblock
+
+    assert _unblock(client) == said
