@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from app import cli, signals
+from app import cli, notify, signals
 from app.account.views import bp as account_bp
 from app.activity.views import bp as activity_bp
 from app.api.views import bp as api_bp
@@ -22,6 +22,7 @@ from app.auth.views import bp as auth_bp
 from app.config import load_settings
 from app.extensions import csrf, db, limiter, session_cache
 from app.health.views import bp as health_bp
+from app.notify import events as notify_events
 from app.oidc import server as oidc_server
 from app.oidc import subscribers as oidc_subscribers
 from app.oidc.views import bp as oidc_bp
@@ -114,6 +115,7 @@ def register_extensions(app: Flask) -> None:
     signed_in.init_app(app, validate=login_sessions.validate)
     oidc_server.init_app(app)  # only with GATEHOUSE_OIDC=1: makes or checks the signing key file
     access.init_app(app)  # the access rules (docs/access.md); a broken file stops start-up here
+    notify.init_app(app, known_device=limiter.known_device)  # GATEHOUSE_NOTIFY_URLS (app/notify/)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -129,10 +131,12 @@ def register_subscribers(app: Flask) -> None:
     """Who hears each published outcome (app/signals.py), in the order they hear it."""
     subscribers = {
         signals.secret_checked: (limiter.settle, auth_log.on_checked, activity.on_checked, metrics.count_check),
-        signals.signed_in: (auth_log.on_signed_in, activity.on_signed_in),
+        signals.signed_in: (auth_log.on_signed_in, activity.on_signed_in, notify_events.on_signed_in),
         signals.sessions_ended: (auth_log.on_sessions_ended, activity.on_sessions_ended,
                                  oidc_subscribers.on_sessions_ended),
-        signals.account_changed: (activity.on_account_changed, oidc_subscribers.on_account_changed),
+        signals.account_changed: (activity.on_account_changed, oidc_subscribers.on_account_changed,
+                                  notify_events.on_account_changed),
+        signals.limiter_tripped: (notify_events.on_limiter_tripped,),
     }
     for signal, receivers in subscribers.items():
         for receiver in receivers:

@@ -39,6 +39,7 @@ def password():
         started = password_change.change(
             form.current.data or "", form.new.data or "", form.confirm.data or "",
             client_ip(), request.user_agent.string, methods=signed_in.current_session().methods,
+            remember=signed_in.current_session().remember,
         )
     except PasswordRejected as exc:  # checked before the current password: not an attempt
         (form.confirm if isinstance(exc, PasswordsDiffer) else form.new).errors = [str(exc)]

@@ -25,6 +25,13 @@ class Field:
     in_bytes: bool = False  # count max_length in UTF-8 bytes (the password rule), not characters
 
 
+@dataclass(frozen=True)
+class Flag:
+    """An optional JSON boolean (`true` or `false`, nothing else); absent means false."""
+
+    required: bool = False
+
+
 CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
@@ -39,7 +46,7 @@ def _no_constants(name):
     raise BadBody(f"{name} is not valid JSON.")
 
 
-def parse(raw: bytes, fields: Mapping[str, Field]) -> dict[str, str]:
+def parse(raw: bytes, fields: Mapping[str, Field | Flag]) -> dict[str, str | bool]:
     """The body's fields (absent optional ones left out); raises BadBody for anything else."""
     try:
         data = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
@@ -62,7 +69,11 @@ def parse(raw: bytes, fields: Mapping[str, Field]) -> dict[str, str]:
     return values
 
 
-def _check(name: str, value, rule: Field) -> str:
+def _check(name: str, value, rule: Field | Flag) -> str | bool:
+    if isinstance(rule, Flag):
+        if not isinstance(value, bool):
+            raise BadBody(f"The field {name!r} must be true or false.")
+        return value
     if not isinstance(value, str):
         raise BadBody(f"The field {name!r} must be a string.")
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):

@@ -43,7 +43,9 @@ COMMON = {
     "422": _error("Body is not a JSON object with the fields below: not JSON, wrong types, unknown or duplicate "
                   "fields, NaN, lone surrogates, too long."),
     "429": _error("Too many failed password checks from this client; no password was checked.", **{"Retry-After": RETRY}),
-    "503": _error("Setup is not done, the database is not answering, or no password-check slot is free."),
+    "503": _error("Setup is not done, the database is not answering, or no password-check slot is free. On a sign-in "
+                  "with the right password: `codes_unreadable`, the server cannot check authenticator codes (its "
+                  "secret key changed; a recovery code still works); it counts as no failed check."),
 }
 UNAUTHORIZED = _error("Wrong password, or no valid session.", **{"WWW-Authenticate": CHALLENGE})
 SIGN_IN_REFUSED = _error(
@@ -70,7 +72,7 @@ def _proxy_headers(*names: str) -> list[dict]:
             for name in names]
 
 
-def _password_body(with_label: bool) -> dict:
+def _password_body(with_label: bool, with_remember: bool = False) -> dict:
     properties = {"password": {"type": "string", "maxLength": MAX_BYTES,
                                "description": f"at most {MAX_BYTES} bytes as UTF-8; longer is 422"},
                   "code": {"type": "string", "maxLength": CODE_MAX,
@@ -79,6 +81,10 @@ def _password_body(with_label: bool) -> dict:
     if with_label:
         properties["label"] = {"type": "string", "maxLength": LABEL_MAX, "pattern": CONTROL_FREE,
                                "description": "Shown on the sessions page."}
+    if with_remember:
+        properties["remember"] = {"type": "boolean", "description": "Keep me signed in: the session lasts "
+                                  "GATEHOUSE_REMEMBER_DAYS, idle limit GATEHOUSE_REMEMBER_IDLE_DAYS (ignored while "
+                                  "that is 0). Not offered to tokens."}
     schema = {"type": "object", "properties": properties, "required": ["password"], "additionalProperties": False}
     return {"required": True, "content": _json(schema)}
 
@@ -87,12 +93,20 @@ def _object(**properties) -> dict:
     return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
 
 
+def _signed_in(**properties) -> dict:
+    """A sign-in's answer: `properties`, and `recovery_codes_left` after a recovery code was used."""
+    schema = _object(**properties)
+    schema["properties"]["recovery_codes_left"] = {
+        "type": "integer", "minimum": 0, "description": "Only after a sign-in with a recovery code: how many are left."}
+    return schema
+
+
 PATHS = {
     "/api/v1/auth/login": {"post": {
         "operationId": "login", "summary": "Sign in; the session goes in the cookie, never in the body.",
-        "requestBody": _password_body(False),
+        "requestBody": _password_body(False, with_remember=True),
         "responses": {
-            "200": _ok("Signed in.", _object(expires_at=EXPIRES),
+            "200": _ok("Signed in.", _signed_in(expires_at=EXPIRES),
                        headers={"Set-Cookie": {"required": True, "schema": {"type": "string"}}}),
             "401": SIGN_IN_REFUSED, **COMMON,
         },
@@ -101,7 +115,7 @@ PATHS = {
         "operationId": "token", "summary": "Get a bearer token for a script; sets no cookie.",
         "requestBody": _password_body(True),
         "responses": {
-            "200": _ok("A new token.", _object(token={"type": "string", "minLength": 1}, expires_at=EXPIRES)),
+            "200": _ok("A new token.", _signed_in(token={"type": "string", "minLength": 1}, expires_at=EXPIRES)),
             "401": SIGN_IN_REFUSED, **COMMON,
         },
     }},

@@ -13,14 +13,14 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, abort, jsonify, request
 
-from app.api.body import BadBody, Field, parse
+from app.api.body import BadBody, Field, Flag, parse
 from app.api.openapi import LABEL_MAX, document
 from app.extensions import csrf, limiter
 from app.security.passwords import MAX_BYTES
 from app.security import forward_auth
 from app.security.totp import MAX_INPUT as CODE_MAX
 from app.services import login as login_service
-from app.services import login_sessions
+from app.services import login_sessions, two_factor
 from app.web import forward
 from app.web import signed_in
 from app.web.client import client_ip
@@ -36,6 +36,7 @@ REFUSED = {
     login_service.CODE_REQUIRED: "Two-factor sign-in is on: send the code from the authenticator app as \"code\".",
     login_service.INVALID_CODE: "The code is not right, or was used already.",
 }
+REMEMBER = Flag()  # "keep me signed in" (SPEC §17): /login only, never a token
 
 
 def iso(moment: datetime) -> str:
@@ -60,35 +61,46 @@ def _unauthorized(message: str, error: str = "unauthorized"):
     return jsonify(error=error, message=message), 401, {"WWW-Authenticate": challenge}
 
 
-def _sign_in(fields: dict[str, str], kind: str):
-    """Password (+ code) of `api.login` and `api.token`: (session, None) or (None, the 401 answer)."""
+def _sign_in(fields: dict, kind: str):
+    """Password (+ code) of `api.login` and `api.token`: (outcome, None) or (None, the refusal):
+    401, or 503 `codes_unreadable` when no configured key can check an authenticator code."""
     outcome = login_service.sign_in(
         fields["password"], fields.get("code"), client_ip(), request.user_agent.string, kind=kind,
-        label=fields.get("label") or None,
+        label=fields.get("label") or None, remember=fields.get("remember", False),
     )
+    if outcome.refused == login_service.CODES_UNREADABLE:
+        return None, (jsonify(error=outcome.refused, message=two_factor.UNREADABLE), 503)
     if outcome.started is None:
         return None, _unauthorized(REFUSED[outcome.refused], outcome.refused)
-    return outcome.started, None
+    return outcome, None
+
+
+def _signed_in(outcome: login_service.Outcome, **answer) -> dict:
+    """The answer's fields, with how many recovery codes are left after one was used."""
+    if outcome.recovery_left is not None:
+        answer["recovery_codes_left"] = outcome.recovery_left
+    return {**answer, "expires_at": iso(outcome.started.row.expires_at)}
 
 
 @bp.post("/auth/login")
 @limiter.guarded(issues_device=True)
 def login():
-    """Password (+ code) → a browser session in the cookie; the token is never in the body."""
-    started, refused = _sign_in(_json_body({"password": PASSWORD, "code": CODE}), login_sessions.BROWSER)
-    if started is None:
+    """Password (+ code, `remember`) → a browser session in the cookie; the token is never in the body."""
+    outcome, refused = _sign_in(_json_body({"password": PASSWORD, "code": CODE, "remember": REMEMBER}),
+                                login_sessions.BROWSER)
+    if outcome is None:
         return refused
-    return signed_in.start_browser_session(jsonify(expires_at=iso(started.row.expires_at)), started)
+    return signed_in.start_browser_session(jsonify(_signed_in(outcome)), outcome.started)
 
 
 @bp.post("/auth/token")
 @limiter.guarded
 def token():
     """Password (+ code, optional label) → a bearer token for scripts; never sets a cookie."""
-    started, refused = _sign_in(_json_body({"password": PASSWORD, "code": CODE, "label": LABEL}), login_sessions.API)
-    if started is None:
+    outcome, refused = _sign_in(_json_body({"password": PASSWORD, "code": CODE, "label": LABEL}), login_sessions.API)
+    if outcome is None:
         return refused
-    return jsonify(token=signed_in.signer().sign(started.token), expires_at=iso(started.row.expires_at))
+    return jsonify(_signed_in(outcome, token=signed_in.signer().sign(outcome.started.token)))
 
 
 @bp.get("/auth/session", endpoint="session")

@@ -2,7 +2,8 @@
 
 Kept in Flask's signed cookie session, so it is bound to the browser that typed the password
 and nothing is stored on the server for a sign-in that never finishes. It carries its own
-expiry (the cookie itself lives until the browser closes) and where to go afterwards.
+expiry (the cookie itself lives until the browser closes), where to go afterwards, and
+whether the person asked to be kept signed in (SPEC §17: the choice rides through this step).
 Any second factor (codes now, passkeys later) finishes the same pending step.
 """
 
@@ -22,13 +23,15 @@ LIFETIME_SECONDS = 300
 class Pending:
     next: str
     rd: str | None
+    remember: bool = False  # "keep me signed in" was ticked on the password form
     reauthenticate: int | None = None  # the live session this sign-in refreshes (docs/access.md)
 
 
-def start(next_path: str, rd: str | None = None, now: float | None = None, reauthenticate: int | None = None) -> None:
+def start(next_path: str, rd: str | None = None, now: float | None = None, remember: bool = False,
+          reauthenticate: int | None = None) -> None:
     """Remember that this browser owes a code for the next 5 minutes."""
     until = int((clock() if now is None else now) + LIFETIME_SECONDS)
-    session[KEY] = {"until": until, "next": next_path, "rd": rd, "reauth": reauthenticate}
+    session[KEY] = {"until": until, "next": next_path, "rd": rd, "remember": bool(remember), "reauth": reauthenticate}
 
 
 def current(now: float | None = None) -> Pending | None:
@@ -41,7 +44,7 @@ def current(now: float | None = None) -> Pending | None:
         return None
     reauth = value.get("reauth")
     return Pending(next=str(value.get("next") or "/"), rd=value.get("rd") if isinstance(value.get("rd"), str) else None,
-                   reauthenticate=reauth if isinstance(reauth, int) else None)
+                   remember=value.get("remember") is True, reauthenticate=reauth if isinstance(reauth, int) else None)
 
 
 def finish() -> None:

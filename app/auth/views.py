@@ -1,8 +1,11 @@
-"""Sign in (`/login`, then `/login/code` when a second factor is on) and sign out (`/logout`)."""
+"""Sign in (`/login`, then `/login/code` when a second factor is on) and sign out (`/logout`);
+after a sign-in with a recovery code, `/login/recovery-used` says so before going on."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import TooManyRequests
 
 from app.auth import pending
@@ -11,7 +14,7 @@ from app.extensions import limiter
 from app.ratelimit.slots import ChecksBusy
 from app.security.redirects import safe_next, safe_return
 from app.services import login as login_service
-from app.services import two_factor
+from app.services import login_sessions, two_factor
 from app.web import forward
 from app.web import signed_in
 from app.web.client import client_ip
@@ -20,6 +23,7 @@ from app.web.errors import render_error
 from app.edge.page_cache import cached_page
 
 bp = Blueprint("auth", __name__)
+CONTINUE_KEY = "gatehouse_continue"  # where the recovery notice goes on to (Flask's signed cookie)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -30,8 +34,8 @@ def login():
     and 303 to /login/code); wrong → 401.
 
     Already signed in: straight on to `rd`/`next`, unless `reauth=1` (a forward-auth answer for
-    a rule's max_age, docs/access.md): then the form asks again, and the right password (and
-    code) refreshes this same session instead of starting another.
+    a rule's max_age, docs/access.md, or an app's prompt=login, docs/oidc.md): then the form asks
+    again, and the right password (and code) refreshes this same session instead of starting another.
     """
     current = signed_in.current_session()
     if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
@@ -40,21 +44,23 @@ def login():
         if current is not None and not again:
             return redirect(target, 303)
         # The form shows nothing else that varies (app/edge/page_cache.py); built only to render it.
-        return cached_page("auth/login.html", (rd, next_, again),
-                           lambda: {"form": LoginForm(rd=rd, next=next_, reauth=again), "again": bool(again)})
+        return cached_page("auth/login.html", (rd, next_, again), lambda: {
+            "form": LoginForm(rd=rd, next=next_, reauth=again), "again": bool(again), "destination": destination(rd)})
     form = LoginForm()
     target = _carry_target(form)
     again = current.id if current is not None and form.reauth.data == "1" else None
     if current is not None and again is None:
         return redirect(target, 303)
+    remember = bool(form.remember.data) and login_sessions.remember_offered()
     outcome = login_service.password_step(form.password.data or "", client_ip(), request.user_agent.string,
-                                          reauthenticate=again)
-    if outcome.code_owed:
-        pending.start(target, reauthenticate=again)  # already checked: a local path, or an allowed return address
+                                          remember=remember, reauthenticate=again)
+    if outcome.code_owed:  # the target was checked already: a local path, or an allowed return address
+        pending.start(target, remember=remember, reauthenticate=again)
         return redirect(url_for("auth.login_code"), 303)
     if outcome.refused:
         form.password.errors = ["Incorrect password."]
-        return render_template("auth/login.html", form=form, again=again is not None), 401
+        return render_template("auth/login.html", form=form, again=again is not None,
+                               destination=destination(form.rd.data)), 401
     return _signed_in(target, outcome)
 
 
@@ -75,14 +81,21 @@ def login_code():
         pending.finish()
         return redirect(url_for("auth.login"), 303)
     form = CodeForm()
+    page = {"form": form, "destination": destination(owed.next)}
     if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
-        return render_template("auth/code.html", form=form)
+        return render_template("auth/code.html", **page, unreadable=not two_factor.codes_readable())
     outcome = login_service.code_step(form.code.data or "", client_ip(), request.user_agent.string,
-                                      reauthenticate=owed.reauthenticate)
-    if outcome is None:
+                                      remember=owed.remember, reauthenticate=owed.reauthenticate)
+    if outcome.refused == login_service.CODES_UNREADABLE:  # nothing was checked, nothing counted
         form.code.data = ""
-        return render_template("auth/code.html", form=form, error="That code is not right, or was used already."), 401
+        return render_template("auth/code.html", **page, unreadable=True), 503
+    if outcome.refused:
+        form.code.data = ""
+        return render_template("auth/code.html", **page, error="That code is not right, or was used already."), 401
     pending.finish()
+    if outcome.recovery_left is not None:  # said before going on, wherever the person was going
+        session[CONTINUE_KEY] = owed.next
+        return _signed_in(url_for("auth.recovery_used"), outcome)
     return _signed_in(owed.next, outcome)
 
 
@@ -91,6 +104,24 @@ def _signed_in(target: str, outcome: login_service.Outcome):
     if outcome.started is None:
         return redirect(target, 303)
     return signed_in.start_browser_session(redirect(target, 303), outcome.started)
+
+
+@bp.get("/login/recovery-used")
+@signed_in.login_required
+def recovery_used():
+    """After a sign-in with a recovery code: how many are left (a warning at two or fewer), and a
+    link on to where the sign-in was going (SPEC §17)."""
+    target = session.get(CONTINUE_KEY) or "/"
+    left = two_factor.status().recovery_left
+    return render_template("auth/recovery_used.html", left=left, target=target, destination=destination(target))
+
+
+def destination(target: str | None) -> str | None:
+    """The host a kept return address leads to ("grafana.example.org"), for "to continue to …";
+    None for a path on the portal itself. `target` was checked already (`_return_to`)."""
+    if not target or target.startswith("/"):
+        return None
+    return urlsplit(target).netloc or None
 
 
 @bp.errorhandler(TooManyRequests)
@@ -111,7 +142,8 @@ def refused(error):
     headers = {k: v for k, v in error.get_headers() if k != "Content-Type"}
     # A block (not a short backoff): say how the admin, at the server, can lift it now.
     blocked_ip = client_ip() if error.code == 429 and (retry_seconds(error) or 0) >= 60 else None
-    return render_template("auth/login.html", form=form, error=message, blocked_ip=blocked_ip), error.code, headers
+    return (render_template("auth/login.html", form=form, error=message, blocked_ip=blocked_ip,
+                            destination=destination(form.rd.data)), error.code, headers)
 
 
 def _carry_target(form: LoginForm) -> str:

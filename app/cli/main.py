@@ -23,7 +23,7 @@ from app.runtime.logs import configure_for_a_command
 from app.version import version
 
 # These may start from nothing: they create the instance folder (and the database) on purpose.
-MAY_CREATE_INSTANCE = {"gatehouse db upgrade", "gatehouse serve"}
+MAY_CREATE_INSTANCE = {"gatehouse db upgrade", "gatehouse serve", "gatehouse restore"}
 
 HELP = """Gatehouse administration. Settings come from the GATEHOUSE_* environment
 variables (see docs/settings.md); use the same ones as the server, e.g.

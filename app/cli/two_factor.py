@@ -36,6 +36,11 @@ def status() -> None:
         click.echo("Two-factor sign-in is off: the master password alone signs in.")
     else:
         click.echo("Two-factor sign-in is on: authenticator app.")
+        if not state.codes_readable:
+            click.echo("But its secret cannot be read with the current secret key (was GATEHOUSE_SECRET_KEY "
+                       "replaced?): codes from the app are refused, recovery codes and passkeys still work.\n"
+                       "Fix: set GATEHOUSE_SECRET_KEY_PREVIOUS to the old key (docs/operations.md, \"Secrets in "
+                       "files\"), or run `gatehouse two-factor disable` and set the app up again on /two-factor.")
         click.echo(f"Recovery codes left: {state.recovery_left}")
     click.echo(f"Passkeys: {keys}" + (" (each signs in on its own)" if keys else ""))
 

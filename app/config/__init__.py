@@ -20,6 +20,7 @@ from app.config.instance_files import (
     check_folder, check_sqlite_file, create_private_file, ensure_instance_dir, load_or_create_secret,
     read_private_file, sqlite_path, write_private_file,
 )
+from app.config.notify_urls import parse_notify_urls
 from app.config.secret_files import read_secret_file, secrets_from_files
 from app.security.redirects import is_domain_name
 
@@ -150,6 +151,8 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "SECRET_KEY_PREVIOUS": ("", _text),
     "SESSION_LIFETIME_MINUTES": ("720", _int(1)),
     "SESSION_IDLE_MINUTES": ("30", _int(1)),
+    "REMEMBER_DAYS": ("30", _int(0, 3650)),  # "keep me signed in" (SPEC §17); 0 turns the choice off
+    "REMEMBER_IDLE_DAYS": ("7", _int(1, 3650)),
     "COOKIE_SECURE": ("1", _bool),
     "TRUSTED_PROXIES": ("", _networks),
     "CACHE": ("memory", _choice("memory", "none", "redis")),
@@ -174,8 +177,13 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "OIDC": ("0", _bool),
     "EMAIL": ("", _email),
     "ACCESS_FILE": ("", _text),
+    "NOTIFY_URLS": ("", parse_notify_urls),  # Apprise URLs (SPEC §17); empty: no notifications
     "EDGE": ("on", _bool),  # off: every shortcut before Flask's dispatch is off (app/edge/stack.py)
 }
+
+
+# Settings whose value is never repeated in a message: an address there holds its token or password.
+QUIET = frozenset({"NOTIFY_URLS"})
 
 
 def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -197,7 +205,8 @@ def load_settings(environ: Mapping[str, str] | None = None, overrides: Mapping[s
         try:
             settings[key] = parse(raw)
         except ValueError as exc:
-            raise ConfigError(f"{key}={raw!r} is invalid: {exc}") from None
+            shown = key if name in QUIET else f"{key}={raw!r}"
+            raise ConfigError(f"{shown} is invalid: {exc}") from None
     settings.update(secrets_from_files(environ, skip=overridden))
     settings.update(overrides)
     _derive(settings)

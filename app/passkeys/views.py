@@ -8,8 +8,9 @@
 - `POST /login/passkey` (the assertion as JSON): a guarded check; → a browser session. It
   completes the pending second step when there is one (then it goes where that step goes),
   or signs in on its own (user verification makes it two factors in one) and goes to `rd`
-  or `next`, checked as the login form checks them. A browser that presents a live session
-  (signing in again for an access rule's max_age) refreshes that session instead.
+  or `next`, checked as the login form checks them; `remember=1`: keep me signed in. A browser
+  that presents a live session (signing in again for an access rule's max_age) refreshes that
+  session instead.
 
 JSON answers are `{"next": url}` or `{"error", "message"}`, with `"field"` when a refusal is
 about one form field (the page shows it there); every POST carries the CSRF token (in the
@@ -125,10 +126,13 @@ def sign_in():
         target = safe_return(rd, forward.return_policy()) if rd else safe_next(request.args.get("next"))
     pending.finish()
     methods = (login_sessions.PASSWORD, login_sessions.PASSKEY) if owed else (login_sessions.PASSKEY,)
+    # "Keep me signed in": ticked on the password form (it rode through the pending step), or on
+    # /login beside the passkey button (static/js/passkeys.js adds `remember=1`).
+    remember = owed.remember if owed else request.args.get("remember") == "1"
     # A browser that presents a live session signs it in again (an access rule's max_age), no new one.
     current = signed_in.current_session()
     started = login_service.complete(client_ip(), request.user_agent.string, methods, detail="passkey",
-                                     reauthenticate=current.id if current is not None else None)
+                                     remember=remember, reauthenticate=current.id if current is not None else None)
     if started is None:
         return jsonify(next=target)
     return signed_in.start_browser_session(jsonify(next=target), started)

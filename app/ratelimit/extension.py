@@ -42,7 +42,7 @@ from datetime import datetime, timezone
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
 from app.config import ConfigError
@@ -163,6 +163,7 @@ class LoginLimiter:
         nonce = state.cookies.read(request.cookies.get(devices.cookie_name()), self._epoch(state))
         if nonce and not state.issued.known(nonce, datetime.now(timezone.utc)):
             nonce = None  # validly signed but never issued (a leaked key): no device
+        g.login_device = nonce is not None
         try:
             attempt, wait = self.verdict(state, client_ip(), nonce, request.user_agent.string)
         except ServiceUnavailable:  # the shared store is away: refused like a full house
@@ -190,6 +191,12 @@ class LoginLimiter:
             if state.on_refused is not None:
                 state.on_refused(ip, user_agent)
         return attempt, wait
+
+    @staticmethod
+    def known_device() -> bool | None:
+        """Whether this guarded request's browser presented a valid device cookie (it signed in
+        before); None outside a guarded request (the command line). For the notifications."""
+        return g.get("login_device") if has_request_context() else None
 
     def run_check(self, check: Callable[[], bool]) -> bool:
         """Run this request's secret check inside a check slot (app/services/secret_checks.py
@@ -224,7 +231,10 @@ class LoginLimiter:
         if check.ok and not check.final:
             state.limits.release(attempt)
             return
-        failures = state.limits.settle(attempt, check.ok, state.clock())
+        now = state.clock()
+        failures = state.limits.settle(attempt, check.ok, now)
+        if not check.ok and attempt.counts_global:
+            self._tell_budget(state, now)
         if not check.ok and failures == state.policy.ban_after:
             who = "a trusted device" if attempt.trusted else attempt.keys[0].removeprefix("ip:")  # no cookie values
             log.warning("sign-in blocked for %s s: %s", state.policy.ban_seconds, who,
@@ -234,6 +244,17 @@ class LoginLimiter:
         if check.ok and g.login_guard.issues_device:
             g.issue_device = True
             g.pop("password_epoch", None)  # a password change just now gives the cookie the new epoch
+
+    @staticmethod
+    def _tell_budget(state: LimiterState, now: float) -> None:
+        """After a failure that counted toward the global budget: if it spent the budget, say so
+        once (`limiter_tripped`, "budget spent"): every browser without a device cookie now waits."""
+        wait = state.limits.budget_wait(now)
+        if not wait:
+            return
+        log.warning("global budget of failed sign-ins spent: untrusted clients wait up to %s s", wait,
+                    extra={"event": "login_budget_spent", "seconds": wait})
+        signals.publish(signals.limiter_tripped, event=signals.LimiterEvent("budget spent", None, wait))
 
     def _epoch(self, state: LimiterState) -> str | None:
         """The current password's epoch, read once per request."""

@@ -43,6 +43,9 @@ class Limits(Protocol):
     def clients(self, now: float) -> int:
         """How many clients (addresses, devices) have a record that has not faded (for the metrics)."""
 
+    def budget_wait(self, now: float) -> int:
+        """0 while the global budget has room; once spent, the seconds until a failure leaves the window."""
+
 
 def build_limits(config: Mapping[str, Any], policy: Policy, max_clients: int, store: DatabaseStore) -> Limits:
     if not state_is_shared(config):
@@ -87,6 +90,10 @@ class LocalLimits:
     def release(self, attempt: Attempt) -> None:
         with self.lock:
             self.tracker.unreserve(attempt)
+
+    def budget_wait(self, now: float) -> int:
+        with self.lock:
+            return wait_seconds(self.tracker.budget_spent_until(now), now)
 
     def clients(self, now: float) -> int:
         with self.lock:  # at most max_clients records, a few times a minute

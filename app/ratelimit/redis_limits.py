@@ -82,6 +82,21 @@ class RedisLimits:
         keys = [self._keys(attempt.keys[0])[1], self._pending]
         self.outage.run(lambda: self._release(keys=keys, args=[0, 0, attempt.id]), None)  # else its TTL frees it
 
+    def budget_wait(self, now: float) -> int:
+        """Read after a counted failure; Redis away: 0 (no notification is worth failing a sign-in)."""
+        window, count = self.policy.global_window, self.policy.global_count
+
+        def read():
+            with self.client.pipeline(transaction=False) as pipe:
+                pipe.zcount(self._global, f"({now - window!r}", "+inf")
+                pipe.zrangebyscore(self._global, f"({now - window!r}", "+inf", start=0, num=1, withscores=True)
+                return pipe.execute()
+
+        found = self.outage.run(read, None)
+        if not found or found[0] < count or not found[1]:
+            return 0
+        return wait_seconds(found[1][0][1] + window, now)
+
     def clients(self, now: float) -> int:
         """Records expire when they fade, so the count is their keys'. SCAN walks the whole
         keyspace in small steps (never blocking Redis); the metrics sampler calls this every few

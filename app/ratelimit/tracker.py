@@ -70,6 +70,14 @@ class Tracker:
         # Full: the oldest failure leaving the window frees a place (checks in flight may not fail).
         return self.failures[0] + window if self.failures else now + 1
 
+    def budget_spent_until(self, now: float) -> float:
+        """When the spent global budget has room again (<= now: it is not spent). Unlike
+        `global_wait_until`, checks still in flight do not count: only failures spend it."""
+        window = self.policy.global_window
+        while self.failures and self.failures[0] <= now - window:
+            self.failures.popleft()
+        return self.failures[0] + window if len(self.failures) >= self.policy.global_count else now
+
     def load(self, records: dict[str, Record], failures: list[float]) -> None:
         """Replace the state with what the store holds (start-up, or after `gatehouse unblock`)."""
         self.records = OrderedDict(sorted(records.items(), key=lambda item: item[1].last_failure))

@@ -22,7 +22,7 @@ class BackupError(Exception):
 
 def backup(engine: Engine, target: Path) -> Path:
     """Copy the database to `target` (mode 0600, replaced atomically if it exists); returns the full path."""
-    source = _sqlite_file(engine)
+    source = sqlite_file(engine)
     target = Path(target).expanduser().absolute()
     if target.is_dir():
         raise BackupError(f"{target} is a folder: name the file to write, e.g. {target / 'gatehouse-backup.db'}")
@@ -42,7 +42,8 @@ def backup(engine: Engine, target: Path) -> Path:
     return target
 
 
-def _sqlite_file(engine: Engine) -> Path:
+def sqlite_file(engine: Engine) -> Path:
+    """The file of the SQLite database `engine` opens. :raise BackupError: not SQLite, or in memory."""
     if engine.dialect.name != "sqlite":
         database = engine.url.database or "DBNAME"  # the name only: never the URL, which may hold a password
         raise BackupError(

@@ -9,8 +9,8 @@ check is a guarded check (app/services/secret_checks.py) and each outcome is pub
 - `sign_in` (the API): password and code in one request.
 `check_password` + `start` are for a browser that already holds a full session (the
 password change's fresh cookie). A browser sign-in by one that presents a live session
-and asks to sign in again (an access rule's max_age, docs/access.md) refreshes that session
-instead of starting another (`complete`).
+and asks to sign in again (an access rule's max_age, docs/access.md; an app's prompt=login,
+docs/oidc.md) refreshes that session instead of starting another (`complete`).
 """
 
 from __future__ import annotations
@@ -18,21 +18,24 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-
 from app import signals
-from app.services import login_sessions, master_password, secret_checks, two_factor
+from app.services import login_sessions, master_password, recovery_codes, secret_checks, two_factor
 
 log = logging.getLogger("gatehouse.auth")
 
 WRONG_PASSWORD, CODE_REQUIRED, INVALID_CODE = "unauthorized", "code_required", "invalid_code"
+# Codes are on, but no configured key opens the authenticator secret (the secret key was
+# replaced): said as such, and counted as nothing (no code was checked; docs/security.md).
+CODES_UNREADABLE = "codes_unreadable"
 
 
 @dataclass(frozen=True)
 class Outcome:
     started: login_sessions.NewSession | None = None
-    refused: str | None = None  # WRONG_PASSWORD, CODE_REQUIRED or INVALID_CODE
+    refused: str | None = None  # WRONG_PASSWORD, CODE_REQUIRED, INVALID_CODE or CODES_UNREADABLE
     code_owed: bool = False  # the password was right; the second step follows (form only)
     reauthenticated: bool = False  # the browser's live session signed in again: no new session
+    recovery_left: int | None = None  # a recovery code signed in: how many codes are left
 
 
 def check_password(password: str, ip: str | None, kind: str, *, final: bool = True,
@@ -44,20 +47,22 @@ def check_password(password: str, ip: str | None, kind: str, *, final: bool = Tr
 
 def start(ip: str | None, user_agent: str | None, kind: str, label: str | None = None, *,
           signs_in: bool = True, detail: str | None = None,
-          methods: tuple[str, ...] = (login_sessions.PASSWORD,)) -> login_sessions.NewSession:
-    """A new session for a client that has passed every check (`methods`: which). `signs_in=False`:
-    a password change's fresh cookie, which the activity records as the change, not as a sign-in."""
-    started = login_sessions.create(kind, ip, user_agent, label, methods=methods)
+          methods: tuple[str, ...] = (login_sessions.PASSWORD,), remember: bool = False) -> login_sessions.NewSession:
+    """A new session for a client that has passed every check (`methods`: which; `remember`: "keep
+    me signed in", app/services/login_sessions.py). `signs_in=False`: a password change's fresh
+    cookie, which the activity records as the change, not as a sign-in."""
+    started = login_sessions.create(kind, ip, user_agent, label, methods=methods, remember=remember)
     if signs_in:
         if kind != login_sessions.BROWSER:
-            detail = f"API token {label}" if label else "API token"
+            token = f"API token {label}" if label else "API token"
+            detail = f"{token}, {detail}" if login_sessions.RECOVERY_CODE in methods else token
         signals.publish(signals.signed_in, signed_in=signals.SignedIn(
             started.row.id, kind, methods, ip, user_agent, detail))
     return started
 
 
 def complete(ip: str | None, user_agent: str | None, methods: tuple[str, ...], *, detail: str | None = None,
-             reauthenticate: int | None = None) -> login_sessions.NewSession | None:
+             remember: bool = False, reauthenticate: int | None = None) -> login_sessions.NewSession | None:
     """A browser sign-in that passed every check (`methods`). With `reauthenticate` (the id of
     the live session the browser presents), that session signs in again and None comes back;
     should it have ended meanwhile, or without it, a new session."""
@@ -66,10 +71,10 @@ def complete(ip: str | None, user_agent: str | None, methods: tuple[str, ...], *
         signals.publish(signals.signed_in, signed_in=signals.SignedIn(
             reauthenticate, login_sessions.BROWSER, methods, ip, user_agent, "again, same session"))
         return None
-    return start(ip, user_agent, login_sessions.BROWSER, detail=detail, methods=methods)
+    return start(ip, user_agent, login_sessions.BROWSER, detail=detail, methods=methods, remember=remember)
 
 
-def password_step(password: str, ip: str | None, user_agent: str | None,
+def password_step(password: str, ip: str | None, user_agent: str | None, remember: bool = False,
                   reauthenticate: int | None = None) -> Outcome:
     """The form's password: a browser session, or (codes on) a code owed, or refused.
     `reauthenticate`: the live session this browser signs in again (see `complete`)."""
@@ -79,25 +84,42 @@ def password_step(password: str, ip: str | None, user_agent: str | None,
     if owed:
         log.info("password accepted from %s; a code is owed", ip, extra={"event": "login_code_owed", "client_ip": ip})
         return Outcome(code_owed=True)
-    started = complete(ip, user_agent, (login_sessions.PASSWORD,), reauthenticate=reauthenticate)
+    started = complete(ip, user_agent, (login_sessions.PASSWORD,), remember=remember, reauthenticate=reauthenticate)
     return Outcome(started=started, reauthenticated=started is None)
 
 
-def code_step(code: str, ip: str | None, user_agent: str | None,
-              reauthenticate: int | None = None) -> Outcome | None:
-    """The code owed after `password_step`: a browser session (or the live one signed in again),
-    or None."""
+def code_step(code: str, ip: str | None, user_agent: str | None, remember: bool = False,
+              reauthenticate: int | None = None) -> Outcome:
+    """The code owed after `password_step`: a browser session, or why not (INVALID_CODE, or
+    CODES_UNREADABLE: then nothing was checked and nothing counts)."""
+    if two_factor.cannot_check(code):
+        return Outcome(refused=CODES_UNREADABLE)
     if not secret_checks.check(lambda: two_factor.check_code(code), step="code", ip=ip, user_agent=user_agent,
                                kind=login_sessions.BROWSER):
-        return None
-    started = complete(ip, user_agent, (login_sessions.PASSWORD, two_factor.method_of(code)), detail="with a code",
-                       reauthenticate=reauthenticate)
-    return Outcome(started=started, reauthenticated=started is None)
+        return Outcome(refused=INVALID_CODE)
+    return _with_code(code, ip, user_agent, login_sessions.BROWSER, remember=remember, reauthenticate=reauthenticate)
+
+
+def _with_code(code: str, ip: str | None, user_agent: str | None, kind: str, label: str | None = None,
+               remember: bool = False, reauthenticate: int | None = None) -> Outcome:
+    """The session after a right code; a recovery code says how many are left (the activity, the
+    next page, the notification). A browser's may be its live session signed in again."""
+    method = two_factor.method_of(code)
+    methods = (login_sessions.PASSWORD, method)
+    left = recovery_codes.left() if method == login_sessions.RECOVERY_CODE else None
+    detail = "with a code" if left is None else f"with a recovery code ({left} left)"
+    if kind == login_sessions.BROWSER:
+        started = complete(ip, user_agent, methods, detail=detail, remember=remember, reauthenticate=reauthenticate)
+    else:
+        started = start(ip, user_agent, kind, label, detail=detail, methods=methods, remember=remember)
+    return Outcome(started=started, reauthenticated=started is None, recovery_left=left)
 
 
 def sign_in(password: str, code: str | None, ip: str | None, user_agent: str | None, kind: str,
-            label: str | None = None) -> Outcome:
-    """The API's password and optional code as one guarded check: a session, or why not."""
+            label: str | None = None, remember: bool = False) -> Outcome:
+    """The API's password and optional code as one guarded check: a session, or why not. With the
+    right password and a code no key can check (CODES_UNREADABLE) the check is published as a
+    right password that finishes nothing: the limiter neither counts nor clears."""
     refused: list[str] = []
 
     def check() -> bool:
@@ -105,15 +127,20 @@ def sign_in(password: str, code: str | None, ip: str | None, user_agent: str | N
             refused.append(WRONG_PASSWORD)
         elif two_factor.required() and not code:
             refused.append(CODE_REQUIRED)
+        elif two_factor.required() and two_factor.cannot_check(code):
+            refused.append(CODES_UNREADABLE)
+            return True
         elif two_factor.required() and not two_factor.check_code(code):
             refused.append(INVALID_CODE)
         return not refused
 
-    if not secret_checks.check(check, step=lambda: signals.PASSWORD if refused[:1] == [WRONG_PASSWORD] else "code",
-                               ip=ip, user_agent=user_agent, kind=kind):
+    secret_checks.check(check, step=lambda: signals.PASSWORD if refused[:1] == [WRONG_PASSWORD] else "code",
+                        ip=ip, user_agent=user_agent, kind=kind, final=lambda: not refused)
+    if refused:
         return Outcome(refused=refused[0])
-    methods = (login_sessions.PASSWORD, two_factor.method_of(code)) if code and two_factor.required() else None
-    return Outcome(started=start(ip, user_agent, kind, label, methods=methods or (login_sessions.PASSWORD,)))
+    if code and two_factor.required():
+        return _with_code(code, ip, user_agent, kind, label, remember=remember)
+    return Outcome(started=start(ip, user_agent, kind, label, remember=remember))
 
 
 def logout(token: str, ip: str | None, user_agent: str | None = None) -> None:

@@ -4,6 +4,11 @@ again (reauthenticate), list, revoke (one path for one, all others, or all), pur
 A session is alive while it is not revoked, not past its absolute end and, for a browser,
 used within the idle limit. That rule is written once for Python (`_alive`, on a cached
 entry) and once for SQL (`_live`, for listing and purging) side by side below.
+
+"Keep me signed in" (SPEC §17, docs/security.md "Sessions") is a browser session with the
+`remember` flag: it lasts GATEHOUSE_REMEMBER_DAYS instead of the session lifetime, and its idle
+limit is GATEHOUSE_REMEMBER_IDLE_DAYS instead of GATEHOUSE_SESSION_IDLE_MINUTES. Everything
+else (validation, revocation, purging) treats it like any other session.
 """
 
 from __future__ import annotations
@@ -45,6 +50,28 @@ def touch_interval(idle: timedelta) -> timedelta:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How long a browser session may stay unused: an ordinary one, and a kept ("remember") one."""
+
+    idle: timedelta
+    remember_idle: timedelta
+
+    def idle_of(self, remember: bool) -> timedelta:
+        return self.remember_idle if remember else self.idle
+
+
+def _limits() -> Limits:
+    config = current_app.config
+    return Limits(timedelta(minutes=config["GATEHOUSE_SESSION_IDLE_MINUTES"]),
+                  timedelta(days=config["GATEHOUSE_REMEMBER_IDLE_DAYS"]))
+
+
+def remember_offered() -> bool:
+    """Whether "keep me signed in" is on (GATEHOUSE_REMEMBER_DAYS > 0)."""
+    return current_app.config["GATEHOUSE_REMEMBER_DAYS"] > 0
+
+
+@dataclass(frozen=True)
 class NewSession:
     token: str
     row: LoginSession
@@ -62,37 +89,44 @@ class SessionInfo:
     expires_at: datetime
     ip: str | None
     browser: str
+    remember: bool = False  # "keep me signed in"
 
 
 def _minutes(name: str) -> timedelta:
     return timedelta(minutes=current_app.config[name])
 
 
-def _alive(entry: CachedSession, now: datetime, idle: timedelta) -> bool:
+def _alive(entry: CachedSession, now: datetime, limits: Limits) -> bool:
     if now >= entry.expires_at:
         return False
-    return not (entry.kind == BROWSER and now - entry.last_seen_at >= idle)
+    return not (entry.kind == BROWSER and now - entry.last_seen_at >= limits.idle_of(entry.remember))
 
 
-def _live(now: datetime, idle: timedelta):
+def _live(now: datetime, limits: Limits):
     """`_alive` as a SQL condition (plus: not revoked)."""
     return and_(
         LoginSession.revoked_at.is_(None),
         LoginSession.expires_at > now,
-        or_(LoginSession.kind != BROWSER, LoginSession.last_seen_at > now - idle),
+        or_(LoginSession.kind != BROWSER,
+            and_(LoginSession.remember.is_(False), LoginSession.last_seen_at > now - limits.idle),
+            and_(LoginSession.remember.is_(True), LoginSession.last_seen_at > now - limits.remember_idle)),
     )
 
 
 def create(kind: str, ip: str | None, user_agent: str | None, label: str | None = None,
-           methods: tuple[str, ...] = (PASSWORD,)) -> NewSession:
+           methods: tuple[str, ...] = (PASSWORD,), remember: bool = False) -> NewSession:
     """Start a session with a fresh random token (never reuses one: no fixation); `methods`:
-    how it was signed in."""
+    how it was signed in. `remember`: "keep me signed in", for a browser session while
+    GATEHOUSE_REMEMBER_DAYS is not 0 (asked of anything else, it is an ordinary session)."""
     token = new_token()
     now = utcnow()
+    remember = bool(remember) and kind == BROWSER and remember_offered()
+    lifetime = (timedelta(days=current_app.config["GATEHOUSE_REMEMBER_DAYS"]) if remember
+                else _minutes("GATEHOUSE_SESSION_LIFETIME_MINUTES"))
     row = LoginSession(
         token_hash=hash_token(token), kind=kind, label=label, created_at=now, last_seen_at=now,
-        expires_at=now + _minutes("GATEHOUSE_SESSION_LIFETIME_MINUTES"), ip=ip,
-        user_agent=_clean_user_agent(user_agent), methods=" ".join(methods), authenticated_at=now,
+        expires_at=now + lifetime, ip=ip, user_agent=_clean_user_agent(user_agent), methods=" ".join(methods),
+        authenticated_at=now, remember=remember,
     )
     db.session.add(row)
     db.session.commit()
@@ -109,7 +143,7 @@ def reauthenticate(session_id: int, methods: tuple[str, ...], now: datetime | No
     now = now or utcnow()
     refreshed = db.session.execute(
         update(LoginSession)
-        .where(LoginSession.id == session_id, _live(now, _minutes("GATEHOUSE_SESSION_IDLE_MINUTES")))
+        .where(LoginSession.id == session_id, _live(now, _limits()))
         .values(authenticated_at=now, methods=" ".join(methods), last_seen_at=now)
         .returning(LoginSession.token_hash)
     ).all()
@@ -130,7 +164,7 @@ def validate(token: str, now: datetime | None = None) -> CachedSession | None:
     now = now or utcnow()
     key = hash_token(token)
     cache = session_cache.backend
-    idle = _minutes("GATEHOUSE_SESSION_IDLE_MINUTES")
+    limits = _limits()
     cached = cache.get(key)
     if cached is None:
         row = db.session.scalar(
@@ -139,12 +173,12 @@ def validate(token: str, now: datetime | None = None) -> CachedSession | None:
         if row is None:
             return None
         cached = _entry(row)
-        if _alive(cached, now, idle):
+        if _alive(cached, now, limits):
             _remember(key, cached, now)
-    if not _alive(cached, now, idle):
+    if not _alive(cached, now, limits):
         cache.invalidate(key)
         return None
-    if cached.kind == BROWSER and now - cached.last_seen_at >= touch_interval(idle):
+    if cached.kind == BROWSER and now - cached.last_seen_at >= touch_interval(limits.idle_of(cached.remember)):
         cached = _touch(key, cached, now)
     return cached
 
@@ -178,7 +212,7 @@ def is_live(session_id: int, now: datetime | None = None) -> bool:
     """Whether the session `session_id` would still be accepted: the OpenID tokens it granted live
     exactly as long (app/oidc/tokens.py). One indexed read, so a revocation made by any worker or
     process counts at once."""
-    live = _live(now or utcnow(), _minutes("GATEHOUSE_SESSION_IDLE_MINUTES"))
+    live = _live(now or utcnow(), _limits())
     return db.session.scalar(select(LoginSession.id).where(LoginSession.id == session_id, live)) is not None
 
 
@@ -200,19 +234,19 @@ def active(now: datetime | None = None) -> list[SessionInfo]:
     """Every session that would still be accepted, newest first."""
     now = now or utcnow()
     rows = db.session.scalars(
-        select(LoginSession).where(_live(now, _minutes("GATEHOUSE_SESSION_IDLE_MINUTES")))
+        select(LoginSession).where(_live(now, _limits()))
         .order_by(LoginSession.created_at.desc(), LoginSession.id.desc())
     )
     return [
         SessionInfo(row.id, row.kind, row.label, row.created_at, row.last_seen_at, row.expires_at, row.ip,
-                    short_name(row.user_agent))
+                    short_name(row.user_agent), bool(row.remember))
         for row in rows
     ]
 
 
 def count_active(now: datetime | None = None) -> int:
     """How many sessions `active` would list (gatehouse_sessions_active); one COUNT query."""
-    live = _live(now or utcnow(), _minutes("GATEHOUSE_SESSION_IDLE_MINUTES"))
+    live = _live(now or utcnow(), _limits())
     return db.session.scalar(select(func.count()).select_from(LoginSession).where(live))
 
 
@@ -301,7 +335,7 @@ def purge(now: datetime) -> int:
     live sessions only, so keeping them would serve nobody. (A background task.)
     """
     result = db.session.execute(
-        delete(LoginSession).where(not_(_live(now, _minutes("GATEHOUSE_SESSION_IDLE_MINUTES")))),
+        delete(LoginSession).where(not_(_live(now, _limits()))),
         execution_options={"synchronize_session": False},
     )
     db.session.commit()

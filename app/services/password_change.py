@@ -22,9 +22,11 @@ log = logging.getLogger("gatehouse.auth")
 
 
 def change(current: str, new: str, confirm: str, ip: str | None, user_agent: str | None,
-           methods: tuple[str, ...] = (login_sessions.PASSWORD,)) -> login_sessions.NewSession | None:
+           methods: tuple[str, ...] = (login_sessions.PASSWORD,),
+           remember: bool = False) -> login_sessions.NewSession | None:
     """Replace the password; returns the one session left alive, or None if `current` is wrong.
-    The fresh session keeps `methods`, how the browser that asks had signed in.
+    The fresh session keeps `methods`, how the browser that asks had signed in, and `remember`,
+    whether it asked to be kept signed in.
 
     Raises PasswordRejected, before the current password is even checked, when `new` breaks
     a rule or differs from `confirm`; nothing changes then.
@@ -32,7 +34,7 @@ def change(current: str, new: str, confirm: str, ip: str | None, user_agent: str
     check_new_password(new, confirm)
     if not login.check_password(current, ip, login_sessions.BROWSER, user_agent=user_agent):
         return None
-    started = login.start(ip, user_agent, login_sessions.BROWSER, signs_in=False, methods=methods)
+    started = login.start(ip, user_agent, login_sessions.BROWSER, signs_in=False, methods=methods, remember=remember)
     try:
         master_password.replace(new, confirm, keep_session_id=started.row.id)
     except Exception:

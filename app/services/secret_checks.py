@@ -16,16 +16,16 @@ from app.extensions import limiter
 
 def check(secret_is_right: Callable[[], bool], *, step: str | Callable[[], str], ip: str | None,
           user_agent: str | None = None, kind: str | None = None, detail: str | None = None,
-          final: bool = True) -> bool:
+          final: bool | Callable[[], bool] = True) -> bool:
     """Run `secret_is_right` as this request's guarded check and publish what it found.
 
     `step` names what was checked ("password", "code", "passkey", "setup code"); a callable is
     asked after the check, for a check of several parts that knows only then which one failed.
     `final=False`: a right answer that does not finish the sign-in (the password when a code is
-    owed). :raise ChecksBusy: (503) no free check slot; nothing is published.
+    owed); a callable is asked after the check too. :raise ChecksBusy: (503) no free check slot; nothing is published.
     """
     ok = limiter.run_check(secret_is_right)
     signals.publish(signals.secret_checked, check=signals.SecretCheck(
         ok=ok, step=step() if callable(step) else step, ip=ip, user_agent=user_agent, kind=kind, detail=detail,
-        final=final))
+        final=final() if callable(final) else final))
     return ok

@@ -37,6 +37,7 @@ PENDING_LIFETIME = timedelta(minutes=15)  # enough to find the phone and scan; t
 class Status:
     totp_on: bool
     recovery_left: int
+    codes_readable: bool = True  # False: on, but no configured key opens the authenticator secret
 
 
 def box() -> totp.SecretBox:
@@ -54,7 +55,32 @@ def required() -> bool:
 
 
 def status() -> Status:
-    return Status(totp_on=required(), recovery_left=recovery_codes.left())
+    return Status(totp_on=required(), recovery_left=recovery_codes.left(), codes_readable=codes_readable())
+
+
+# What the sign-in pages, the API and `gatehouse two-factor status` say when `codes_readable` is False.
+UNREADABLE = ("Codes from the authenticator app cannot be checked: the server's secret key has changed since "
+              "they were set up. Use a recovery code or a passkey. On the server, set "
+              "GATEHOUSE_SECRET_KEY_PREVIOUS to the old key, or run `gatehouse two-factor disable` and set the "
+              "app up again.")
+
+
+def codes_readable() -> bool:
+    """False when codes are on but no configured key opens the authenticator secret: the secret
+    key was replaced without GATEHOUSE_SECRET_KEY_PREVIOUS (docs/operations.md, "Secrets in
+    files"). Recovery codes (hashed, not sealed) and passkeys still work then."""
+    row = _active()
+    return row is None or box().open(row.sealed_secret) is not None
+
+
+def cannot_check(code: str | None) -> bool:
+    """True for an authenticator code that no configured key can check (see `codes_readable`):
+    the caller says so instead of counting a wrong code."""
+    if not totp.looks_like_code(totp.normalise_code(code or "")) or codes_readable():
+        return False
+    log.error("the authenticator secret cannot be decrypted: was GATEHOUSE_SECRET_KEY replaced without "
+              "GATEHOUSE_SECRET_KEY_PREVIOUS?", extra={"event": "two_factor_undecryptable"})
+    return True
 
 
 def _guarded(check, ip: str | None, user_agent: str | None, step: str = "code"):

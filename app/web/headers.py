@@ -15,8 +15,9 @@ from app.edge import gates
 from app.edge.headers import CSP
 from app.web import forward
 
-# Pages whose form may be redirected to a guarded tool on another host (`rd`).
-RETURNING_FORMS = frozenset({"auth.login"})
+# Pages whose form may be redirected to a guarded tool on another host (`rd`):
+# the password form, and the code step that finishes it when a second factor is on (SPEC §17).
+RETURNING_FORMS = frozenset({"auth.login", "auth.login_code"})
 SOURCES = "gatehouse.form_action_sources"
 
 

@@ -138,6 +138,14 @@
     return (error && error.message) || "The passkey did not work; try again.";
   }
 
+  // "Keep me signed in" on /login applies to a passkey sign-in from the same page.
+  function finishURL(button) {
+    const url = new URL(button.dataset.finish, window.location.href);
+    const remember = document.getElementById("remember");
+    if (remember && remember.checked) url.searchParams.set("remember", "1");
+    return url.pathname + url.search;
+  }
+
   async function run(button) {
     const form = button.form;
     let rpId = null;
@@ -156,7 +164,7 @@
         const options = await post(button.dataset.options, form, null);
         rpId = options.rpId;
         const got = await navigator.credentials.get({ publicKey: requestOptions(options) });
-        const done = await post(button.dataset.finish, form, credentialJSON(got), "application/json");
+        const done = await post(finishURL(button), form, credentialJSON(got), "application/json");
         window.location.assign(done.next);
       }
     } catch (error) {

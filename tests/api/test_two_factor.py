@@ -88,3 +88,29 @@ def test_openapi_documents_the_code(client):
         schema = operation["requestBody"]["content"]["application/json"]["schema"]
         assert "code" in schema["properties"] and "code" not in schema["required"]
         assert "code_required" in operation["responses"]["401"]["description"]
+
+
+@pytest.mark.parametrize("route", ["login", "token"])
+def test_a_replaced_secret_key_is_codes_unreadable_and_counts_nothing(app, make_app, codes_on, route):
+    from tests.support.two_factor import with_replaced_key
+
+    secret, _recovery, clock = codes_on
+    client = with_replaced_key(make_app).test_client()
+    for _attempt in range(12):
+        response = client.post(f"{API}/{route}", json={"password": PASSWORD, "code": code_for(secret, clock.now)})
+        assert error_of(response, 503) == "codes_unreadable"
+        assert "GATEHOUSE_SECRET_KEY_PREVIOUS" in response.get_json()["message"]
+    wrong = client.post(f"{API}/{route}", json={"password": "not the password at all", "code": "123456"})
+    assert error_of(wrong, 401) == "unauthorized"  # the password first: a stranger learns nothing
+    assert live_sessions(app) == 0
+
+
+@pytest.mark.parametrize("route", ["login", "token"])
+def test_a_recovery_code_answer_says_how_many_are_left(app, client, codes_on, route):
+    from app.services import activity
+
+    _secret, recovery, _clock = codes_on
+    response = client.post(f"{API}/{route}", json={"password": PASSWORD, "code": recovery[3]})
+    assert response.status_code == 200 and response.get_json()["recovery_codes_left"] == 9
+    with app.app_context():
+        assert "with a recovery code (9 left)" in activity.recent()[0].detail

@@ -184,3 +184,69 @@ def test_a_wrong_code_writes_one_failure_line_with_the_address(client, codes_on,
     assert code_step(client, wrong_code(secret, clock.now)).status_code == 401
     failed = [r for r in caplog.records if getattr(r, "event", None) == "login_failed"]
     assert [(r.getMessage(), r.step) for r in failed] == [("login failed from 127.0.0.1", "code")]
+
+
+def test_a_replaced_secret_key_is_said_at_the_code_step_and_counts_nothing(app, make_app, codes_on, caplog):
+    """Issue 25: the authenticator secret sealed under the old key cannot be opened. The code
+    step says so (not "not right") and neither the limiter nor the activity count the attempt."""
+    from app.services import activity
+    from tests.support.two_factor import with_replaced_key
+
+    secret, recovery, clock = codes_on
+    replaced = with_replaced_key(make_app)
+    browser = replaced.test_client()
+    assert password_step(browser).location == "/login/code"
+    page = browser.get("/login/code").get_data(as_text=True)
+    assert "cannot be checked" in page  # said before the person types a code
+    caplog.set_level("WARNING", logger="gatehouse.auth")
+    for _attempt in range(12):  # more than the 10 of the long tier: none counts
+        response = code_step(browser, code_for(secret, clock.now))
+        body = response.get_data(as_text=True)
+        assert response.status_code == 503 and "cannot be checked" in body and "not right" not in body
+        assert "GATEHOUSE_SECRET_KEY_PREVIOUS" in body and "gatehouse two-factor disable" in body
+        assert not session_cookie(response)
+    assert not [r for r in caplog.records if getattr(r, "event", None) == "login_failed"]
+    with replaced.app_context():
+        assert [e.kind for e in activity.recent()] == ["second_factor_changed"]  # turned on; no failure
+    response = code_step(browser, recovery[0])  # recovery codes are hashed, not sealed: they still work
+    assert response.status_code == 303 and session_cookie(response)
+
+
+def test_a_recovery_code_sign_in_says_so_with_how_many_are_left(app, client, codes_on):
+    from app.services import activity
+
+    _secret, recovery, _clock = codes_on
+    password_step(client, "/sessions")
+    response = code_step(client, recovery[0])
+    assert response.status_code == 303 and response.location == "/login/recovery-used" and session_cookie(response)
+    page = client.get("/login/recovery-used").get_data(as_text=True)
+    assert "Signed in with a recovery code" in page and "9 recovery codes left." in page
+    assert 'id="recovery-warning"' not in page
+    assert 'id="continue" href="/sessions"' in page
+    with app.app_context():
+        event = activity.recent()[0]
+    assert (event.kind, event.detail) == ("signed_in", "with a recovery code (9 left)")
+
+
+def test_two_or_fewer_recovery_codes_left_is_a_warning(app, client, codes_on):
+    from app.services import two_factor
+
+    _secret, recovery, _clock = codes_on
+    with app.app_context():
+        for code in recovery[:7]:
+            assert two_factor.check_code(code)
+    password_step(client)
+    assert code_step(client, recovery[7]).location == "/login/recovery-used"
+    page = client.get("/login/recovery-used").get_data(as_text=True)
+    assert "2 recovery codes left." in page and 'id="recovery-warning"' in page and "Only 2 left" in page
+
+
+def test_the_recovery_notice_needs_a_session(client):
+    response = client.get("/login/recovery-used")
+    assert response.status_code == 303 and response.location.startswith("/login?next=")
+
+
+def test_an_authenticator_code_goes_straight_on(app, client, codes_on):
+    secret, _recovery, clock = codes_on
+    password_step(client, "/sessions")
+    assert code_step(client, code_for(secret, clock.now)).location == "/sessions"

@@ -9,6 +9,8 @@ policy shows up as a blocked navigation and a CSP error in the console.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
@@ -16,6 +18,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 from tests.browser.conftest import start_chromium
 from tests.support.browser_pages import csp_errors, shoot, submit
 from tests.support.app import PASSWORD
+from tests.support.two_factor import code_for, enable_codes_on_instance
 from tests.e2e.test_forward_auth import proxied_portal, rd_of
 from tests.e2e.tools import Tool, seen
 
@@ -67,3 +70,39 @@ def test_first_visit_to_the_tools_page_through_the_login(proxied, tmp_path):
         assert csp_errors(driver) == []
     finally:
         driver.quit()
+
+
+def test_with_codes_on_the_code_step_returns_to_the_tool_through_caddy(tmp_path):
+    """SPEC §17: after /login/code the browser lands on the tool on its own subdomain. The code
+    page's CSP `form-action` must allow the tool's host as /login's does, or Chromium blocks the
+    redirect and the person stays on the code page (issue 25)."""
+    tools = [Tool("app1"), Tool("app2")]
+    try:
+        with proxied_portal("caddy", tmp_path, (tools[0].port, tools[1].port)) as port:
+            secret = enable_codes_on_instance(tmp_path / "instance", time.time())
+            portal, app1 = f"http://auth.gatehouse.test:{port}", f"http://app1.gatehouse.test:{port}"
+            driver = start_chromium(tmp_path, "--host-resolver-rules=MAP *.gatehouse.test 127.0.0.1")
+            try:
+                page = app1 + "/d/abc?orgId=1"
+                driver.get(page)
+                wait_url(driver, lambda u: u.startswith(portal + "/login"))
+                assert "to continue to app1.gatehouse.test" in driver.find_element(By.CLASS_NAME, "destination").text
+                driver.find_element(By.ID, "password").send_keys(PASSWORD)
+                driver.find_element(By.ID, "remember").click()  # keep me signed in: rides through the code step
+                submit(driver)
+                assert wait_url(driver, lambda u: u.startswith(portal + "/login/code")) == portal + "/login/code"
+                # The next time step's code (one step of skew is accepted): enrolling spent this one.
+                driver.find_element(By.ID, "code").send_keys(code_for(secret, time.time() + 30))
+                submit(driver)
+                assert wait_url(driver, lambda u: not u.startswith(portal)) == page
+                assert driver.find_element(By.ID, "tool").text == "app1 says hello"
+                shoot(driver, tmp_path, "fa-code-tool")
+                [cookie] = [c for c in driver.get_cookies() if c["name"] == "gatehouse_session"]
+                assert cookie["domain"].endswith("gatehouse.test")
+                assert 29 * 86400 < cookie["expiry"] - time.time() <= 30 * 86400  # kept for 30 days
+                assert csp_errors(driver) == []
+            finally:
+                driver.quit()
+    finally:
+        for tool in tools:
+            tool.stop()

@@ -68,6 +68,11 @@ def test_enrol_then_sign_in_with_a_code_and_a_recovery_code(browser, server, tmp
     browser.find_element(By.CSS_SELECTOR, "details.action summary").click()
     browser.find_element(By.ID, "recovery").send_keys(codes[0])
     browser.find_element(By.CSS_SELECTOR, "details.action button[type=submit]").click()
+    # A recovery-code sign-in says so first (SPEC §17), then goes on where it was going.
+    assert wait_for(browser, server, "/login/recovery-used") == "/login/recovery-used"
+    assert browser.find_element(By.ID, "recovery-left").text == "9 recovery codes left."
+    shoot(browser, tmp_path, "2fa-8-recovery-used-phone")
+    browser.find_element(By.ID, "continue").click()
     assert wait_for(browser, server, "/two-factor") == "/two-factor"
     assert browser.find_element(By.ID, "recovery-left").text == "9"
     assert csp_errors(browser) == []

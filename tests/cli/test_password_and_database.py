@@ -150,3 +150,37 @@ def test_help_with_h_on_every_level(app, flag):
     for args in ([], ["sessions"], ["sessions", "list"], ["set-password"], ["db", "upgrade"]):
         result = runner.invoke(args=[*args, flag])
         assert result.exit_code == 0 and result.output.startswith("Usage:"), (args, result.output)
+
+
+@pytest.mark.parametrize("key_from", ["environment", "credential"])
+def test_db_upgrade_creates_a_missing_instance_folder_with_the_key_given_elsewhere(tmp_path, key_from):
+    """Issue 25: with the secret key in the environment (or a systemd credential) nothing else
+    creates the instance folder, and `db upgrade` failed with "run `gatehouse db upgrade`"."""
+    from tests.e2e.server import gatehouse, gatehouse_env
+    from tests.support.app import SECRET
+
+    instance = tmp_path / "var" / "lib" / "gatehouse"
+    env = gatehouse_env(instance)
+    if key_from == "environment":
+        env["GATEHOUSE_SECRET_KEY"] = SECRET
+    else:
+        credentials = tmp_path / "credentials"
+        credentials.mkdir()
+        (credentials / "gatehouse-secret-key").write_text(SECRET + "\n")
+        (credentials / "gatehouse-secret-key").chmod(0o400)
+        env["CREDENTIALS_DIRECTORY"] = str(credentials)
+    result = gatehouse(env, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"Created the database schema (revision {HEAD})")
+    assert instance.is_dir() and (instance.stat().st_mode & 0o777) == 0o700
+    assert ((instance / "gatehouse.db").stat().st_mode & 0o777) == 0o600
+    assert not (instance / "secret_key").exists()  # the key given is the key: none is generated
+    status = gatehouse(env, "sessions", "list")
+    assert status.returncode == 0, status.stderr
+
+
+def test_db_upgrade_names_a_missing_database_folder_and_creates_nothing(make_app, tmp_path):
+    app = make_app(GATEHOUSE_DATABASE_URL=f"sqlite:///{tmp_path}/nowhere/gatehouse.db")
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 1 and f"{tmp_path}/nowhere, does not exist" in result.output
+    assert not (tmp_path / "nowhere").exists()

@@ -51,3 +51,14 @@ def test_disable_with_yes_does_not_ask(app, runner):
     assert result.exit_code == 0 and "[y/N]" not in result.output and "off;" in result.output
     with app.app_context():
         assert not two_factor.required()
+
+
+def test_status_says_when_a_replaced_secret_key_cannot_read_the_codes(app, make_app):
+    enable_codes(app)
+    from tests.support.two_factor import with_replaced_key
+
+    result = with_replaced_key(make_app).test_cli_runner().invoke(args=["two-factor", "status"])
+    assert result.exit_code == 0
+    assert "cannot be read" in result.output
+    assert "GATEHOUSE_SECRET_KEY_PREVIOUS" in result.output and "gatehouse two-factor disable" in result.output
+    assert "cannot be read" not in app.test_cli_runner().invoke(args=["two-factor", "status"]).output

@@ -16,6 +16,7 @@ def test_defaults(tmp_path):
     settings = load_settings(env(tmp_path))
     assert settings["GATEHOUSE_SESSION_LIFETIME_MINUTES"] == 720
     assert settings["GATEHOUSE_SESSION_IDLE_MINUTES"] == 30
+    assert (settings["GATEHOUSE_REMEMBER_DAYS"], settings["GATEHOUSE_REMEMBER_IDLE_DAYS"]) == (30, 7)
     assert settings["GATEHOUSE_COOKIE_SECURE"] is True
     assert settings["GATEHOUSE_CACHE"] == "memory"
     assert settings["GATEHOUSE_LOGIN_BACKOFF"] == (0.5, 1, 2, 4, 5)
@@ -40,6 +41,9 @@ def test_defaults(tmp_path):
         ("THREADS", "1"),
         ("SECRET_KEY", "short"),
         ("SECRET_KEY_PREVIOUS", "x"),
+        ("REMEMBER_DAYS", "-1"),
+        ("REMEMBER_DAYS", "a month"),
+        ("REMEMBER_IDLE_DAYS", "0"),
     ],
 )
 def test_invalid_value_names_the_variable(tmp_path, name, value):
@@ -232,3 +236,21 @@ def test_a_totp_issuer_an_app_would_misread_is_refused(tmp_path, value):
     with pytest.raises(ConfigError) as info:
         load_settings(env(tmp_path, TOTP_ISSUER=value))
     assert "GATEHOUSE_TOTP_ISSUER" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_notify_urls_are_split_the_apprise_way_and_checked(tmp_path):
+    settings = load_settings(env(tmp_path, NOTIFY_URLS="json://127.0.0.1:9000/hook, ntfys://ntfy.sh/topic "
+                                                       "mailtos://u:p@example.org?to=a@example.org,b@example.org"))
+    assert settings["GATEHOUSE_NOTIFY_URLS"] == ("json://127.0.0.1:9000/hook", "ntfys://ntfy.sh/topic",
+                                                 "mailtos://u:p@example.org?to=a@example.org,b@example.org")
+    assert load_settings(env(tmp_path))["GATEHOUSE_NOTIFY_URLS"] == ()
+
+
+@pytest.mark.parametrize("value, named", [("json://ok.example.org/x, bogus://secret-token@host/", "entry 2 (bogus://…)"),
+                                          ("not a url at all with-secret-token", "entry 1 ")])
+def test_an_unusable_notify_url_is_named_by_number_never_echoed(tmp_path, value, named):
+    with pytest.raises(ConfigError) as info:
+        load_settings(env(tmp_path, NOTIFY_URLS=value))
+    message = str(info.value)
+    assert message.startswith("GATEHOUSE_NOTIFY_URLS is invalid: ") and named in message
+    assert "secret-token" not in message and "\n" not in message

@@ -52,3 +52,43 @@ def test_a_backup_taken_while_requests_are_served_holds_the_live_session(tmp_pat
             row = db.execute("SELECT revoked_at FROM login_sessions WHERE id = ?", (session_id,)).fetchone()
             assert row == (None,)  # the session signed in before the backup is there, live
             assert db.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
+
+
+def test_restore_end_to_end_a_backup_taken_while_serving(tmp_path):
+    """`gatehouse backup` while gunicorn serves (the copy carries the live instance lease), then
+    `gatehouse restore`: refused while serving; after the stop it puts the backup back, keeps the
+    replaced database, and the next start is not refused by the lease the backup carried."""
+    instance = tmp_path / "instance"
+    server = Server(instance, GATEHOUSE_TRUSTED_PROXIES="127.0.0.1")
+    server.prepare(PASSWORD)
+    server.start()
+    copy = tmp_path / "backup.db"
+    try:
+        assert attempt(server, PASSWORD, "203.0.113.1").status_code == 303
+        result = gatehouse(server.env, "backup", str(copy))
+        assert result.returncode == 0, result.stderr
+        refused = gatehouse(server.env, "restore", "--yes", str(copy))
+        assert refused.returncode == 1 and "an instance is serving from this database" in refused.stderr
+    finally:
+        server.stop()
+    with sqlite3.connect(copy) as backup_db:  # the serving instance's lease, carried in the copy
+        assert backup_db.execute("SELECT count(*) FROM instance_lease").fetchone() == (1,)
+    new = "a password set after the backup was taken"
+    assert gatehouse(server.env, "set-password", "--stdin", stdin=new + "\n").returncode == 0
+
+    restored = gatehouse(server.env, "restore", "--yes", str(copy))
+    assert restored.returncode == 0, restored.stderr
+    with sqlite3.connect(instance / "gatehouse.db") as live:
+        assert live.execute("SELECT count(*) FROM instance_lease").fetchone() == (0,)
+    kept = [p for p in instance.iterdir() if p.name.startswith("gatehouse.db.replaced-")]
+    assert len(kept) == 1 and f"kept as {kept[0]}" in restored.stdout
+    assert stat.S_IMODE(kept[0].stat().st_mode) == 0o600
+
+    again = Server(instance, GATEHOUSE_TRUSTED_PROXIES="127.0.0.1")
+    again.start()  # not refused: the lease the backup carried was removed
+    try:
+        assert attempt(again, PASSWORD, "203.0.113.2").status_code == 303  # the password of the backup
+        assert attempt(again, new, "203.0.113.3").status_code == 401
+        assert requests.get(again.url + "/readyz", timeout=10).status_code == 200
+    finally:
+        again.stop()

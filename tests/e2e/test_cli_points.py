@@ -104,7 +104,7 @@ def test_two_factor_disable_asks_and_writes_no_log_line(prepared, tmp_path):
 
 def test_help_summaries_are_whole_sentences(tmp_path):
     env = gatehouse_env(tmp_path / "instance")
-    for group in ((), ("db",), ("sessions",), ("two-factor",), ("access",), ("oidc",)):
+    for group in ((), ("db",), ("sessions",), ("two-factor",), ("access",), ("oidc",), ("notify",)):
         result = run(env, *group, "--help", cwd=tmp_path)
         listed = result.stdout.split("Commands:\n", 1)[1]
         assert result.returncode == 0 and "..." not in listed, listed

@@ -197,3 +197,15 @@ def test_a_passkey_signs_a_live_session_in_again_instead_of_starting_another(app
     with app.app_context():
         assert {row.id for row in login_sessions.active()} == before
     assert newest_methods(app) == ("passkey",)
+
+
+def test_keep_me_signed_in_applies_to_a_passkey_sign_in(app, enrolled, key):
+    from app.services import login_sessions
+
+    response = passkey_sign_in(enrolled, key, path="/login/passkey?next=/sessions&remember=1")
+    assert response.status_code == 200 and response.get_json() == {"next": "/sessions"}
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("gatehouse_session="))
+    assert 30 * 86400 - 60 <= int(cookie.split("Max-Age=")[1].split(";")[0]) <= 30 * 86400
+    with app.app_context():
+        kept = [s.remember for s in login_sessions.active() if s.kind == login_sessions.BROWSER]
+    assert sorted(kept) == [False, True]  # the enrolling browser's ordinary one, and this one

@@ -167,3 +167,24 @@ def test_every_password_check_in_the_spec_is_guarded(app):
     unguarded = [rule for rule, endpoint in found.items() if not hasattr(app.view_functions[endpoint], "gatehouse_guard")]
     assert unguarded == []
     assert not hasattr(app.view_functions["account.home"], "gatehouse_guard")
+
+
+def test_the_failure_that_spends_the_global_budget_is_published_once(make_app):
+    """`limiter_tripped` "budget spent" (docs/notifications.md), on both stores: at the failure that
+    spends the budget, with how long until a place frees; not before, and again once it refilled."""
+    from app import signals
+
+    app = with_password(make_app(GATEHOUSE_LOGIN_GLOBAL=(3, 600)))
+    heard = []
+    signals.limiter_tripped.connect(lambda _s, event: heard.append(event), sender=app, weak=False)
+    clock = with_clock(app)
+    for n in range(2):
+        assert Browser(app).login(ip=f"10.5.0.{n}").status_code == 401
+        clock.advance(10)
+    assert heard == []
+    assert Browser(app).login(ip="10.5.0.2").status_code == 401
+    assert [(e.what, e.client, e.seconds) for e in heard] == [("budget spent", None, 580)]
+    assert Browser(app).login(ip="10.5.0.3").status_code == 429  # refused: no check, nothing published
+    clock.advance(581)  # the first failure left the window: one place
+    assert Browser(app).login(ip="10.5.0.4").status_code == 401
+    assert [e.what for e in heard] == ["budget spent", "budget spent"]

@@ -49,11 +49,11 @@ def code_clock(monkeypatch, now: float = NOW) -> CodeClock:
     return clock
 
 
-def enable_codes(app, now: float = NOW) -> tuple[str, list[str]]:
+def enable_codes(app, now: float = NOW, password: str = PASSWORD) -> tuple[str, list[str]]:
     """Turn codes on through the service (as a throw-away session): (secret, recovery codes)."""
     with app.app_context():
         started = login_sessions.create(login_sessions.BROWSER, None, None)
-        secret = two_factor.begin(started.row.id, PASSWORD)
+        secret = two_factor.begin(started.row.id, password)
         codes = two_factor.confirm(started.row.id, pyotp.TOTP(secret).at(now), now=now)
         # Ended quietly (no activity row): it stands in for no real browser.
         db.session.execute(update(LoginSession).where(LoginSession.id == started.row.id).values(revoked_at=utcnow()))
@@ -76,3 +76,26 @@ def wrong_code(secret: str, now: float) -> str:
     """Six digits that match none of the codes accepted at `now`."""
     accepted = {pyotp.TOTP(secret).at(now + offset) for offset in (-30, 0, 30)}
     return next(code for code in ("000000", "111111", "222222", "333333") if code not in accepted)
+
+
+def enable_codes_on_instance(instance, now: float, password: str = PASSWORD) -> str:
+    """Turn codes on in a real server's instance folder (its database and generated key), as
+    its own CLI would see them; `now` is the real time, as the server's clock is. The secret."""
+    from app.factory import create_app
+
+    app = create_app({"GATEHOUSE_INSTANCE_DIR": str(instance), "GATEHOUSE_COOKIE_SECURE": False,
+                      "GATEHOUSE_BCRYPT_ROUNDS": 4})
+    try:
+        secret, _codes = enable_codes(app, now=now, password=password)
+    finally:
+        app.extensions["gatehouse.db"].engine.dispose()
+    return secret
+
+
+OTHER_SECRET = "a-replaced-secret-key-9876543210zyxwvutsrq"
+
+
+def with_replaced_key(make_app, **overrides):
+    """The same database under a new GATEHOUSE_SECRET_KEY and no previous one: the authenticator
+    secret sealed under the old key cannot be opened (issue 25)."""
+    return make_app(GATEHOUSE_SECRET_KEY=OTHER_SECRET, **overrides)

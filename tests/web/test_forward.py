@@ -82,6 +82,18 @@ def test_login_form_action_allows_exactly_the_cookie_domain(portal):
     assert get(portal, "/healthz").headers["Content-Security-Policy"].endswith("form-action 'self'")
 
 
+def test_code_step_form_action_allows_the_same_hosts_as_the_login_form(domain_app, portal):
+    from tests.support.two_factor import enable_codes
+
+    enable_codes(domain_app)
+    login_csp = get(portal, "/login?rd=https://grafana.example.org/").headers["Content-Security-Policy"]
+    assert sign_in(portal, rd="https://grafana.example.org/").headers["Location"] == "/login/code"
+    code_page = get(portal, "/login/code")
+    assert code_page.status_code == 200
+    assert code_page.headers["Content-Security-Policy"] == login_csp
+    assert "https://*.example.org:*" in login_csp
+
+
 def test_login_form_action_without_cookie_domain(client):
     csp = client.get("/login").headers["Content-Security-Policy"]
     assert csp.endswith("form-action 'self'")  # the only allowed host is the portal's own
@@ -152,3 +164,22 @@ def test_a_forwarded_host_that_is_no_host_name_never_reaches_location(client, en
     response = client.get(endpoint, headers=headers)
     assert response.status_code in (302, 401)
     assert response.headers.get("Location", "/login").startswith("/login")
+
+
+def test_the_sign_in_pages_say_where_the_person_is_going(domain_app, portal):
+    from tests.support.two_factor import enable_codes
+
+    rd = "https://grafana.example.org/d/abc?x=1"
+    page = get(portal, f"/login?rd={rd}").get_data(as_text=True)
+    assert "to continue to <strong>grafana.example.org</strong>" in page
+    assert "to continue to" not in get(portal, "/login?next=/sessions").get_data(as_text=True)
+    assert "to continue to" not in get(portal, "/login?rd=https://evil.test/").get_data(as_text=True)
+    _secret, recovery = enable_codes(domain_app)
+    assert sign_in(portal, rd=rd).headers["Location"] == "/login/code"
+    assert "to continue to <strong>grafana.example.org</strong>" in get(portal, "/login/code").get_data(as_text=True)
+    token = CSRF_RE.search(get(portal, "/login/code").get_data(as_text=True)).group(1)
+    done = portal.post("/login/code", data={"csrf_token": token, "code": recovery[0]}, base_url=PORTAL,
+                       headers={"Referer": PORTAL + "/login/code"})
+    assert done.headers["Location"] == "/login/recovery-used"
+    notice = get(portal, "/login/recovery-used").get_data(as_text=True)
+    assert f'id="continue" href="{rd.replace("&", "&amp;")}"' in notice and "Continue to grafana.example.org" in notice
