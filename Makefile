@@ -20,11 +20,16 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 # Plain-HTTP loopback: Secure cookies would never come back, so turn them off and say so.
 # Log lines as text for a person at a terminal; the service (systemd unit) keeps JSON.
+# The address printed is localhost's, not 127.0.0.1's: passkeys (WebAuthn) need a host name.
+# The first-run line only while no password is set (`gatehouse set-password --check`).
+RUN_BIND = $(or $(GATEHOUSE_BIND),127.0.0.1:8000)
+RUN_URL = http://$(patsubst 127.0.0.1:%,localhost:%,$(RUN_BIND))
 run: export GATEHOUSE_LOG_FORMAT ?= text
 run: $(VENV)/.installed
 	$(BIN)/gatehouse db upgrade
-	@echo "Serving on http://$${GATEHOUSE_BIND:-127.0.0.1:8000} with GATEHOUSE_COOKIE_SECURE=0 (plain HTTP, loopback only)."
-	@echo "First run: open http://$${GATEHOUSE_BIND:-127.0.0.1:8000}/setup and enter the code from $(GATEHOUSE_INSTANCE_DIR)/setup-code"
+	@echo "Serving on $(RUN_URL) with GATEHOUSE_COOKIE_SECURE=0 (plain HTTP, loopback only)."
+	@$(BIN)/gatehouse set-password --check >/dev/null 2>&1 || \
+		echo "First run: open $(RUN_URL)/setup and enter the code from $(GATEHOUSE_INSTANCE_DIR)/setup-code"
 	GATEHOUSE_COOKIE_SECURE=$${GATEHOUSE_COOKIE_SECURE:-0} $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: $(VENV)/.installed-test

@@ -134,7 +134,7 @@ class Passkey(Base):
 
 
 class SignInEvent(Base):
-    """One line of the sign-in activity (docs: README "Sign-in activity").
+    """One line of the sign-in activity (docs/pages.md, "Sign-in activity").
 
     `ip` is None for what the command line did on the host. Refused attempts while blocked
     are kept one row per address and `minute` (`count` = how many, `at` = the latest), and a

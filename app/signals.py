@@ -45,6 +45,8 @@ def publish(signal: Signal, **payload) -> None:
 
 # SecretCheck.step values (anything else is a second step of some kind).
 PASSWORD = "password"
+SETUP_CODE = "setup code"  # the first-run code, before any password exists
+NEW_CODE = "new code"  # a code from an app being set up (not yet a factor anyone signs in with)
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,14 @@ Chromium, and saves each page at 1280x900 and 390x844 (a phone), light and dark,
 A second server with Secure cookies, opened over plain HTTP by a LAN-style name, shows the
 hint the portal gives for that mistake. A third serves forward auth for *.example.org (mapped
 to loopback inside Chromium) with codes on: the "to continue to" line, the code step, the
-recovery-code notice, and the code page once the secret key was replaced. New signed-in
-pages: add them to SIGNED_IN_PAGES.
+recovery-code notice, and the code page once the secret key was replaced. A fourth, at
+`localhost`, the second factor set up on /two-factor, passkeys and a full activity page
+(tools/screenshot_factors.py). New signed-in pages: add them to SIGNED_IN_PAGES.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import sys
 import tempfile
 import time
@@ -28,9 +28,9 @@ from app.ratelimit.extension import FLOOD_REFUSALS  # noqa: E402
 from tests.support import chrome  # noqa: E402
 from tests.e2e.server import Server, gatehouse  # noqa: E402
 from tests.support.two_factor import enable_codes_on_instance  # noqa: E402
+from tools.screenshot_camera import Camera, fill  # noqa: E402
+from tools.screenshot_factors import walk_factors  # noqa: E402
 
-SIZES = ((1280, 900), (390, 844))
-SCHEMES = ("light", "dark")
 PASSWORD = "screenshots master password"
 # Quick retries are refused for 1 s; the third failure in a row blocks for 15 minutes.
 SETTINGS = {"GATEHOUSE_BCRYPT_ROUNDS": "4", "GATEHOUSE_LOGIN_BACKOFF": "1", "GATEHOUSE_LOGIN_BAN": "3/900"}
@@ -43,41 +43,6 @@ APPS = (("Grafana", "https://grafana.example.org/login/generic_oauth", ()),
 LAN_NAME = "gatehouse.lan"  # resolved to 127.0.0.1 inside Chromium only
 DOMAIN = "example.org"  # the forward-auth server's cookie domain, resolved to 127.0.0.1 inside Chromium only
 REPLACED_KEY = "another secret key, as after a move without the old one"
-
-
-class Camera:
-    def __init__(self, driver, out: Path) -> None:
-        self.driver, self.out, self.taken = driver, out, []
-
-    def shoot(self, name: str) -> None:
-        """Every size and scheme of the page on screen: the DOM stays, only the layout changes."""
-        for width, height in SIZES:
-            for scheme in SCHEMES:
-                chrome.emulate(self.driver, width, height, scheme)
-                metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
-                full = max(height, int(metrics["cssContentSize"]["height"]))
-                shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
-                    "format": "png", "captureBeyondViewport": True,
-                    "clip": {"x": 0, "y": 0, "width": width, "height": full, "scale": 1}})
-                path = self.out / f"{name}-{width}-{scheme}.png"
-                path.write_bytes(base64.b64decode(shot["data"]))
-                self.taken.append(path)
-        self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-
-
-def fill(driver, values: dict[str, str]) -> None:
-    """Type into fields by id and submit the form; wait for the next page."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.expected_conditions import staleness_of
-    from selenium.webdriver.support.wait import WebDriverWait
-
-    for field_id, text in values.items():
-        element = driver.find_element(By.ID, field_id)
-        element.clear()
-        element.send_keys(text)
-    old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    WebDriverWait(driver, 15).until(staleness_of(old))
 
 
 def tick(driver, box_id: str) -> None:
@@ -98,6 +63,10 @@ def walk(driver, server: Server, camera: Camera) -> None:
     code = (Path(server.env["GATEHOUSE_INSTANCE_DIR"]) / "setup-code").read_text().strip()
     fill(driver, {"code": code, "password": PASSWORD, "confirm": PASSWORD})
     camera.shoot("login-after-setup")
+    fill(driver, {"password": PASSWORD})
+    camera.shoot("home-after-setup")  # the mistyped setup code is no failed sign-in
+    driver.get(url + "/logout")
+    fill(driver, {})
 
     driver.get(url + "/")  # -> /login?next=/
     camera.shoot("login")
@@ -167,8 +136,10 @@ def add_app(driver, url: str, camera: Camera) -> None:
 
 
 def secure_over_http(driver, server: Server, camera: Camera) -> None:
-    """Secure cookies never come back over plain HTTP: the sign-in fails with a hint."""
+    """Secure cookies never come back over plain HTTP: the sign-in fails with a hint. (Passkeys
+    cannot work there either: the page says why, calmly.)"""
     driver.get(f"http://{LAN_NAME}:{server.port}/login")
+    camera.shoot("login-plain-http")
     fill(driver, {"password": PASSWORD})
     camera.shoot("error-secure-cookies-over-http")
 
@@ -220,13 +191,9 @@ def recovery_sign_in(driver, portal: str, tool: str, code: str) -> None:
 
 def fill_recovery(driver, code: str) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.expected_conditions import staleness_of
-    from selenium.webdriver.support.wait import WebDriverWait
 
     driver.find_element(By.ID, "recovery").send_keys(code)
-    old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, "details.action button[type=submit]").click()
-    WebDriverWait(driver, 15).until(staleness_of(old))
+    fill(driver, {}, "details.action button[type=submit]")
 
 
 def main() -> int:
@@ -239,13 +206,14 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gatehouse-shots-") as tmp:
         tmp = Path(tmp)
-        for name in ("plain", "secure", "domain"):
+        for name in ("plain", "secure", "domain", "factors"):
             (tmp / name).mkdir()
         plain = Server(tmp / "plain" / "instance", **SETTINGS, GATEHOUSE_OIDC="1")
         plain.env["GATEHOUSE_PUBLIC_URL"] = plain.url
         secure = Server(tmp / "secure" / "instance", **SETTINGS, GATEHOUSE_COOKIE_SECURE="1")
         domain = Server(tmp / "domain" / "instance", **SETTINGS, GATEHOUSE_COOKIE_DOMAIN=DOMAIN)
         domain.env["GATEHOUSE_PUBLIC_URL"] = f"http://auth.{DOMAIN}:{domain.port}"
+        factors = Server(tmp / "factors" / "instance", **SETTINGS)
         driver = None
         try:
             plain.prepare(None)
@@ -256,12 +224,15 @@ def main() -> int:
             secure.start()
             domain.prepare(PASSWORD)
             domain.start()
+            factors.prepare(PASSWORD)
+            factors.start()
             driver = chrome.start(tmp, f"--host-resolver-rules=MAP {LAN_NAME} 127.0.0.1, MAP *.{DOMAIN} 127.0.0.1")
             camera = Camera(driver, args.out)
             try:
                 walk(driver, plain, camera)
                 secure_over_http(driver, secure, camera)
                 forward_auth_sign_in(driver, domain, camera)
+                walk_factors(driver, factors, camera, PASSWORD)
             except Exception:
                 driver.save_screenshot(str(args.out / "FAILED.png"))
                 print(driver.current_url, file=sys.stderr)
@@ -269,9 +240,8 @@ def main() -> int:
         finally:
             if driver is not None:
                 driver.quit()
-            plain.stop()
-            secure.stop()
-            domain.stop()
+            for server in (plain, secure, domain, factors):
+                server.stop()
     print(f"{len(camera.taken)} screenshots in {args.out}")
     return 0
 

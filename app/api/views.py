@@ -1,4 +1,4 @@
-"""`/api/v1/auth/*` (README, "API") and `/api/v1/openapi.json`.
+"""`/api/v1/auth/*` (docs/api.md) and `/api/v1/openapi.json`.
 
 CSRF tokens do not fit an API, so the blueprint is exempt from CSRFProtect; instead a
 POST that could ride on the browser's cookie must be `application/json`, which a

@@ -49,7 +49,7 @@ def _rules(path: Path | None) -> Rules:
         raise click.ClickException(str(exc)) from None
 
 
-@click.group("access")
+@click.group("access", short_help="Check the access rules; see which rule decides a URL.")
 def access_group() -> None:
     """Check the access rules file and see which rule decides a request.
 
@@ -63,7 +63,7 @@ def access_group() -> None:
     """
 
 
-@access_group.command("check")
+@access_group.command("check", short_help="Check the rules file; its first fault, with the line.")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def check(file: Path | None) -> None:
     """Read FILE (default: the server's rules file) and report the first fault, with its line.
@@ -79,7 +79,7 @@ def check(file: Path | None) -> None:
     click.echo(f"{path}: ok, {len(rules.rules)} rule(s), default {rules.default}")
 
 
-@access_group.command("explain")
+@access_group.command("explain", short_help="The rule that decides URL, and the proxy's answer.")
 @click.argument("url")
 @click.option("--method", default="GET", show_default=True, help="The request's HTTP method.")
 @click.option("--ip", "address", metavar="ADDR",

@@ -19,12 +19,12 @@ from app.services.backup import BackupError
 from app.services.backup import backup as copy_database
 
 
-@click.group("db")
+@click.group("db", short_help="Create or upgrade the database schema.")
 def db_group() -> None:
     """Database schema commands (run `gatehouse db upgrade` after installing or updating)."""
 
 
-@db_group.command("upgrade")
+@db_group.command("upgrade", short_help="Create or upgrade the schema (Alembic).")
 @with_appcontext
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the newest version (Alembic)."""
@@ -56,7 +56,7 @@ def _revision(engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-@click.command("backup")
+@click.command("backup", short_help="Copy the SQLite database, also while serving.")
 @click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
 @with_appcontext
 def backup(path: Path) -> None:
@@ -71,7 +71,7 @@ def backup(path: Path) -> None:
     click.echo(f"Backup written to {written} ({written.stat().st_size} bytes).")
 
 
-@click.command("restore")
+@click.command("restore", short_help="Put a backup back (the instance stopped).")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Replace the database without asking.")
 @click.option("--keep-sessions", is_flag=True,

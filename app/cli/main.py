@@ -7,7 +7,6 @@ command never build the app; a command that needs it builds it through Flask's S
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -20,16 +19,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.cli import COMMANDS, CONTEXT
 from app.config import ConfigError
 from app.factory import create_app
+from app.runtime.logs import configure_for_a_command
 from app.version import version
 
 # These may start from nothing: they create the instance folder (and the database) on purpose.
 MAY_CREATE_INSTANCE = {"gatehouse db upgrade", "gatehouse serve", "gatehouse restore"}
 
 HELP = """Gatehouse administration. Settings come from the GATEHOUSE_* environment
-variables (see README.md, "Settings"); use the same ones as the server, e.g.
+variables (see docs/settings.md); use the same ones as the server, e.g.
 GATEHOUSE_INSTANCE_DIR=/var/lib/gatehouse.
 
-\\b
+\b
 First install:  gatehouse db upgrade && gatehouse set-password && gatehouse serve
 Who is in:      gatehouse sessions list
 Lock out all:   gatehouse sessions revoke --all   (or set a new password)
@@ -43,9 +43,7 @@ def _create_app() -> Flask:
     """The app for a command, after refusing to invent a data folder in the wrong place."""
     _refuse_missing_instance(click.get_current_context().command_path)
     app = create_app()
-    # A command answers on stdout; the app's info lines (JSON for the journal) would only be
-    # noise beside it. Warnings and errors still reach stderr.
-    logging.getLogger("gatehouse").setLevel(logging.WARNING)
+    configure_for_a_command()
     return app
 
 

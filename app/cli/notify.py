@@ -10,7 +10,7 @@ from app import notify
 from app.notify import events
 
 
-@click.group("notify")
+@click.group("notify", short_help="Notifications through Apprise: send a test.")
 def notify_group() -> None:
     """Notifications through Apprise (GATEHOUSE_NOTIFY_URLS).
 
@@ -20,7 +20,7 @@ def notify_group() -> None:
     """
 
 
-@notify_group.command("test")
+@notify_group.command("test", short_help="Send a test message; say whether it arrived.")
 @with_appcontext
 def test() -> None:
     """Send a test message to every notification address now and say whether each took it.

@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from app.oidc import clients, keys
 
 
-@click.group("oidc")
+@click.group("oidc", short_help="Register and remove the apps of the OpenID Provider.")
 def oidc_group() -> None:
     """Register the apps that sign in with OpenID Connect, and rotate the signing key.
 
@@ -27,7 +27,7 @@ def oidc_group() -> None:
     """
 
 
-@oidc_group.command("add")
+@oidc_group.command("add", short_help="Register an app; print its client ID and secret once.")
 @click.argument("name")
 @click.option("--redirect-uri", "redirect_uris", multiple=True, required=True, metavar="URI",
               help="Where the app receives the sign-in, exactly as it sends it (repeat for more).")
@@ -58,7 +58,7 @@ def add(name: str, redirect_uris: tuple[str, ...], logout_uris: tuple[str, ...],
         click.echo("The secret is shown only now; Gatehouse keeps just a fingerprint of it.")
 
 
-@oidc_group.command("list")
+@oidc_group.command("list", short_help="Show every registered app.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array for scripts.")
 @with_appcontext
 def list_apps(as_json: bool) -> None:
@@ -82,7 +82,7 @@ def list_apps(as_json: bool) -> None:
             click.echo(f"    {uri}")
 
 
-@oidc_group.command("remove")
+@oidc_group.command("remove", short_help="Remove an app: its tokens stop working.")
 @click.argument("name")
 @with_appcontext
 def remove(name: str) -> None:
@@ -92,7 +92,7 @@ def remove(name: str) -> None:
     click.echo(f"Removed {name}; its sign-ins and tokens stopped working.")
 
 
-@oidc_group.command("rotate-key")
+@oidc_group.command("rotate-key", short_help="Sign new ID tokens with a new key.")
 @with_appcontext
 def rotate_key() -> None:
     """Sign new ID tokens with a new key; the old public key stays published for an hour (until

@@ -12,7 +12,8 @@ from flask.cli import with_appcontext
 from app.database import MIGRATIONS
 
 
-@click.command("serve", context_settings={"ignore_unknown_options": True})
+@click.command("serve", short_help="Serve the portal with gunicorn, in the foreground.",
+               context_settings={"ignore_unknown_options": True})
 @click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
 @with_appcontext
 def serve(gunicorn_args: tuple[str, ...]) -> None:

@@ -24,7 +24,7 @@ def _reach() -> str:
     return f"The running server refuses it within {ttl} s (GATEHOUSE_CACHE_TTL_SECONDS)."
 
 
-@click.group("sessions")
+@click.group("sessions", short_help="List and revoke sign-in sessions.")
 def sessions_group() -> None:
     """List and revoke sign-in sessions (browsers and API tokens).
 
@@ -36,7 +36,7 @@ def sessions_group() -> None:
     """
 
 
-@sessions_group.command("list")
+@sessions_group.command("list", short_help="Show every active session.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array (times in ISO 8601 UTC) for scripts.")
 @with_appcontext
 def list_sessions(as_json: bool) -> None:
@@ -71,7 +71,7 @@ def _as_dict(row: login_sessions.SessionInfo) -> dict:
     }
 
 
-@sessions_group.command("revoke")
+@sessions_group.command("revoke", short_help="Sign out one session, or --all.")
 @click.argument("session_id", metavar="ID", type=int, required=False)
 @click.option("--all", "revoke_all", is_flag=True, help="Revoke every session, including your own browser's.")
 @with_appcontext

@@ -10,7 +10,7 @@ from app.extensions import limiter
 from app.security.client_ip import parse_ip
 
 
-@click.command("unblock")
+@click.command("unblock", short_help="Lift sign-in blocks: one address, or --all.")
 @click.argument("ip", required=False)
 @click.option("--all", "everything", is_flag=True, help="Clear every block, count and the global budget.")
 @with_appcontext

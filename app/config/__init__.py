@@ -136,6 +136,13 @@ def _remote_user(raw: str) -> str:
     return raw
 
 
+def _issuer(raw: str) -> str:
+    """The name an authenticator app files the account under; a colon would split its label."""
+    if raw and (len(raw) > 64 or ":" in raw or not raw.isprintable() or raw != raw.strip()):
+        raise ValueError("must be 1-64 printable characters without a colon, like auth.example.org")
+    return raw
+
+
 # name (without prefix) -> (default as the environment would spell it, parser)
 SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "INSTANCE_DIR": ("instance", _text),
@@ -166,6 +173,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PUBLIC_URL": ("", _public_url),
     "COOKIE_DOMAIN": ("", _cookie_domain),
     "REMOTE_USER": ("admin", _remote_user),
+    "TOTP_ISSUER": ("", _issuer),  # empty: the host of PUBLIC_URL, else "Gatehouse" (_derive)
     "OIDC": ("0", _bool),
     "EMAIL": ("", _email),
     "ACCESS_FILE": ("", _text),
@@ -215,6 +223,8 @@ def _derive(settings: dict[str, Any]) -> None:
     if settings["GATEHOUSE_CACHE"] == "redis" and not settings["GATEHOUSE_REDIS_URL"]:
         raise ConfigError("GATEHOUSE_CACHE=redis needs GATEHOUSE_REDIS_URL")
     _check_forward_auth(settings)
+    if not settings["GATEHOUSE_TOTP_ISSUER"]:
+        settings["GATEHOUSE_TOTP_ISSUER"] = urlsplit(settings["GATEHOUSE_PUBLIC_URL"]).hostname or "Gatehouse"
     if settings["GATEHOUSE_OIDC"] and not settings["GATEHOUSE_PUBLIC_URL"]:
         raise ConfigError("GATEHOUSE_OIDC=1 needs GATEHOUSE_PUBLIC_URL (the issuer apps see, e.g. https://auth.example.org)")
     if not settings["GATEHOUSE_SECRET_KEY"]:

@@ -12,8 +12,9 @@
   that presents a live session (signing in again for an access rule's max_age) refreshes that
   session instead.
 
-JSON answers are `{"next": url}` or `{"error", "message"}`; every POST carries the CSRF token
-(in the `X-CSRFToken` header for the JSON ones).
+JSON answers are `{"next": url}` or `{"error", "message"}`, with `"field"` when a refusal is
+about one form field (the page shows it there); every POST carries the CSRF token (in the
+`X-CSRFToken` header for the JSON ones).
 """
 
 from __future__ import annotations
@@ -49,8 +50,12 @@ def relying_party() -> RelyingParty:
     return RelyingParty(id=urlsplit(request.host_url).hostname or "", origin=f"{scheme}://{request.host}")
 
 
-def _refused(status: int, message: str):
-    return jsonify(error="passkey_refused", message=message), status
+def _refused(status: int, message: str, field: str | None = None):
+    """The JSON refusal; `field` names the form field it is about (the page shows it there)."""
+    body = {"error": "passkey_refused", "message": message}
+    if field:
+        body["field"] = field
+    return jsonify(body), status
 
 
 def _credential() -> str:
@@ -66,9 +71,9 @@ def register_options():
     form = PasswordForm()
     name = (request.form.get("name") or "").strip()
     if not name:
-        return _refused(400, "Give the passkey a name, such as the device it lives on.")
+        return _refused(400, "Give the passkey a name, such as the device it lives on.", "name")
     if not passkeys.password_for_registration(form.password.data or "", client_ip(), request.user_agent.string):
-        return _refused(403, "The current password is incorrect.")
+        return _refused(403, "The current password is incorrect.", "password")
     challenge = challenges.issue(REGISTER, name=name[: passkeys.MAX_NAME + 1])
     return current_app.response_class(passkeys.registration_options(relying_party(), challenge),
                                       mimetype="application/json")

@@ -80,3 +80,20 @@ def configure_logging(fmt: str) -> None:
         if level is not None:
             handler.setLevel(level)
         handler.setFormatter(JSONFormatter() if fmt == "json" else TextFormatter())
+
+
+class CommandFormatter(logging.Formatter):
+    """A `gatehouse` command's warning as a person at a terminal reads it: no JSON, no fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return escape_line(f"gatehouse: {record.levelname.lower()}: {record.getMessage()}")
+
+
+def configure_for_a_command() -> None:
+    """A command answers on stdout; of the app's log lines only warnings and errors reach
+    stderr, as plain `gatehouse: warning: …` lines (the service's JSON would be noise there)."""
+    logging.getLogger("gatehouse").setLevel(logging.WARNING)
+    for target in (logging.getLogger("gatehouse"), logging.getLogger()):
+        for handler in target.handlers:
+            if getattr(handler, "gatehouse", False):
+                handler.setFormatter(CommandFormatter())

@@ -24,22 +24,38 @@ from app.extensions import db
 from app.models import SignInEvent, utcnow
 from app.services.blocked_tally import MANY, BlockedTally
 from app.services.user_agents import short_name
+from app import signals
 from app.signals import AccountChange, SecretCheck, SessionsEnded, SignedIn
 
 log = logging.getLogger("gatehouse.activity")
 
 SIGNED_IN, SIGNED_OUT, SESSION_REVOKED = "signed_in", "signed_out", "session_revoked"
 FAILED_PASSWORD, FAILED_CODE, BLOCKED = "failed_password", "failed_code", "blocked"
+FAILED_SETUP_CODE, FAILED_NEW_CODE = "failed_setup_code", "failed_new_code"
 PASSWORD_CHANGED, SECOND_FACTOR_CHANGED = "password_changed", "second_factor_changed"
 APP_SIGNED_IN, FAILED_APP_SECRET = "app_signed_in", "failed_app_secret"  # the OpenID Provider (docs/oidc.md)
 LABELS = {
     SIGNED_IN: "Signed in", FAILED_PASSWORD: "Wrong password", FAILED_CODE: "Wrong code",
+    FAILED_SETUP_CODE: "Wrong setup code", FAILED_NEW_CODE: "Wrong code while setting up the app",
     BLOCKED: "Refused while blocked", SIGNED_OUT: "Signed out", SESSION_REVOKED: "Session revoked",
     PASSWORD_CHANGED: "Password changed", SECOND_FACTOR_CHANGED: "Second factor changed",
     APP_SIGNED_IN: "App sign-in", FAILED_APP_SECRET: "Wrong app secret",
 }
+# What the home page counts as failed sign-in attempts: a wrong password, code or app secret.
+# A wrong setup code (before there was anything to sign in to) and a wrong code from an app
+# being set up (by the signed-in admin) are failed checks too, listed on /activity, but no
+# attempt to get in.
 FAILED = (FAILED_PASSWORD, FAILED_CODE, FAILED_APP_SECRET)
-PAGE_SIZE = 200
+_FAILED_KIND = {signals.PASSWORD: FAILED_PASSWORD, signals.SETUP_CODE: FAILED_SETUP_CODE,
+                signals.NEW_CODE: FAILED_NEW_CODE, "client secret": FAILED_APP_SECRET}
+RECENT = 200  # `recent()`'s default
+PAGE_SIZE = 25  # events on one page of /activity
+# The filters of /activity (`?kind=`): each names the kinds it shows.
+GROUPS = {
+    "signed-in": (SIGNED_IN, APP_SIGNED_IN),
+    "failed": (FAILED_PASSWORD, FAILED_CODE, FAILED_SETUP_CODE, FAILED_NEW_CODE, FAILED_APP_SECRET, BLOCKED),
+    "changes": (PASSWORD_CHANGED, SECOND_FACTOR_CHANGED, SESSION_REVOKED, SIGNED_OUT),
+}
 _TALLY = "gatehouse.activity.blocked"
 
 
@@ -113,12 +129,28 @@ class Event:
         return {None: "command line", MANY: "many addresses"}.get(self.ip, self.ip)
 
 
-def recent(limit: int = PAGE_SIZE) -> list[Event]:
+def recent(limit: int = RECENT) -> list[Event]:
     """The latest events, newest first (this process's tallied refusals written first)."""
+    return listing(None, 1, limit).events
+
+
+@dataclass(frozen=True)
+class Page:
+    events: list[Event]
+    number: int  # 1 is the newest
+    has_older: bool
+
+
+def listing(group: str | None, number: int, size: int = PAGE_SIZE) -> Page:
+    """Page `number` (from 1) of the events, newest first, only the kinds of `group` (GROUPS) if given."""
     flush()
-    rows = db.session.scalars(select(SignInEvent).order_by(SignInEvent.at.desc(), SignInEvent.id.desc()).limit(limit))
-    return [Event(r.at, r.kind, LABELS.get(r.kind, r.kind), r.ip, short_name(r.user_agent) if r.user_agent else None,
-                  r.detail, r.count) for r in rows]
+    query = select(SignInEvent).order_by(SignInEvent.at.desc(), SignInEvent.id.desc())
+    if group is not None:
+        query = query.where(SignInEvent.kind.in_(GROUPS[group]))
+    rows = list(db.session.scalars(query.offset((number - 1) * size).limit(size + 1)))
+    events = [Event(r.at, r.kind, LABELS.get(r.kind, r.kind), r.ip,
+                    short_name(r.user_agent) if r.user_agent else None, r.detail, r.count) for r in rows[:size]]
+    return Page(events, number, len(rows) > size)
 
 
 @dataclass(frozen=True)
@@ -200,8 +232,7 @@ def _cut(text: str | None, limit: int) -> str | None:
 
 def on_checked(_sender, check: SecretCheck) -> None:
     if not check.ok:
-        kind = {"password": FAILED_PASSWORD, "client secret": FAILED_APP_SECRET}.get(check.step, FAILED_CODE)
-        record(kind, check.ip, check.user_agent, detail=check.detail)
+        record(_FAILED_KIND.get(check.step, FAILED_CODE), check.ip, check.user_agent, detail=check.detail)
 
 
 def on_signed_in(_sender, signed_in: SignedIn) -> None:

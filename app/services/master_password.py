@@ -66,8 +66,9 @@ def set_first(password: str, confirm: str | None = None) -> bool:
     return True
 
 
-def replace(password: str, confirm: str | None = None, keep_session_id: int | None = None) -> None:
-    """Set or replace the password and end every session (but `keep_session_id`), in one transaction."""
+def replace(password: str, confirm: str | None = None, keep_session_id: int | None = None) -> int:
+    """Set or replace the password and end every session (but `keep_session_id`), in one
+    transaction. Returns how many sessions ended."""
     check_new_password(password, confirm)
     hashed = hash_password(password, current_app.config["GATEHOUSE_BCRYPT_ROUNDS"])
     db.session.execute(delete(Setting).where(Setting.key == PASSWORD_KEY))
@@ -75,3 +76,4 @@ def replace(password: str, confirm: str | None = None, keep_session_id: int | No
     ended = mark_all_revoked(keep_id=keep_session_id)
     db.session.commit()
     ended_by_change(ended)
+    return len(ended)

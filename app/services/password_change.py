@@ -11,6 +11,7 @@ new hash is stored.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from app import signals
 from app.security.passwords import check_new_password
@@ -45,9 +46,17 @@ def change(current: str, new: str, confirm: str, ip: str | None, user_agent: str
     return started
 
 
-def set_on_host(password: str, confirm: str | None) -> None:
-    """`gatehouse set-password`: replace the password from the host, every session signed out.
+@dataclass(frozen=True)
+class SetOnHost:
+    first: bool  # no password was set before (a fresh install)
+    ended: int  # sessions signed out
+
+
+def set_on_host(password: str, confirm: str | None) -> SetOnHost:
+    """`gatehouse set-password`: set or replace the password from the host, every session signed out.
     :raise PasswordRejected: it breaks a rule, or differs from `confirm`."""
-    master_password.replace(password, confirm)
+    first = not master_password.is_set()
+    ended = master_password.replace(password, confirm)
     signals.publish(signals.account_changed, change=AccountChange(
         AccountChange.PASSWORD, "set with gatehouse set-password", None))
+    return SetOnHost(first, ended)

@@ -71,8 +71,8 @@ def complete(instance_dir: Path, code: str, password: str, confirm: str,
 
     Raises PasswordRejected (nothing stored, the code stays valid) for a bad password.
     """
-    if not secret_checks.check(lambda: code_matches(instance_dir, code), step="setup code", ip=ip,
-                               user_agent=user_agent, detail="setup code"):
+    if not secret_checks.check(lambda: code_matches(instance_dir, code), step=signals.SETUP_CODE, ip=ip,
+                               user_agent=user_agent):
         return False
     if not master_password.set_first(password, confirm):
         return False

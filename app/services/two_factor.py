@@ -31,7 +31,6 @@ log = logging.getLogger("gatehouse.two_factor")
 
 clock = time.time  # tests replace it to move time (the limiter has its own)
 PENDING_LIFETIME = timedelta(minutes=15)  # enough to find the phone and scan; then begin again
-ISSUER = "Gatehouse"
 
 
 @dataclass(frozen=True)
@@ -126,14 +125,17 @@ def pending_secret(session_id: int) -> str | None:
 
 
 def provisioning_uri(secret: str) -> str:
-    return totp.provisioning_uri(secret, current_app.config.get("GATEHOUSE_REMOTE_USER", "admin"), ISSUER)
+    """What the QR code holds: the app files it as `<GATEHOUSE_TOTP_ISSUER>:<GATEHOUSE_REMOTE_USER>`,
+    so two installs (the issuer defaults to the portal's public host) look apart in the app."""
+    config = current_app.config
+    return totp.provisioning_uri(secret, config["GATEHOUSE_REMOTE_USER"], config["GATEHOUSE_TOTP_ISSUER"])
 
 
 def confirm(session_id: int, code: str, now: float | None = None, ip: str | None = None,
             user_agent: str | None = None) -> list[str] | None:
     """Turn codes on if `code` matches this session's pending secret: the new recovery codes
     (shown once), and every other session is signed out. None for a wrong or stale code."""
-    codes = _guarded(lambda: _confirm(session_id, code, now), ip, user_agent)
+    codes = _guarded(lambda: _confirm(session_id, code, now), ip, user_agent, signals.NEW_CODE)
     if codes:
         _changed("authenticator codes turned on", ip, user_agent)
     return codes
@@ -208,12 +210,29 @@ def _verify_totp(code: str, now: float) -> bool:
 def disable(password: str, code: str, now: float | None = None, ip: str | None = None,
             user_agent: str | None = None) -> bool:
     """Turn the second factor off if the password and a code (or recovery code) are right."""
-    if not _guarded(lambda: master_password.check(password) and check_code(code, now), ip, user_agent,
-                    "password or code"):
-        return False
-    was_on = turn_off()
+    return disable_refused(password, code, now, ip, user_agent) is None
+
+
+def disable_refused(password: str, code: str, now: float | None = None, ip: str | None = None,
+                    user_agent: str | None = None) -> str | None:
+    """`disable`, saying what was wrong: None when it is off now, else "password" or "code"
+    (one guarded check of both; the code is not checked, nor spent, after a wrong password)."""
+    wrong: list[str] = []
+
+    def check() -> bool:
+        if not master_password.check(password):
+            wrong.append(signals.PASSWORD)
+        elif not check_code(code, now):
+            wrong.append("code")
+        return not wrong
+
+    secret_checks.check(check, step=lambda: wrong[0] if wrong else "code", ip=ip, user_agent=user_agent,
+                        detail="two-factor page")
+    if wrong:
+        return wrong[0]
+    turn_off()
     _changed("turned off", ip, user_agent)
-    return was_on
+    return None
 
 
 def turn_off() -> bool:

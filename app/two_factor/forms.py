@@ -1,4 +1,7 @@
-"""Forms of the /two-factor page; each carries a CSRF token (flask-wtf)."""
+"""Forms of the /two-factor page; each carries a CSRF token (flask-wtf).
+
+Several forms share field names (`password`, `code`: the routes' contract), so each form on
+the page gives its fields their own element ids (`with_ids`)."""
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -10,6 +13,12 @@ class PasswordForm(FlaskForm):
     password = PasswordField("Current password")
 
 
+class PasskeyForm(PasswordForm):
+    """Add a passkey: the current password, and a name for it (static/js/passkeys.js posts it)."""
+
+    name = StringField("Name")
+
+
 class ConfirmForm(FlaskForm):
     code = StringField("Code from the app")
 
@@ -17,3 +26,10 @@ class ConfirmForm(FlaskForm):
 class DisableForm(FlaskForm):
     password = PasswordField("Current password")
     code = StringField("Code from the app, or a recovery code")
+
+
+def with_ids(form: FlaskForm, **ids: str) -> FlaskForm:
+    """Give fields their element ids (`password="begin-password"`); labels and errors follow."""
+    for name, element_id in ids.items():
+        getattr(form, name).id = element_id
+    return form

@@ -143,9 +143,40 @@ def test_setup_records_a_wrong_code_and_the_first_password(fresh_app):
     with fresh_app.app_context():  # the wrong code held this address back: let it try again now
         fresh_app.extensions["gatehouse.limiter"].limits.unblock(None, 0)
     assert post_setup(client, read_code(fresh_app), NEW).status_code == 303
-    assert kinds(fresh_app) == [("failed_code", "192.0.2.6"), ("password_changed", "192.0.2.6")]
+    assert kinds(fresh_app) == [("failed_setup_code", "192.0.2.6"), ("password_changed", "192.0.2.6")]
     with fresh_app.app_context():
-        assert [e.detail for e in activity.recent()] == ["first setup", "setup code"]
+        assert [(e.label, e.detail) for e in activity.recent()] == [("Password changed", "first setup"),
+                                                                     ("Wrong setup code", None)]
+    # Signing in right after: the person's own mistyped setup code is no failed sign-in.
+    AuthActions(client).login(NEW)
+    home = client.get("/").get_data(as_text=True)
+    assert ">0 failed attempts</a>" in home and 'class="attention"' not in home
+    assert "Wrong setup code" in client.get("/activity?kind=failed").get_data(as_text=True)
+
+
+def test_a_wrong_code_while_setting_up_the_app_is_no_failed_sign_in(app, monkeypatch):
+    from tests.support.ratelimit import with_clock
+    from tests.support.two_factor import SECRET_RE, code_clock, code_for, wrong_code
+
+    clock = code_clock(monkeypatch)
+    limiter_clock = with_clock(app)
+    client, auth = browser(app, "192.0.2.8", VIVALDI)
+    auth.login()
+    token = csrf_token(client, "/two-factor")
+    client.post("/two-factor/totp/begin", data={"csrf_token": token, "password": PASSWORD})
+    secret = SECRET_RE.search(client.get("/two-factor").get_data(as_text=True)).group(1)
+    client.post("/two-factor/totp/confirm", data={"csrf_token": token, "code": wrong_code(secret, clock.now)})
+    limiter_clock.advance(5)
+    client.post("/two-factor/totp/confirm", data={"csrf_token": token, "code": code_for(secret, clock.now)})
+    with app.app_context():
+        events = activity.recent()[::-1]
+    # Every event from /two-factor names the browser, as the sign-in does.
+    assert [(e.kind, e.browser) for e in events] == [
+        ("signed_in", "Vivaldi 6 on Windows"), ("failed_new_code", "Vivaldi 6 on Windows"), ("second_factor_changed", "Vivaldi 6 on Windows")]
+    home = client.get("/").get_data(as_text=True)
+    assert ">0 failed attempts</a>" in home and 'class="attention"' not in home
+    page = client.get("/activity").get_data(as_text=True)
+    assert "Wrong code while setting up the app" in page and page.count("Vivaldi 6 on Windows") == 3
 
 
 def test_hostile_user_agent_is_shown_as_text(app):
@@ -216,3 +247,30 @@ def test_second_factor_events(app, monkeypatch):
     ]
     assert (last.kind, last.address, last.detail) == ("second_factor_changed", "command line",
                                                       "turned off, 1 session signed out")
+
+
+def test_pages_of_25_newest_first_and_a_filter_by_kind(app):
+    client, auth = browser(app, "192.0.2.1")
+    auth.login()
+    with app.app_context():
+        start = utcnow() - timedelta(hours=1)
+        db.session.add_all(SignInEvent(at=start + timedelta(seconds=i), kind="failed_password" if i % 3 else "signed_in",
+                                       ip=f"198.51.100.{i}", count=1) for i in range(40))
+        db.session.commit()
+    first = client.get("/activity").get_data(as_text=True)
+    assert len(rows_of(first)) == 25 and "198.51.100.39" in first and "198.51.100.15" not in first
+    assert 'rel="next" href="/activity?page=2"' in first and 'rel="prev"' not in first
+    second = client.get("/activity?page=2").get_data(as_text=True)
+    assert len(rows_of(second)) == 16 and "198.51.100.14" in second  # 41 events in all, with this sign-in
+    assert 'rel="prev" href="/activity"' in second and 'rel="next"' not in second
+
+    failed = client.get("/activity?kind=failed").get_data(as_text=True)
+    assert set(rows_of(failed)) == {"failed_password"} and len(rows_of(failed)) == 25
+    assert 'href="/activity?kind=failed&amp;page=2"' in failed
+    assert 'aria-current="page">Failed<' in failed
+    assert len(rows_of(client.get("/activity?kind=failed&page=2").get_data(as_text=True))) == 1
+    signed_in = client.get("/activity?kind=signed-in").get_data(as_text=True)
+    assert set(rows_of(signed_in)) == {"signed_in"} and len(rows_of(signed_in)) == 15
+    assert "No older events." in client.get("/activity?page=3").get_data(as_text=True)
+    for bad in ("?kind=everything", "?page=0", "?page=-1", "?page=two", "?page=10001"):
+        assert client.get("/activity" + bad).status_code == 404, bad

@@ -1,4 +1,4 @@
-"""The JSON API (README, "API"): every route's codes, bodies and headers, and bad bodies → 422."""
+"""The JSON API (docs/api.md): every route's codes, bodies and headers, and bad bodies → 422."""
 
 import json
 

@@ -1,5 +1,7 @@
 """Two-step sign-in in the browser: password, then /login/code (SPEC §11)."""
 
+import re
+
 import pytest
 
 from tests.support.app import PASSWORD, csrf_token
@@ -53,6 +55,10 @@ def test_wrong_code_is_401_and_makes_no_session(app, client, codes_on):
     response = code_step(client, wrong_code(secret, clock.now))
     assert response.status_code == 401 and b"not right" in response.data
     assert not session_cookie(response) and live_sessions(app) == 0
+    page = response.get_data(as_text=True)  # the error at the field, which points to it; nothing at the top
+    assert re.search(r'<label for="code">Code</label>\s*<p class="field-error" id="code-error" role="alert">'
+                     r'That code is not right, or was used already.</p>\s*<input[^>]*aria-describedby="code-error"', page)
+    assert 'class="error" role="alert">' not in page and '<main class="card narrow">' in page
 
 
 def test_code_step_without_the_password_step_goes_back_to_login(client, codes_on):

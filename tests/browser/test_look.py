@@ -130,3 +130,90 @@ def test_no_console_errors_on_any_page(browser, server):
     browser.get(server.url + "/logout")
     assert browser.find_elements(By.CSS_SELECTOR, "main button") == []
     assert console_errors(browser) == []
+
+
+def turn_codes_on(server) -> str:
+    """Codes on for the server's instance, through the service (as the page would): the secret."""
+    from app.factory import create_app
+    from tests.support.two_factor import enable_codes
+
+    app = create_app({"GATEHOUSE_INSTANCE_DIR": server.env["GATEHOUSE_INSTANCE_DIR"], "GATEHOUSE_COOKIE_SECURE": False})
+    return enable_codes(app)[0]
+
+
+def card_and_button(driver) -> tuple:
+    """The card's width and the look of its main button, on a phone and on a desktop."""
+    seen = []
+    for width in (390, 1280):
+        chrome.emulate(driver, width, 900, "light")
+        button = driver.find_element(By.CSS_SELECTOR, "main button[type=submit]")
+        style = driver.execute_script(
+            "const s = getComputedStyle(arguments[0]); "
+            "return [s.backgroundColor, s.color, s.borderRadius, s.fontSize, s.height];", button)
+        seen.append((round(driver.find_element(By.TAG_NAME, "main").rect["width"]), round(button.rect["width"]), style))
+    return tuple(seen)
+
+
+def test_every_sign_in_page_is_one_card_with_one_button_style(browser, server):
+    turn_codes_on(server)
+    browser.get(server.url + "/login")
+    login = card_and_button(browser)
+    submit(browser, PASSWORD)  # -> /login/code
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Enter your code"
+    code = card_and_button(browser)
+    assert login == code
+    assert login[1][0] < 500  # the narrow sign-in card on a desktop
+
+
+def seed_events(server, count: int) -> None:
+    from datetime import timedelta
+
+    from app.extensions import db
+    from app.factory import create_app
+    from app.models import SignInEvent, utcnow
+
+    app = create_app({"GATEHOUSE_INSTANCE_DIR": server.env["GATEHOUSE_INSTANCE_DIR"], "GATEHOUSE_COOKIE_SECURE": False})
+    with app.app_context():
+        db.session.add_all(SignInEvent(
+            at=utcnow() - timedelta(minutes=10 * i), kind=("failed_password", "signed_in")[i % 2],
+            ip=f"2001:db8:85a3::8a2e:370:{7334 + i}" if i % 7 == 6 else f"198.51.100.{i}", user_agent=FIREFOX,
+            detail="with a code" if i % 2 else None, count=1) for i in range(count))
+        db.session.commit()
+
+
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_activity_on_a_phone_is_two_lines_an_event(browser, server, scheme):
+    seed_events(server, 14)  # with the password set and the sign-in below: 16, which made a 3,215 px page
+    sign_in(browser, server)
+    chrome.emulate(browser, 390, 844, scheme)
+    browser.get(server.url + "/activity")
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.activity tbody tr")
+    assert len(rows) == 16
+    for row in rows:  # what and when on a line, then where from and which browser on the next
+        cell = {name: row.find_element(By.CSS_SELECTOR, f"td.{name}").rect for name in ("event", "time", "where", "browser")}
+        assert abs(cell["time"]["y"] - cell["event"]["y"]) < 3 and cell["where"]["y"] > cell["event"]["y"], row.text
+        if "2001:db8" not in row.text:  # a long IPv6 address may send the browser a line down
+            assert abs(cell["browser"]["y"] - cell["where"]["y"]) < 3, row.text
+    assert browser.execute_script("return document.documentElement.scrollHeight") < 3215 / 2  # was 3,215 px
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
+    browser.find_element(By.LINK_TEXT, "Failed").click()
+    WebDriverWait(browser, 15).until(lambda d: d.current_url.endswith("/activity?kind=failed"))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table.activity tbody tr")) == 7
+    assert console_errors(browser) == []
+
+
+def test_passkeys_say_calmly_why_they_cannot_work_at_an_ip_address(browser, server):
+    browser.get(server.url + "/login")  # http://127.0.0.1:PORT, as `make run` used to print
+    note = browser.find_element(By.ID, "passkey-signin-status")
+    assert note.is_displayed() and note.get_attribute("class") == "hint"
+    assert note.text.startswith("Passkeys need a host name, not an IP address: open localhost:")
+    link = note.find_element(By.TAG_NAME, "a").get_attribute("href")
+    assert link == server.url.replace("127.0.0.1", "localhost") + "/login"
+    assert not browser.find_element(By.ID, "passkey-signin").is_displayed()
+    browser.get(link)
+    assert browser.find_element(By.ID, "passkey-signin").is_displayed()
+    assert not browser.find_element(By.ID, "passkey-signin-status").is_displayed()
+    assert console_errors(browser) == []

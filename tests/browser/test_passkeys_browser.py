@@ -44,6 +44,11 @@ def test_add_sign_in_with_and_remove_a_passkey(authenticator, server, tmp_path):
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     submit(driver)
     at(driver, base, "/two-factor")
+    assert driver.find_element(By.ID, "begin-password").is_displayed()
+    driver.find_element(By.CSS_SELECTOR, "details#passkey > summary").click()
+    # One action open at a time: one "Current password" on the page.
+    assert not driver.find_element(By.ID, "begin-password").is_displayed()
+    assert [e.is_displayed() for e in driver.find_elements(By.CSS_SELECTOR, "input[type=password]")].count(True) == 1
     driver.find_element(By.ID, "passkey-password").send_keys(PASSWORD)
     driver.find_element(By.ID, "passkey-name").send_keys("Virtual key")
     driver.find_element(By.ID, "passkey-add").click()
@@ -57,7 +62,12 @@ def test_add_sign_in_with_and_remove_a_passkey(authenticator, server, tmp_path):
     driver.get(base + "/two-factor")
     assert "last used" in driver.find_element(By.CSS_SELECTOR, "ul.passkeys").text
 
-    driver.find_element(By.CSS_SELECTOR, "ul.passkeys button[type=submit]").click()
+    remove = driver.find_element(By.CSS_SELECTOR, "ul.passkeys details.remove button[type=submit]")
+    assert not remove.is_displayed()  # removing asks first
+    driver.find_element(By.CSS_SELECTOR, "ul.passkeys details.remove summary").click()
+    assert "will no longer sign you in" in driver.find_element(By.CSS_SELECTOR, "ul.passkeys details.remove").text
+    shoot(driver, tmp_path, "passkey-1b-remove-asks")
+    remove.click()
     WebDriverWait(driver, 15).until(lambda d: "No passkeys yet" in d.page_source)
     sign_out(driver, base)
     driver.find_element(By.ID, "passkey-signin").click()

@@ -26,10 +26,55 @@ def test_set_password_prompts_twice(fresh_app):
         assert master_password.check(NEW)
 
 
-def test_prompted_passwords_must_match(fresh_app):
-    result = fresh_app.test_cli_runner().invoke(args=["set-password"], input=f"{NEW}\n{NEW}x\n")
-    assert result.exit_code != 0 and "do not match" in result.output
+def test_a_mismatch_is_asked_again(fresh_app):
+    result = fresh_app.test_cli_runner().invoke(args=["set-password"], input=f"{NEW}\n{NEW}x\n{NEW}\n{NEW}\n")
+    assert result.exit_code == 0, result.output
+    assert "The two passwords do not match. Try again." in result.output
+    assert result.output.count("New master password") == 2
+    with fresh_app.app_context():
+        assert master_password.check(NEW)
+
+
+def test_a_short_password_then_a_mismatch_then_a_good_one(fresh_app):
+    answers = f"short\n{NEW}\n{NEW}x\n{NEW}\n{NEW}\n"
+    result = fresh_app.test_cli_runner().invoke(args=["set-password"], input=answers)
+    assert result.exit_code == 0, result.output
+    assert "at least 15" in result.output and "do not match" in result.output
+    with fresh_app.app_context():
+        assert master_password.check(NEW)
+
+
+def test_three_mismatches_give_up_and_change_nothing(fresh_app):
+    result = fresh_app.test_cli_runner().invoke(args=["set-password"], input=f"{NEW}\n{NEW}x\n" * 4)
+    assert result.exit_code == 1 and result.output.count("do not match") == 3
+    assert "No password set after 3 tries; nothing changed." in result.output
+    assert result.output.count("New master password") == 3
     assert stored_hash(fresh_app) is None
+
+
+def test_a_fresh_install_is_not_told_sessions_were_signed_out(fresh_app):
+    result = fresh_app.test_cli_runner().invoke(args=["set-password", "--stdin"], input=NEW + "\n")
+    assert result.output == "Master password set. Sign in with it on the portal.\n"
+
+
+def test_replacing_says_how_many_sessions_ended(app):
+    with app.app_context():
+        for _ in range(2):
+            login_sessions.create(login_sessions.BROWSER, None, None)
+    result = app.test_cli_runner().invoke(args=["set-password", "--stdin"], input=NEW + "\n")
+    assert result.output == "Master password replaced; 2 sessions signed out.\n"
+    again = app.test_cli_runner().invoke(args=["set-password", "--stdin"], input=PASSWORD + "\n")
+    assert again.output == "Master password replaced; 0 sessions signed out.\n"
+
+
+def test_check_says_whether_a_password_is_set(fresh_app):
+    runner = fresh_app.test_cli_runner()
+    before = runner.invoke(args=["set-password", "--check"])
+    assert before.exit_code == 1 and before.output.startswith("No master password is set yet")
+    runner.invoke(args=["set-password", "--stdin"], input=NEW + "\n")
+    after = runner.invoke(args=["set-password", "--check"])
+    assert after.exit_code == 0 and after.output == "A master password is set.\n"
+    assert runner.invoke(args=["set-password", "--check", "--stdin"]).exit_code == 2
 
 
 @pytest.mark.parametrize(

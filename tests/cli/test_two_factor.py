@@ -1,5 +1,7 @@
 """`gatehouse two-factor status|disable`: the host's view and its break-glass switch."""
 
+import pytest
+
 from app.services import login_sessions, two_factor
 from tests.support.two_factor import enable_codes
 
@@ -21,13 +23,34 @@ def test_disable_turns_off_and_signs_out_every_session(app, runner):
     enable_codes(app)
     with app.app_context():
         started = login_sessions.create(login_sessions.BROWSER, None, None)
-    result = runner.invoke(args=["two-factor", "disable"])
-    assert result.exit_code == 0 and "off" in result.output and "1 session" in result.output
+    result = runner.invoke(args=["two-factor", "disable"], input="y\n")
+    assert result.exit_code == 0, result.output
+    assert "This will turn off authenticator codes, and sign out every session" in result.output
+    assert result.output.rstrip().endswith("Two-factor sign-in is off; 0 passkeys removed; 1 session signed out.")
     with app.app_context():
         assert not two_factor.required()
         assert login_sessions.validate(started.token) is None
     again = runner.invoke(args=["two-factor", "disable"])
     assert again.exit_code == 0 and "already off" in again.output
+
+
+@pytest.mark.parametrize("answer", ["n\n", "\n", "no\n"])
+def test_disable_asks_and_no_changes_nothing(app, runner, answer):
+    enable_codes(app)
+    with app.app_context():
+        started = login_sessions.create(login_sessions.BROWSER, None, None)
+    result = runner.invoke(args=["two-factor", "disable"], input=answer)
+    assert result.exit_code == 1 and "[y/N]" in result.output and "Nothing changed." in result.output
+    with app.app_context():
+        assert two_factor.required() and login_sessions.validate(started.token) is not None
+
+
+def test_disable_with_yes_does_not_ask(app, runner):
+    enable_codes(app)
+    result = runner.invoke(args=["two-factor", "disable", "--yes"], input="n\n")
+    assert result.exit_code == 0 and "[y/N]" not in result.output and "off;" in result.output
+    with app.app_context():
+        assert not two_factor.required()
 
 
 def test_status_says_when_a_replaced_secret_key_cannot_read_the_codes(app, make_app):

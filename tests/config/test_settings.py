@@ -220,6 +220,24 @@ def test_wrong_forward_auth_settings_stop_start_up(tmp_path, values, named):
     assert f"GATEHOUSE_{named}" in message and "\n" not in message
 
 
+# --- the authenticator app's entry ------------------------------------------------------
+
+
+def test_totp_issuer_defaults_to_the_public_host_else_gatehouse(tmp_path):
+    assert load_settings(env(tmp_path))["GATEHOUSE_TOTP_ISSUER"] == "Gatehouse"
+    public = load_settings(env(tmp_path, PUBLIC_URL="https://Auth.Example.org:8443"))
+    assert public["GATEHOUSE_TOTP_ISSUER"] == "auth.example.org"
+    named = load_settings(env(tmp_path, PUBLIC_URL="https://auth.example.org", TOTP_ISSUER="Home lab"))
+    assert named["GATEHOUSE_TOTP_ISSUER"] == "Home lab"
+
+
+@pytest.mark.parametrize("value", ["home:lab", "a" * 65, " padded", "tab\there"])
+def test_a_totp_issuer_an_app_would_misread_is_refused(tmp_path, value):
+    with pytest.raises(ConfigError) as info:
+        load_settings(env(tmp_path, TOTP_ISSUER=value))
+    assert "GATEHOUSE_TOTP_ISSUER" in str(info.value) and "\n" not in str(info.value)
+
+
 def test_notify_urls_are_split_the_apprise_way_and_checked(tmp_path):
     settings = load_settings(env(tmp_path, NOTIFY_URLS="json://127.0.0.1:9000/hook, ntfys://ntfy.sh/topic "
                                                        "mailtos://u:p@example.org?to=a@example.org,b@example.org"))

@@ -1,8 +1,9 @@
-"""A real nginx (Debian's package) in the foreground, from the shipped deploy/nginx/gatehouse.conf.
+"""A real nginx (Debian's package) in the foreground, from the shipped deploy/nginx/ files.
 
-The shipped file is used as written except for the lines a test must change: the listen
-address (plain HTTP on a free loopback port instead of 443 with certificates) and the
-gunicorn and tool addresses. Each substitution must match, so the test fails if the
+The shipped file is used as written (with deploy/nginx/snippets/ beside it, as under
+/etc/nginx/) except for the lines a test must change: the listen addresses (plain HTTP on
+free loopback ports instead of 443 with certificates and 80) and the gunicorn and tool
+addresses. Each substitution must match, so the test fails if the
 example drifts away from what is tested here.
 """
 
@@ -20,17 +21,20 @@ from tests.e2e.server import ROOT, free_port
 
 CONF = ROOT / "deploy" / "nginx" / "gatehouse.conf"
 SUBDOMAINS = ROOT / "deploy" / "nginx" / "subdomains.conf"
+SNIPPETS = ROOT / "deploy" / "nginx" / "snippets"
 
 
 def nginx_binary() -> str | None:
     return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
 
 
-def site_config(gatehouse_port: int, tool_port: int, port: int) -> str:
+def site_config(gatehouse_port: int, tool_port: int, port: int, http_port: int | None = None) -> str:
     text = CONF.read_text()
     replacements = [
         ("    listen 443 ssl;\n", f"    listen 127.0.0.1:{port};\n"),
         ("    listen [::]:443 ssl;\n", ""),
+        ("    listen 80;\n", f"    listen 127.0.0.1:{http_port or free_port()};\n"),
+        ("    listen [::]:80;\n", ""),
         ("    server 127.0.0.1:8000;", f"    server 127.0.0.1:{gatehouse_port};"),
         ("proxy_pass http://127.0.0.1:9000/;", f"proxy_pass http://127.0.0.1:{tool_port}/;"),
     ]
@@ -41,12 +45,16 @@ def site_config(gatehouse_port: int, tool_port: int, port: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def subdomains_config(port: int, gatehouse_port: int, tool_ports: tuple[int, int]) -> str:
-    """deploy/nginx/subdomains.conf on plain HTTP, example.org names mapped to gatehouse.test ones."""
+def subdomains_config(port: int, gatehouse_port: int, tool_ports: tuple[int, int], http_port: int | None = None) -> str:
+    """deploy/nginx/subdomains.conf on plain HTTP, example.org names mapped to gatehouse.test ones;
+    its :80 server (the redirect to HTTPS) on `http_port`."""
     text = SUBDOMAINS.read_text()
     replacements = [
         ("    listen 443 ssl;\n", f"    listen 127.0.0.1:{port};\n", 3),
         ("    listen [::]:443 ssl;\n", "", 3),
+        ("    listen 80;\n", f"    listen 127.0.0.1:{http_port or free_port()};\n", 1),
+        ("    listen [::]:80;\n", "", 1),
+        ("server_name .example.org;", "server_name .gatehouse.test;", 1),
         ("server_name auth.example.org;", "server_name auth.gatehouse.test;", 1),
         ("server_name grafana.example.org;", "server_name app1.gatehouse.test;", 1),
         ("server_name files.example.org;", "server_name app2.gatehouse.test;", 1),
@@ -86,6 +94,7 @@ class Nginx:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         prefix.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(SNIPPETS, prefix / "snippets", dirs_exist_ok=True)  # `include snippets/…` is read from here
         site = prefix / "gatehouse.conf"
         site.write_text(site_text if site_text is not None else site_config(gatehouse_port, tool_port, self.port))
         self.config = prefix / "nginx.conf"

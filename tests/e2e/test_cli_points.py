@@ -10,10 +10,10 @@ from tests.e2e.server import BIN, Server, gatehouse, gatehouse_env
 from tests.e2e.test_cli import login
 
 
-def run(env, *args, cwd, stdin=subprocess.DEVNULL):
+def run(env, *args, cwd, stdin=subprocess.DEVNULL, input=None):
     """The script with no controlling terminal (a new session), as under cron or ssh without -t."""
-    return subprocess.run([str(BIN / "gatehouse"), *args], env=env, cwd=cwd, stdin=stdin, capture_output=True,
-                          text=True, timeout=60, start_new_session=True)
+    return subprocess.run([str(BIN / "gatehouse"), *args], env=env, cwd=cwd, stdin=stdin, input=input,
+                          capture_output=True, text=True, timeout=60, start_new_session=True)
 
 
 @pytest.fixture
@@ -79,3 +79,35 @@ def test_sessions_revoke_prints_its_message_and_nothing_on_stderr(prepared, tmp_
 def test_unblock_on_an_address_never_blocked_says_so(prepared, tmp_path):
     result = run(prepared, "unblock", "192.0.2.77", cwd=tmp_path)
     assert result.returncode == 0 and "192.0.2.77 was not blocked" in result.stdout and result.stderr == ""
+
+
+def turn_codes_on(env) -> None:
+    """Codes on, through the service on the command's own instance (as a page would)."""
+    from app.factory import create_app
+    from tests.support.two_factor import enable_codes
+
+    app = create_app({"GATEHOUSE_INSTANCE_DIR": env["GATEHOUSE_INSTANCE_DIR"], "GATEHOUSE_BCRYPT_ROUNDS": 4})
+    enable_codes(app)
+
+
+def test_two_factor_disable_asks_and_writes_no_log_line(prepared, tmp_path):
+    turn_codes_on(prepared)
+    declined = run(prepared, "two-factor", "disable", cwd=tmp_path, stdin=None, input="n\n")
+    assert declined.returncode == 1 and "[y/N]" in declined.stdout and "Nothing changed." in declined.stdout
+    assert "is on" in run(prepared, "two-factor", "status", cwd=tmp_path).stdout
+    done = run(prepared, "two-factor", "disable", "--yes", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Two-factor sign-in is off; 0 passkeys removed; 0 sessions signed out.\n"
+    assert done.stderr == ""  # no JSON log line beside the answer
+    assert "is off" in run(prepared, "two-factor", "status", cwd=tmp_path).stdout
+
+
+def test_help_summaries_are_whole_sentences(tmp_path):
+    env = gatehouse_env(tmp_path / "instance")
+    for group in ((), ("db",), ("sessions",), ("two-factor",), ("access",), ("oidc",), ("notify",)):
+        result = run(env, *group, "--help", cwd=tmp_path)
+        listed = result.stdout.split("Commands:\n", 1)[1]
+        assert result.returncode == 0 and "..." not in listed, listed
+    top = run(env, "--help", cwd=tmp_path).stdout
+    assert "First install:  gatehouse db upgrade && gatehouse set-password && gatehouse serve\n" in top
+    assert "\\b" not in top

@@ -236,3 +236,20 @@ def test_wrong_combination_stops_start_up_with_one_line(tmp_path, env, named):
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and named in lines[0] and "Traceback" not in result.stderr, result.stderr
+
+
+def test_nginx_sends_plain_http_on_to_https(tmp_path):
+    """deploy/nginx/subdomains.conf's :80 server: every name of the domain goes on to HTTPS."""
+    binary = nginx_binary()
+    if binary is None:
+        require_external("nginx is not installed (apt-get install nginx-light)")
+    port, http_port = free_port(), free_port()
+    site = nginx_subdomains_config(port, free_port(), (free_port(), free_port()), http_port)
+    nginx = Nginx(tmp_path / "nginx", 0, 0, site, port).start(binary)
+    try:
+        for host in ("app1.gatehouse.test", "auth.gatehouse.test"):
+            answer = requests.get(f"http://127.0.0.1:{http_port}/d/abc?orgId=1", headers={"Host": host},
+                                  allow_redirects=False, timeout=5)
+            assert answer.status_code == 301 and answer.headers["Location"] == f"https://{host}/d/abc?orgId=1"
+    finally:
+        nginx.stop()

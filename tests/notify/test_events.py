@@ -128,7 +128,7 @@ def test_the_second_factor_turned_off_on_the_page_is_told(notified, receiver, mo
 
 def test_the_break_glass_command_is_told(notified, receiver):
     enable_codes(notified)
-    result = notified.test_cli_runner().invoke(args=["two-factor", "disable"])
+    result = notified.test_cli_runner().invoke(args=["two-factor", "disable", "--yes"])
     assert result.exit_code == 0, result.output
     settled(notified)
     [message] = [m for m in receiver.received if "on the server" in m["title"]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 
@@ -62,11 +63,21 @@ def test_added_passkey_is_listed_with_its_name(client, enrolled):
     assert "Laptop" in page and "never used" in page and 'id="passkey-add"' in page
 
 
+def test_remove_asks_first(client, enrolled):
+    """The remove button is inside a closed <details> after a word of what it does: no inline script."""
+    page = client.get("/two-factor").get_data(as_text=True)
+    item = re.search(r'<ul class="passkeys">.*?</ul>', page, re.S).group(0)
+    asking = re.search(r'<details class="remove">\s*<summary aria-label="Remove passkey Laptop">.*?</details>', item, re.S)
+    assert asking and "will no longer sign you in" in asking.group(0) and 'type="submit"' in asking.group(0)
+    assert item.count('type="submit"') == asking.group(0).count('type="submit"') == 1
+
+
 def test_adding_needs_the_current_password_and_a_wrong_one_counts(app, client, auth, key):
     with_clock(app)
     auth.login()
     response = add_passkey(client, key, password="not the password at all")
-    assert response.status_code == 403 and response.get_json()["message"] == "The current password is incorrect."
+    assert response.status_code == 403 and response.get_json() == {
+        "error": "passkey_refused", "message": "The current password is incorrect.", "field": "password"}
     again = add_passkey(client, key)
     assert again.status_code == 429  # inside the backoff of that failure: nothing checked
     with app.app_context():
@@ -149,8 +160,8 @@ def test_removed_passkey_no_longer_signs_in(app, client, enrolled, key):
 def test_cli_disable_removes_passkeys(app, enrolled):
     runner = app.test_cli_runner()
     assert "Passkeys: 1" in runner.invoke(args=["two-factor", "status"]).output
-    result = runner.invoke(args=["two-factor", "disable"])
-    assert result.exit_code == 0 and "1 passkey(s) removed" in result.output
+    result = runner.invoke(args=["two-factor", "disable", "--yes"])
+    assert result.exit_code == 0 and "1 passkey removed; " in result.output
     with app.app_context():
         assert passkeys.count() == 0
 

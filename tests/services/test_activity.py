@@ -46,7 +46,7 @@ def test_recent_is_newest_first_and_capped(app):
                                        ip=f"198.51.100.{i % 250}", count=1) for i in range(230))
         db.session.commit()
         events = activity.recent()
-        assert len(events) == activity.PAGE_SIZE == 200
+        assert len(events) == activity.RECENT == 200
         assert [e.at for e in events] == sorted((e.at for e in events), reverse=True)
         assert events[0].ip == "198.51.100.0"
 

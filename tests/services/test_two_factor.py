@@ -1,5 +1,7 @@
 """The second-factor service without HTTP: enrol, verify once, recovery codes, turn off."""
 
+from urllib.parse import quote
+
 import pyotp
 import pytest
 from sqlalchemy import select
@@ -112,6 +114,14 @@ def test_disable_needs_the_password_and_a_code(ctx):
     assert not two_factor.required()
 
 
+def test_disable_says_which_part_was_wrong_and_spends_no_code_after_a_wrong_password(ctx):
+    _secret, codes, _sid = enrol()
+    assert two_factor.disable_refused("wrong password, long enough", codes[0]) == "password"
+    assert two_factor.disable_refused(PASSWORD, "not-a-recovery-code") == "code"
+    assert two_factor.status().recovery_left == 10  # the code after the wrong password was not used up
+    assert two_factor.disable_refused(PASSWORD, codes[0]) is None and not two_factor.required()
+
+
 def test_nothing_verifies_while_codes_are_off(ctx):
     _secret, codes, _sid = enrol()
     assert two_factor.turn_off()
@@ -144,3 +154,17 @@ def test_break_glass_turns_off_and_ends_every_session(ctx):
     assert two_factor.disable_and_sign_out() == 1
     assert not two_factor.required()
     assert revoked(sid)
+
+
+@pytest.mark.parametrize(("settings", "issuer"), [
+    ({}, "Gatehouse"),
+    ({"GATEHOUSE_PUBLIC_URL": "https://auth.example.org"}, "auth.example.org"),
+    ({"GATEHOUSE_PUBLIC_URL": "https://auth.example.org", "GATEHOUSE_TOTP_ISSUER": "Home lab"}, "Home lab"),
+])
+def test_the_app_files_the_entry_as_issuer_and_remote_user(make_app, settings, issuer):
+    app = make_app(GATEHOUSE_REMOTE_USER="alice", **settings)
+    with app.app_context():
+        uri = two_factor.provisioning_uri("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    parsed = pyotp.parse_uri(uri)
+    assert parsed.name == "alice" and parsed.issuer == issuer
+    assert uri.startswith(f"otpauth://totp/{quote(issuer)}:alice?")

@@ -33,10 +33,10 @@ def wait_for(driver, server, path: str) -> str:
 def submit(driver) -> None:
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 15).until(lambda _driver: _gone(old))
+    WebDriverWait(driver, 15).until(lambda _driver: gone(old))
 
 
-def _gone(element) -> bool:
+def gone(element) -> bool:
     """The page the element was on has been left. Chromium answers a question about a node of a
     page being replaced with "stale" or, mid-navigation, "does not belong to the document"."""
     try:
