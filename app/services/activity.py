@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from app.bounded_cache import BoundedCache
 from app.extensions import db
 from app.models import SignInEvent, utcnow
+from app.security.client_ip import limit_key
 from app.services.blocked_tally import MANY, BlockedTally
 from app.services.user_agents import short_name
 from app.signals import AccountChange, SecretCheck, SessionsEnded, SignedIn
@@ -57,11 +58,20 @@ def record(kind: str, ip: str | None, user_agent: str | None, *, detail: str | N
 
 
 def note_blocked(ip: str | None, user_agent: str | None) -> None:
-    """Count one attempt refused while blocked; writes the tally when a write is due."""
+    """Count one attempt refused while blocked; writes the tally when a write is due.
+
+    Kept per client as the limiter sees one (app/security/client_ip.py `limit_key`): an IPv6
+    address by its /64, so one blocked /64 is one row a minute, not one per address it uses.
+    """
     now = utcnow().timestamp()
     _forget_summaries()
-    if _tally().add(ip, _cut(user_agent, 256), now):
+    if _tally().add(_client_of(ip), _cut(user_agent, 256), now):
         flush(now)
+
+
+def _client_of(ip: str | None) -> str | None:
+    key = limit_key(ip)
+    return key if key != "unknown" else ip
 
 
 def flush(now: float | None = None) -> int:
