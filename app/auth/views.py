@@ -40,7 +40,7 @@ def login():
         return redirect(target, 303)
     outcome = login_service.password_step(form.password.data or "", client_ip(), request.user_agent.string)
     if outcome.code_owed:
-        pending.start(target)  # already checked: a local path, or an allowed return address
+        pending.start(target, outcome.pending)  # already checked: a local path, or an allowed return address
         return redirect(url_for("auth.login_code"), 303)
     if outcome.started is None:
         form.password.errors = ["Incorrect password."]
@@ -53,19 +53,20 @@ def login():
 def login_code():
     """The second step: a code (or recovery code) → the session and on to `next`; wrong → 401.
 
-    Without a pending step (none, expired, another browser's), or once the second factor
-    was turned off meanwhile (the CLI) → 303 to /login, nothing checked or counted.
+    Without a pending step (none, expired, another browser's, finished already, started with a
+    password changed since), or once the second factor was turned off meanwhile (the CLI) →
+    303 to /login, nothing checked or counted.
     """
     if signed_in.current_session() is not None:
         return redirect("/", 303)
     owed = pending.current()
-    if owed is None or not two_factor.required():
+    if owed is None or not two_factor.required() or not login_service.pending_live(owed.ticket):
         pending.finish()
         return redirect(url_for("auth.login"), 303)
     form = CodeForm()
     if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
         return render_template("auth/code.html", form=form)
-    started = login_service.code_step(form.code.data or "", client_ip(), request.user_agent.string)
+    started = login_service.code_step(form.code.data or "", client_ip(), request.user_agent.string, owed.ticket)
     if started is None:
         form.code.data = ""
         return render_template("auth/code.html", form=form, error="That code is not right, or was used already."), 401

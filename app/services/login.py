@@ -5,7 +5,9 @@ check is a guarded check (app/services/secret_checks.py) and each outcome is pub
 (app/signals.py), from which the log lines and the sign-in activity are written:
 - `password_step` (the form's /login): the password alone; with codes on it makes no
   session and says a code is owed (the browser goes on to /login/code).
-- `code_step` (/login/code): the code owed after `password_step`.
+- `code_step` (/login/code): the code owed after `password_step`, which spends the step's
+  one-time ticket (app/services/one_time.py), tied to the password's epoch: a step is finished
+  once, and not at all after the password changed.
 - `sign_in` (the API): password and code in one request.
 `check_password` + `start` are for a browser that already holds a full session (the
 password change's fresh cookie).
@@ -18,11 +20,12 @@ from dataclasses import dataclass
 
 
 from app import signals
-from app.services import login_sessions, master_password, secret_checks, two_factor
+from app.services import login_sessions, master_password, one_time, secret_checks, two_factor
 
 log = logging.getLogger("gatehouse.auth")
 
 WRONG_PASSWORD, CODE_REQUIRED, INVALID_CODE = "unauthorized", "code_required", "invalid_code"
+PENDING_SECONDS = 300  # how long a right password waits for its code
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Outcome:
     started: login_sessions.NewSession | None = None
     refused: str | None = None  # WRONG_PASSWORD, CODE_REQUIRED or INVALID_CODE
     code_owed: bool = False  # the password was right; the second step follows (form only)
+    pending: str | None = None  # with `code_owed`: the step's one-time ticket
 
 
 def check_password(password: str, ip: str | None, kind: str, *, final: bool = True,
@@ -60,14 +64,27 @@ def password_step(password: str, ip: str | None, user_agent: str | None) -> Outc
         return Outcome(refused=WRONG_PASSWORD)
     if owed:
         log.info("password accepted from %s; a code is owed", ip, extra={"event": "login_code_owed", "client_ip": ip})
-        return Outcome(code_owed=True)
+        ticket = one_time.issue(one_time.PENDING_SIGN_IN, PENDING_SECONDS, epoch=master_password.epoch())
+        return Outcome(code_owed=True, pending=ticket)
     return Outcome(started=start(ip, user_agent, login_sessions.BROWSER))
 
 
-def code_step(code: str, ip: str | None, user_agent: str | None) -> login_sessions.NewSession | None:
-    """The code owed after `password_step`: a browser session, or None."""
-    if not secret_checks.check(lambda: two_factor.check_code(code), step="code", ip=ip, user_agent=user_agent,
-                               kind=login_sessions.BROWSER):
+def pending_live(ticket: str | None) -> bool:
+    """Whether the step `ticket` names may still be finished: unused, unexpired, same password."""
+    return one_time.live(one_time.PENDING_SIGN_IN, ticket, epoch=master_password.epoch())
+
+
+def finish_pending(ticket: str | None) -> bool:
+    """Spend the step (a passkey finished it); True only for the first use of a live step."""
+    return one_time.consume(one_time.PENDING_SIGN_IN, ticket, epoch=master_password.epoch())
+
+
+def code_step(code: str, ip: str | None, user_agent: str | None, ticket: str | None) -> login_sessions.NewSession | None:
+    """The code owed after `password_step`, whose step `ticket` it spends: a browser session, or None.
+    A right code for a step already finished (a replayed cookie) or started with another password
+    fails like a wrong one."""
+    if not secret_checks.check(lambda: two_factor.check_code(code) and finish_pending(ticket), step="code", ip=ip,
+                               user_agent=user_agent, kind=login_sessions.BROWSER):
         return None
     return start(ip, user_agent, login_sessions.BROWSER, detail="with a code",
                  methods=(login_sessions.PASSWORD, two_factor.method_of(code)))
