@@ -42,6 +42,14 @@ def is_fault(error: BaseException) -> bool:
     return isinstance(error, FAULTS) or connection_lost(error)
 
 
+def fault_name(error: BaseException) -> str:
+    """What failed, for the log, without the driver's message (which may quote a value): the
+    exception's class, and SQLite's error name or PostgreSQL's SQLSTATE when there is one."""
+    orig = getattr(error, "orig", None) or error
+    code = getattr(orig, "sqlite_errorname", None) or getattr(orig, "sqlstate", None)
+    return f"{type(orig).__name__} ({code})" if code else type(orig).__name__
+
+
 def connection_lost(error: BaseException) -> bool:
     """Whether `error` came from a connection that died (its pool replaces it on the next checkout)."""
     return isinstance(error, DBAPIError) and error.connection_invalidated

@@ -30,6 +30,7 @@ class Result:
     ledger: Ledger = field(default_factory=Ledger)
     lost: int = 0
     revived: int = 0
+    checked: int = 0  # sessions whose state was asked of the server at the end (held, and ended)
     recovery: list = field(default_factory=list)  # seconds, one per fault
     recovery_limit: float = 10.0  # seconds: more is a failure (kill -9: the dead instance's lease lapses first)
     neither: int = 0  # restarts after which not exactly one of the two passwords worked
@@ -80,7 +81,9 @@ def until_signed_in(url: str, password: str = PASSWORD, timeout: float = 90, ip:
 
 
 def finish(result: Result, gatehouse: Gatehouse) -> Result:
-    result.lost, result.revived = result.ledger.check(gatehouse.url)
+    lost, revived, result.checked = result.ledger.check(gatehouse.url)
+    result.lost += lost
+    result.revived += revived
     gatehouse.stop()
     return result
 

@@ -147,13 +147,13 @@ class Ledger:
                 (self.ended if went_through else self.alive).update(cookies)
             self.changes_uncertain.clear()
 
-    def check(self, url: str) -> tuple[int, int]:
-        """(sessions lost, sessions revived), asked of the server with each cookie."""
+    def check(self, url: str) -> tuple[int, int, int]:
+        """(sessions lost, sessions revived, sessions checked), asked of the server with each cookie."""
         with self.lock:
             alive, ended = list(self.alive), list(self.ended)
         lost = sum(1 for cookie in alive if not _valid(url, cookie))
         revived = sum(1 for cookie in ended if _valid(url, cookie))
-        return lost, revived
+        return lost, revived, len(alive) + len(ended)
 
 
 def _valid(url: str, cookie: str) -> bool:

@@ -29,7 +29,8 @@ NEW_PASSWORD = "a brand new passphrase for the faults"
 
 def live_sessions(app) -> int:
     with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(LoginSession).where(LoginSession.revoked_at.is_(None)))
+        live = select(func.count()).select_from(LoginSession).where(LoginSession.revoked_at.is_(None))
+        return db.session.scalar(live)
 
 
 def assert_unavailable(response) -> None:

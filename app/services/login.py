@@ -9,8 +9,8 @@ check is a guarded check (app/services/secret_checks.py) and each outcome is pub
   one-time ticket (app/services/one_time.py), tied to the password's epoch: a step is finished
   once, and not at all after the password changed.
 - `sign_in` (the API): password and code in one request.
-`check_password` + `start` are for a browser that already holds a full session (the
-password change's fresh cookie).
+`check_password` is the password check of a browser that already holds a full session (the
+password change).
 """
 
 from __future__ import annotations
@@ -44,16 +44,15 @@ def check_password(password: str, ip: str | None, kind: str, *, final: bool = Tr
 
 
 def start(ip: str | None, user_agent: str | None, kind: str, label: str | None = None, *,
-          signs_in: bool = True, detail: str | None = None,
+          detail: str | None = None,
           methods: tuple[str, ...] = (login_sessions.PASSWORD,)) -> login_sessions.NewSession:
-    """A new session for a client that has passed every check (`methods`: which). `signs_in=False`:
-    a password change's fresh cookie, which the activity records as the change, not as a sign-in."""
+    """A new session for a client that has passed every check (`methods`: which). (A password
+    change makes its fresh session in its own transaction: app/services/password_change.py.)"""
     started = login_sessions.create(kind, ip, user_agent, label, methods=methods)
-    if signs_in:
-        if kind != login_sessions.BROWSER:
-            detail = f"API token {label}" if label else "API token"
-        signals.publish(signals.signed_in, signed_in=signals.SignedIn(
-            started.row.id, kind, methods, ip, user_agent, detail))
+    if kind != login_sessions.BROWSER:
+        detail = f"API token {label}" if label else "API token"
+    signals.publish(signals.signed_in, signed_in=signals.SignedIn(
+        started.row.id, kind, methods, ip, user_agent, detail))
     return started
 
 
@@ -79,7 +78,8 @@ def finish_pending(ticket: str | None) -> bool:
     return one_time.consume(one_time.PENDING_SIGN_IN, ticket, epoch=master_password.epoch())
 
 
-def code_step(code: str, ip: str | None, user_agent: str | None, ticket: str | None) -> login_sessions.NewSession | None:
+def code_step(code: str, ip: str | None, user_agent: str | None,
+              ticket: str | None) -> login_sessions.NewSession | None:
     """The code owed after `password_step`, whose step `ticket` it spends: a browser session, or None.
     A right code for a step already finished (a replayed cookie) or started with another password
     fails like a wrong one."""

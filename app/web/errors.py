@@ -16,7 +16,7 @@ from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError, ServiceUnavailable
 
-from app.database import is_fault, recover_current
+from app.database import fault_name, is_fault, recover_current
 from app.web.error_pages import describe
 
 log = logging.getLogger("gatehouse.errors")
@@ -60,7 +60,7 @@ def render_database_error(error: SQLAlchemyError):
     if not is_fault(error):
         return render_unexpected(error)
     recover_current()
-    cause = type(getattr(error, "orig", None) or error).__name__
+    cause = fault_name(error)
     log.error("database unavailable: %s", cause, extra={"event": "database_unavailable", "path": request.path})
     response, code, headers = render_error(ServiceUnavailable("The database is not answering; try again shortly."))
     headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
