@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from faults import outages, scenarios  # noqa: E402
+from faults import outages, scenarios, stack  # noqa: E402
 
 FAULTS = {
     "kill9": scenarios.kill9_browsing,
@@ -40,6 +40,8 @@ FAULTS = {
 def line(result) -> str:
     if result.skipped:
         return f"{result.name:<46} skipped: {result.skipped}"
+    if result.error:
+        return f"{result.name:<46} FAILED: {result.error}"
     tally = result.tally
     others = len(tally.bad)
     recovery = max(result.recovery) if result.recovery else 0.0
@@ -63,7 +65,14 @@ def main() -> int:
         for name in names:
             folder = Path(scratch) / name
             folder.mkdir()
-            result = FAULTS[name](folder)
+            try:
+                result = FAULTS[name](folder)
+            except Exception as exc:  # the fault broke the suite itself: say so, stop what it started, go on
+                result = scenarios.Result(name, error=f"{type(exc).__name__}: {exc}")
+            finally:
+                for gatehouse in stack.RUNNING:
+                    gatehouse.stop()
+                stack.RUNNING.clear()
             results.append(result)
             print(line(result), flush=True)
             for route, status in result.tally.bad[:5]:

@@ -37,12 +37,13 @@ class Result:
     cut: int = 0  # requests already being served when the fault came that never got an answer
     note: str = ""
     skipped: str = ""
+    error: str = ""  # the scenario itself failed (a sign-in that never came back, ...)
 
     @property
     def passed(self) -> bool:
         slow = max(self.recovery, default=0.0) > self.recovery_limit
         return self.skipped != "" or not (self.tally.bad or self.lost or self.revived or self.neither or self.cut
-                                          or slow)
+                                          or slow or self.error)
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from tests.e2e.server import Server
 from tests.support.redis import RedisServer
 
 POSTGRES_ADMIN = os.environ.get("GATEHOUSE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+RUNNING: list = []  # every Gatehouse started, so faults/run.py stops them whatever happens
 
 
 class Gatehouse:
@@ -31,6 +32,7 @@ class Gatehouse:
     def __init__(self, folder: Path, password: str, logs: Path | None = None, **env: str) -> None:
         self.folder, self.env, self.logs = folder, env, logs
         self.server = self._server()
+        RUNNING.append(self)
         self.server.prepare(password)
         self.server.start()
 
@@ -66,7 +68,8 @@ class Gatehouse:
             return time.monotonic() - started
 
     def stop(self) -> None:
-        self.server.stop()
+        if self.server.process is not None and self.server.process.poll() is None:
+            self.server.stop()
 
     def log(self) -> str:
         return self.server.output()

@@ -85,10 +85,11 @@ class Reader:
         """Every value of header `name` (lower case), in order."""
         return [value for key, value in self.head.headers if key == name] if self.head is not None else []
 
-    def refusal(self) -> bytes:
+    def refusal(self, status: int | None = None) -> bytes:
         """The answer to a request h11 refused: its status (400, 431 for a head too long, 501 for
-        an unknown transfer coding), a line of text, and the connection closed after it."""
-        status = self.error.error_status_hint if self.error is not None else 400
+        an unknown transfer coding) unless `status` is given, a line of text, and the connection
+        closed after it."""
+        status = status or (self.error.error_status_hint if self.error is not None else 400)
         phrase = HTTPStatus(status).phrase
         body = f"{phrase}: the request could not be read.\n".encode()
         return self._h11.send(h11.Response(status_code=status, reason=phrase.encode(), headers=[

@@ -143,6 +143,9 @@ class ReadDeadlineWorker(AcceptPause, Lingering, ThreadWorker):
         if reader.error is not None:  # h11 cannot frame it: nobody could
             self._drop(conn, reader.refusal())
             return True
+        if over and reader.head is None:  # a head that fills the buffer: never a request of ours
+            self._drop(conn, reader.refusal(431))
+            return True
         if over:  # more than the app accepts: it answers 413 at once, and the rest is never read
             conn.cut = True
             self._dispatch(conn)

@@ -47,6 +47,14 @@ def test_a_body_sent_without_waiting_gets_no_100_continue(server):
         assert read_answer(sock).startswith(b"HTTP/1.1 200 ")
 
 
+def test_a_head_that_fills_the_buffer_is_431_at_once_without_a_thread(server):
+    head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Long: " + b"a" * (64 * 1024)  # and it never ends
+    with socket.create_connection(("127.0.0.1", server.port), timeout=3) as sock:
+        sock.sendall(head)
+        assert read_answer(sock).startswith(b"HTTP/1.1 431 ")
+    assert requests.get(server.url + "/healthz", timeout=2).status_code == 200
+
+
 def guess(url: str, address: str, password: str = "wrong guess") -> int:
     browser = requests.Session()
     token = CSRF_RE.search(browser.get(url + "/login").text).group(1)

@@ -56,6 +56,12 @@ def test_a_request_h11_refuses_gets_its_status_and_a_closed_connection(data, sta
     assert b"Content-Length: %d\r\n" % len(body) in head + b"\r\n"
 
 
+def test_a_refusal_may_name_its_own_status():
+    reader = read(b"GET / HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 1000)  # not refused yet: the head goes on
+    assert reader.error is None and reader.head is None
+    assert reader.refusal(431).startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
+
+
 def test_expect_100_continue_is_heard_until_the_body_starts():
     waiting = read(b"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n")
     assert waiting.waiting_for_continue and waiting.continue_response() == b"HTTP/1.1 100 Continue\r\n\r\n"
