@@ -15,9 +15,9 @@ import time
 
 from flask import current_app
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app.database import recover
+from app.database import fault_name, recover
 from app.extensions import db
 from app.models import Setting, utcnow
 
@@ -54,10 +54,11 @@ def _writable() -> bool:
         try:
             db.session.merge(Setting(key=PROBE_KEY, value=utcnow().isoformat()))
             db.session.commit()  # a failed commit is rolled back (app/database.py)
+        except IntegrityError:  # another process wrote the first probe row just now: it took a write
+            recover(db.session)
         except SQLAlchemyError as exc:
             recover(db.session)
-            log.error("the database takes no writes: %s", type(getattr(exc, "orig", None) or exc).__name__,
-                      extra={"event": "database_read_only"})
+            log.error("the database takes no writes: %s", fault_name(exc), extra={"event": "database_read_only"})
             return False
         probe.written_at = time.monotonic()
         return True
