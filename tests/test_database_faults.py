@@ -10,6 +10,7 @@ process of its own). Issue 22 found each of these answering 500 on 0702507.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -185,8 +186,9 @@ EMFILE_SCRIPT = textwrap.dedent("""
 def test_no_file_descriptor_to_open_the_database_is_a_503(migrated_template, tmp_path):
     from tests.e2e.server import ROOT
 
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEHOUSE_", "PROMETHEUS_"))}
     run = subprocess.run([sys.executable, "-c", EMFILE_SCRIPT, str(tmp_path), str(migrated_template)],
-                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert run.returncode == 0, run.stderr
     answer = json.loads(run.stdout.strip().splitlines()[-1])
     assert answer["status"] == 503 and int(answer["retry"]) > 0 and answer["body"]["error"] == "unavailable"
