@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export GATEHOUSE_INSTANCE_DIR ?= $(CURDIR)/instance
 
-.PHONY: run test image bench profile soak screenshots clean
+.PHONY: run test image bench profile soak faults screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,13 @@ profile: $(VENV)/.installed-bench
 SOAK_SECONDS ?= 600
 soak: $(VENV)/.installed-test
 	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS)
+
+# Faults (faults/run.py, docs/operations.md): kill -9, SIGTERM, Redis and PostgreSQL outages and
+# terminated connections, a full disk, under browsers signing in and out. Never part of `make test`.
+# Needs redis-server, the machine's PostgreSQL (GATEHOUSE_TEST_POSTGRES_URL) and root (a tmpfs).
+faults: $(VENV)/.installed-test
+	@command -v redis-server >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server)
+	$(BIN)/python faults/run.py $(FAULTS_ARGS)
 
 # Every page at 1280x900 and 390x844, light and dark, into screenshots/ (ignored by git).
 screenshots: $(VENV)/.installed-test

@@ -22,6 +22,9 @@ workers = int(os.environ.get("GATEHOUSE_WORKERS") or os.environ.get("WEB_CONCURR
 # body are in, and must be complete within 10 s (app/edge/worker.py).
 worker_class = "app.edge.worker.ReadDeadlineWorker"
 threads = int(os.environ.get("GATEHOUSE_THREADS", "4"))
+# gunicorn's default, named: the most client connections a worker holds at once (each is a file
+# descriptor). deploy/gatehouse.service's LimitNOFILE is sized from it (docs/operations.md).
+worker_connections = 1000
 graceful_timeout = 25  # inside systemd's TimeoutStopSec=30
 timeout = 30
 keepalive = 5

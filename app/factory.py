@@ -32,7 +32,7 @@ from app.runtime.gauges import add_gauge
 from app.runtime.jobs import add_task
 from app.runtime.logs import configure_logging
 from app.web.cookie_session import CookieSessionInterface
-from app.services import activity, auth_log, login_sessions, master_password
+from app.services import activity, auth_log, login_sessions, master_password, one_time
 from app.sessions.views import bp as sessions_bp
 from app.setup.views import bp as setup_bp
 from app.two_factor.views import bp as two_factor_bp
@@ -150,5 +150,6 @@ def register_jobs(app: Flask) -> None:
     add_task(app, "purge login limits", limiter.prune)
     add_task(app, "purge sign-in activity", activity.purge)  # older than GATEHOUSE_ACTIVITY_DAYS
     add_task(app, "purge app tokens", oidc_subscribers.purge)  # spent codes, dead tokens (docs/oidc.md)
+    add_task(app, "purge one-time tickets", one_time.purge)  # expired sign-in steps and passkey challenges
     add_gauge(app, metrics.SESSIONS_ACTIVE, login_sessions.count_active)
     add_gauge(app, metrics.LIMITER_CLIENTS, limiter.clients)

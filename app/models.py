@@ -201,3 +201,18 @@ class LoginDevice(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_login_devices_issued_at", "issued_at"),)
+
+
+class OneTimeTicket(Base):
+    """A step that may be finished once (app/services/one_time.py): the code owed after a right
+    password, a passkey registration's challenge. Only the SHA-256 of its value is kept; `epoch`
+    ties a sign-in step to the password it was started with."""
+
+    __tablename__ = "one_time_tickets"
+
+    ticket_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(24))
+    epoch: Mapped[str | None] = mapped_column(String(16))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_one_time_tickets_expires_at", "expires_at"),)

@@ -140,7 +140,10 @@ def _forward_answer(endpoint: str):
     return forward.response_for(decided.answer)
 
 
-@bp.get("/auth/verify")
+# Forward-auth checks answer GET and HEAD only: every other method is 405, OPTIONS too (Flask's
+# automatic OPTIONS answered 200 to anyone, which a gateway passing the original method on would
+# take for an allowed request). docs/forward-auth.md, "Methods".
+@bp.get("/auth/verify", provide_automatic_options=False)
 def verify():
     """nginx `auth_request`: 204 + Remote-User for a live session, else 401 (docs/forward-auth.md).
 
@@ -150,7 +153,7 @@ def verify():
     return _forward_answer(forward_auth.VERIFY)
 
 
-@bp.get("/auth/forward-auth")
+@bp.get("/auth/forward-auth", provide_automatic_options=False)
 def forward_auth_answer():
     """Traefik ForwardAuth / Caddy forward_auth: 200 + Remote-User; a page load is redirected to
     the login page (302, 303 after a non-GET); XHR and scripts get 401 JSON."""

@@ -55,7 +55,7 @@ def login():
     outcome = login_service.password_step(form.password.data or "", client_ip(), request.user_agent.string,
                                           remember=remember, reauthenticate=again)
     if outcome.code_owed:  # the target was checked already: a local path, or an allowed return address
-        pending.start(target, remember=remember, reauthenticate=again)
+        pending.start(target, outcome.pending, remember=remember, reauthenticate=again)
         return redirect(url_for("auth.login_code"), 303)
     if outcome.refused:
         form.password.errors = ["Incorrect password."]
@@ -69,22 +69,23 @@ def login():
 def login_code():
     """The second step: a code (or recovery code) → the session and on to `next`; wrong → 401.
 
-    Without a pending step (none, expired, another browser's), or once the second factor
-    was turned off meanwhile (the CLI) → 303 to /login, nothing checked or counted. Signed in
-    already → 303 to /, unless the pending step signs this very session in again.
+    Without a pending step (none, expired, another browser's, finished already, started with a
+    password changed since), or once the second factor was turned off meanwhile (the CLI) →
+    303 to /login, nothing checked or counted. Signed in already → 303 to /, unless the pending
+    step signs this very session in again.
     """
     owed = pending.current()
     current = signed_in.current_session()
     if current is not None and (owed is None or owed.reauthenticate != current.id):
         return redirect("/", 303)
-    if owed is None or not two_factor.required():
+    if owed is None or not two_factor.required() or not login_service.pending_live(owed.ticket):
         pending.finish()
         return redirect(url_for("auth.login"), 303)
     form = CodeForm()
     page = {"form": form, "destination": destination(owed.next)}
     if request.method != "POST":  # GET, and the HEAD Flask adds to it: never the POST path
         return render_template("auth/code.html", **page, unreadable=not two_factor.codes_readable())
-    outcome = login_service.code_step(form.code.data or "", client_ip(), request.user_agent.string,
+    outcome = login_service.code_step(form.code.data or "", client_ip(), request.user_agent.string, owed.ticket,
                                       remember=owed.remember, reauthenticate=owed.reauthenticate)
     if outcome.refused == login_service.CODES_UNREADABLE:  # nothing was checked, nothing counted
         form.code.data = ""

@@ -106,5 +106,5 @@ def create_private_file(path: Path) -> None:
     """
     try:
         os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
-    except (FileExistsError, FileNotFoundError):  # there already, or no folder: SQLite reports it
-        pass
+    except OSError:  # there already, no folder, no descriptor left (EMFILE): SQLite's own open reports
+        pass  # it as a database error, which a request answers with 503 (app/web/errors.py)

@@ -35,18 +35,28 @@ def secrets_from_files(environ: Mapping[str, str], skip: Collection[str] = ()) -
             raise ConfigError(f"{key} is set in more than one place ({', '.join(named)}): keep one")
         if sources:
             path = Path(environ[f"{key}_FILE"]) if sources[0].endswith("_FILE") else Path(credentials) / credential
-            found[key] = read_secret_file(sources[0], path)
+            found[key] = read_secret_file(sources[0], path, systemd=not sources[0].endswith("_FILE"))
     return found
 
 
-def read_secret_file(name: str, path: Path) -> str:
-    """The one line of text in `path`, checked like the variable; ConfigError names `name`, never the secret."""
+def read_secret_file(name: str, path: Path, systemd: bool = False) -> str:
+    """The one line of text in `path`, checked like the variable; ConfigError names `name`, never the secret.
+
+    Like the instance files (app/config/instance_files.py), a secret file is for its owner only:
+    one that its group or every user may read or change is refused. A systemd credential is
+    refused only when every user may read it: systemd gives the service's user read access with
+    an ACL where the file system has them, and an ACL's mask shows as the group's bits (0440),
+    while the credentials folder itself is the service's alone.
+    """
     where = f"{name} ({path})"
     try:
         with open(path, "rb") as handle:
             mode = os.fstat(handle.fileno()).st_mode
-            if mode & 0o004:
-                raise ConfigError(f"{where} is readable by every user (mode {mode & 0o777:04o}): chmod o-rwx it")
+            if mode & 0o007:
+                raise ConfigError(f"{where} is readable by every user (mode {mode & 0o777:04o}): chmod go-rwx it")
+            if mode & 0o070 and not systemd:
+                raise ConfigError(f"{where} is open to its group (mode {mode & 0o777:04o}): chmod go-rwx it, "
+                                  "owned by the user Gatehouse runs as")
             raw = handle.read(SECRET_FILE_MAX_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"{where} cannot be read: {exc.strerror}") from None

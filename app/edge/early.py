@@ -7,15 +7,19 @@ application (nor prometheus_client before gunicorn.conf.py prepares it).
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from app.edge.http_reader import Reader
 
 EXTENSION = "gatehouse.edge.early"  # where the app keeps its early answer (app/edge/stack.py)
 
 
 class EarlyAnswer(Protocol):
-    def __call__(self, data: bytes, peer) -> bytes | None:
-        """The whole HTTP response for the request in `data` (its head and body, as received,
-        from `peer`, gunicorn's client address), or None to let a thread run it in the app."""
+    def __call__(self, request: Reader, peer) -> bytes | None:
+        """The whole HTTP response for `request` (whole, as the worker's reader read it: its head,
+        its body's length, anything pipelined after it; from `peer`, gunicorn's client address),
+        or None to let a thread run it in the app."""
 
 
 def early_answer_of(wsgi) -> EarlyAnswer | None:

@@ -15,9 +15,11 @@ what the app would refuse is refused: 503 while no untrusted slot is free; and w
 guesses are being refused in numbers (`LoginLimiter.verdict`: a flood, not a person retrying
 too soon, who gets the sign-in form from the app), the limiter's own verdict for the
 client's address, asked as the app asks it, and answered here when it is a 429 (an address
-the admin unblocked passes, as in the app). Everything else,
-and anything this parser is not sure of (chunked, pipelined, HTTP/1.0, `Connection: close`,
-a path with a mount prefix), goes on to the app, which decides as before. The answer is the
+the admin unblocked passes, as in the app). The request is read by the worker's one reader
+(h11, app/edge/http_reader.py), so this answer never parses HTTP itself. Everything else
+(chunked, pipelined, HTTP/1.0, `Connection: close`, a path with a mount prefix) goes on to
+the app, which decides as before. (h11 accepts a bare LF as a line end, RFC 9112 §2.2, where
+gunicorn answers 400: such a guess gets the 503 or 429 instead, refused either way.) The answer is the
 app's own error page or JSON for that status, rendered once per route and wait; unlike the
 app's, a refused form does not come back filled in (its button opens a fresh sign-in form).
 Such refusals write no access line (a flood would fill the journal): they are counted as in
@@ -28,18 +30,19 @@ activity), and the 503s summed up in one log line a minute.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from email.utils import formatdate
 from typing import NamedTuple
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.http import parse_cookie
 from werkzeug.test import EnvironBuilder
 
 from app.bounded_cache import BoundedCache
 from app.edge.headers import SecurityHeaders
+from app.edge.http_reader import Reader
 from app.ratelimit.extension import LoginLimiter, guard_of, too_many
 from app.ratelimit.slots import ChecksBusy
 from app.runtime import metrics
@@ -51,7 +54,6 @@ log = logging.getLogger("gatehouse.ratelimit")
 
 MAX_ANSWERS = 64  # rendered answers kept: a 503 per route, 429s per route and wait
 LOG_EVERY = 60.0  # seconds between the summary lines while attempts are being refused
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # a header name (RFC 9110 token)
 
 
 class EarlyRefusal:
@@ -69,25 +71,20 @@ class EarlyRefusal:
         self.refused = 0  # since the last summary line (only the worker's main loop counts)
         self.logged_at = time.monotonic()
 
-    def __call__(self, data: bytes, peer=None) -> bytes | None:
-        """`peer`: the connection's address as gunicorn gives it (REMOTE_ADDR is made from it)."""
-        if not data.startswith(b"POST "):
+    def __call__(self, request: Reader, peer=None) -> bytes | None:
+        """`request`: a whole request as the worker read it (app/edge/http_reader.py); `peer`: the
+        connection's address as gunicorn gives it (REMOTE_ADDR is made from it)."""
+        head = request.head
+        if head is None or head.method != b"POST" or head.http_version != b"1.1" or not request.complete:
             return None
-        end = data.find(b"\r\n\r\n")
-        if end < 0:
-            return None
-        lines = data[:end].decode("latin-1").split("\r\n")
-        parts = lines[0].split(" ")
-        if len(parts) != 3 or parts[2] != "HTTP/1.1":
-            return None
-        path = parts[1].split("?", 1)[0]
+        path = head.target.decode("latin-1").split("?", 1)[0]
         if path not in self.paths:
             return None
         busy = self.state.slots.untrusted_refused()
         if not busy and time.monotonic() >= self.state.refusing_until:
             return None
-        sent = self._headers(lines[1:])
-        if sent is None or len(data) != end + 4 + sent.length:  # exactly one request, its body whole
+        sent = self._headers(request)
+        if sent is None or request.after:  # exactly one request (nothing pipelined behind it)
             return None
         if sent.cookies and self._has_device(sent.cookies):
             return None
@@ -105,34 +102,28 @@ class EarlyRefusal:
         with self.app.app_context():
             try:
                 attempt, wait = LoginLimiter.verdict(self.state, ip, None, sent.user_agent)
-            except ServiceUnavailable:  # the shared store is away: the app answers as it always does
+            except (ServiceUnavailable, SQLAlchemyError):  # a store is away: the app answers its 503
                 return None
             if not wait:
                 self.state.limits.release(attempt)  # the app judges it again, and reserves then
                 return None
         return self._answer(path, too_many(wait))
 
-    def _headers(self, lines: list[str]) -> "_Sent | None":
-        """What the early answer needs from the headers, or None for anything this parser leaves to the app."""
-        length, cookie_values, forwarded, user_agent = None, [], [], None
-        for line in lines:
-            name, colon, value = line.partition(":")
-            if not colon or not _TOKEN.fullmatch(name):  # gunicorn would refuse it: leave that to gunicorn
+    @staticmethod
+    def _headers(request: Reader) -> "_Sent | None":
+        """What the early answer needs from the headers (h11 has checked their form and framed the
+        body), or None for a request this answer leaves to the app."""
+        cookie_values, forwarded, user_agent = [], [], None
+        for name, value in request.head.headers:
+            if name == b"transfer-encoding" or (name == b"connection" and b"close" in value.lower()):
                 return None
-            name, value = name.lower(), value.strip()
-            if name == "transfer-encoding" or (name == "connection" and "close" in value.lower()):
-                return None
-            if name == "content-length":
-                if not value.isdigit() or (length is not None and int(value) != length):
-                    return None
-                length = int(value)
-            elif name == "cookie":
-                cookie_values.append(value)
-            elif name == "x-forwarded-for":
-                forwarded.append(value)
-            elif name == "user-agent":
-                user_agent = value
-        return _Sent(length or 0, cookie_values, forwarded, user_agent)
+            if name == b"cookie":
+                cookie_values.append(value.decode("latin-1"))
+            elif name == b"x-forwarded-for":
+                forwarded.append(value.decode("latin-1"))
+            elif name == b"user-agent":
+                user_agent = value.decode("latin-1")
+        return _Sent(cookie_values, forwarded, user_agent)
 
     def _has_device(self, cookie_values: list[str]) -> bool:
         if not any(self.device_cookie in v for v in cookie_values):  # the usual case, without parsing
@@ -174,7 +165,6 @@ class EarlyRefusal:
 
 
 class _Sent(NamedTuple):
-    length: int
     cookies: list[str]
     forwarded: list[str]  # X-Forwarded-For values, as werkzeug's getlist gives them
     user_agent: str | None

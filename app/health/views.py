@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from app.extensions import db
+from app.services.readiness import database_ready
 
 bp = Blueprint("health", __name__)
 
@@ -19,15 +17,12 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """200 when the database answers, 503 otherwise.
+    """200 when the database answers and takes a write (app/services/readiness.py), 503 otherwise.
 
     No version in the body, for anyone: behind a reverse proxy every caller looks local, so
     "loopback only" would tell the internet too. `gatehouse --version` and the private
     metrics listener's `gatehouse_build_info` tell it (docs/operations.md, "Metrics").
     """
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
-        return "database unavailable\n", 503, {"Content-Type": "text/plain; charset=utf-8"}
+    if not database_ready():
+        return "database unavailable\n", 503, {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "5"}
     return "ready\n", 200, {"Content-Type": "text/plain; charset=utf-8"}

@@ -119,6 +119,8 @@ def sign_in():
     if passkeys.sign_in_check(relying_party(), challenge, credential, client_ip(), request.user_agent.string) is None:
         return _refused(401, "That passkey was not accepted. Try again, or use your password.")
     owed = pending.current()
+    if owed is not None and not login_service.finish_pending(owed.ticket):
+        owed = None  # finished already, or started with another password: the passkey signs in on its own
     rd = request.args.get("rd")
     if owed:
         target = owed.next

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from flask import Flask, Response, current_app, g, has_request_context, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import ServiceUnavailable, TooManyRequests
 
 from app.config import ConfigError
@@ -291,8 +292,15 @@ class LoginLimiter:
             self.state.limits.release(attempt)
 
     def _issue_device(self, response: Response) -> Response:
-        if g.pop("issue_device", False):
-            epoch = self._epoch(self.state)
-            if epoch:
-                devices.set_cookie(response, self.state.cookies, self.state.issued, epoch)
+        """After a right secret: a fresh device cookie, only on an answer that went through (a
+        sign-in that failed later, a 503, gets none). An `after_request` hook must not raise (Flask
+        would answer 500), so a database that fails here costs the cookie, not the sign-in."""
+        if g.pop("issue_device", False) and response.status_code < 400:
+            try:
+                epoch = self._epoch(self.state)
+                if epoch:
+                    devices.set_cookie(response, self.state.cookies, self.state.issued, epoch)
+            except SQLAlchemyError as exc:
+                log.warning("no device cookie issued: the database failed (%s)", type(exc).__name__,
+                            extra={"event": "device_not_issued"})
         return response

@@ -4,7 +4,9 @@ Keys, under `<GATEHOUSE_REDIS_PREFIX>limit:` (apart from the session cache's `â€
 
 - `rec:ip:<address or /64>` and `rec:device:<nonce>`: a client's record (hash), with a TTL
   until it would fade (at least 15 minutes, longer while blocked or exempt);
-- `busy:<same key>`: the client's one password check in flight (`SET NX PX`, 30 s at most);
+- `busy:<same key>`: the client's one password check in flight (`SET NX PX`): made for HOLD_MS,
+  held up to RESERVE_MS once the client confirms it has the answer (a second round trip), so
+  a script Redis runs after the client gave up (a stall) frees the client within HOLD_MS;
 - `global`: a sorted set of untrusted failure times (the sliding window), at most the
   budget's count, TTL one window; `pending`: untrusted checks in flight, each expiring.
 
@@ -30,6 +32,7 @@ from app.ratelimit.policy import Policy, Record, wait_seconds
 from app.ratelimit.tracker import Attempt
 
 RESERVE_MS = 30_000  # gunicorn's timeout: a check in flight never holds its client's place longer
+HOLD_MS = 1_000  # until confirmed: twice the client's socket timeout (app/redis_client.py)
 RETRY_AFTER = 5
 _DOWN = object()
 
@@ -50,6 +53,7 @@ class RedisLimits:
         self._judge = client.register_script(redis_scripts.JUDGE)
         self._settle = client.register_script(redis_scripts.SETTLE)
         self._release = client.register_script(redis_scripts.RELEASE)
+        self._confirm = client.register_script(redis_scripts.CONFIRM)
         self.outage = Outage(lambda: None, retry_seconds, event="limiter", resumed="login limiter resumed",
                              meanwhile="password checks are refused (503) until it returns")
 
@@ -60,14 +64,24 @@ class RedisLimits:
         p, attempt_id = self.policy, secrets.token_hex(8)
         keys = [*self._keys(device_key or ip_key), *self._keys(ip_key), self._global, self._pending]
         args = [repr(now), p.fade_seconds, int(device_key is not None), p.ban_after, p.global_count,
-                p.global_window, RESERVE_MS, attempt_id]
+                p.global_window, HOLD_MS, attempt_id, RESERVE_MS]
         result = self.outage.run(lambda: self._judge(keys=keys, args=args), _DOWN)
         if result is _DOWN:
             raise LimiterUnavailable()
         trusted, counts_global, reserved, until = result
         attempt = Attempt((device_key if trusted else ip_key,), trusted=bool(trusted),
                           counts_global=bool(counts_global), id=attempt_id)
+        if reserved:
+            self._hold(attempt, now)
         return attempt, wait_seconds(float(until), now) or (0 if reserved else 1)
+
+    def _hold(self, attempt: Attempt, now: float) -> None:
+        """Confirm the reservation JUDGE made for HOLD_MS, for the check to come.
+        :raise LimiterUnavailable: Redis went away meanwhile (the reservation lapses by itself)."""
+        keys = [self._keys(attempt.keys[0])[1], self._pending]
+        args = [repr(now), self.policy.fade_seconds, attempt.id, RESERVE_MS]
+        if self.outage.run(lambda: self._confirm(keys=keys, args=args), 0) != 1:
+            raise LimiterUnavailable()
 
     def settle(self, attempt: Attempt, success: bool, now: float) -> int:
         """A failure that cannot be recorded (Redis just went away) is lost, but the next

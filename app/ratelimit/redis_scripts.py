@@ -25,8 +25,12 @@ end
 """
 
 # KEYS: device record, device busy, address record, address busy, global failures, pending checks
-# ARGV: now, fade, has device (1/0), ban after, budget count, budget window, reserve ms, attempt id
+# ARGV: now, fade, has device (1/0), ban after, budget count, budget window, hold ms, attempt id, reserve ms
 # Returns {trusted, counts global, reserved, blocked until}.
+# A reservation is made for `hold ms` only (twice the client's socket timeout): the client confirms it
+# (CONFIRM) as soon as it has this answer. A script that Redis runs only after the client gave up
+# (Redis stalled, the call timed out) is never confirmed, so its reservation lapses within `hold ms`
+# instead of refusing the client's next attempts for 30 s.
 JUDGE = _HEAD + """
 local ban_after, budget, window = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local function reserve(busy)
@@ -56,9 +60,21 @@ if blocked > now then return {0, counted, 0, num(blocked)} end
 local reserved = reserve(KEYS[4])
 if reserved == 1 and counts then
   redis.call('ZADD', KEYS[6], num(now + tonumber(ARGV[7]) / 1000), ARGV[8])
-  redis.call('PEXPIRE', KEYS[6], ARGV[7])
+  redis.call('PEXPIRE', KEYS[6], ARGV[9])
 end
 return {0, counted, reserved, '0'}
+"""
+
+# KEYS: busy, pending checks. ARGV: now, fade, attempt id, reserve ms.
+# Returns 1 when the attempt's reservation was still there and now holds for `reserve ms`, else 0.
+CONFIRM = _HEAD + """
+if redis.call('GET', KEYS[1]) ~= ARGV[3] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+if redis.call('ZSCORE', KEYS[2], ARGV[3]) then
+  redis.call('ZADD', KEYS[2], 'XX', num(now + tonumber(ARGV[4]) / 1000), ARGV[3])
+  redis.call('PEXPIRE', KEYS[2], ARGV[4])
+end
+return 1
 """
 
 # KEYS: record, busy, global failures, pending checks

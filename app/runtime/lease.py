@@ -75,6 +75,16 @@ def release(engine: Engine, holder: str) -> bool:
     return gone.rowcount == 1
 
 
+def clear(engine: Engine) -> bool:
+    """Drop the lease whoever holds it: for `gatehouse restore`, whose copied database carries the
+    lease of the instance the backup was taken from (it would refuse the next start until it
+    lapsed). Only while no instance serves from this database: the caller checks `current` first.
+    False when there was none."""
+    with engine.begin() as connection:
+        gone = connection.execute(delete(InstanceLease).where(InstanceLease.name == NAME))
+    return gone.rowcount == 1
+
+
 def current(engine: Engine) -> Lease | None:
     """The lease as stored (possibly expired), for messages and the CLI."""
     with engine.connect() as connection:

@@ -6,7 +6,8 @@ revocations, password and second-factor changes. Failed checks cost a row each: 
 limiter's backoff and global budget bound how many there can be. Attempts the limiter refuses
 while blocked reach `note_blocked` through the callback the app factory hands it, and are
 tallied in memory (app/services/blocked_tally.py).
-Recording never breaks the action it records: a database error is logged and swallowed.
+Recording never breaks the action it records: a database error is logged and swallowed (a
+connection lost since the action's own commit is tried once more, on a fresh connection).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.bounded_cache import BoundedCache
+from app.database import connection_lost, recover
 from app.extensions import db
 from app.models import SignInEvent, utcnow
+from app.security.client_ip import limit_key
 from app.services.blocked_tally import MANY, BlockedTally
 from app.services.user_agents import short_name
 from app import signals
@@ -64,22 +67,35 @@ def record(kind: str, ip: str | None, user_agent: str | None, *, detail: str | N
     """Store one event now. `ip=None` means the command line on the host."""
     if kind not in LABELS:
         raise ValueError(f"unknown activity kind {kind!r}")
-    try:
-        db.session.add(SignInEvent(at=utcnow(), kind=kind, ip=ip, user_agent=_cut(user_agent, 256),
-                                   detail=_cut(detail, 100), session_id=session_id, count=1))
-        db.session.commit()
-        _forget_summaries()
-    except SQLAlchemyError as exc:
-        db.session.rollback()
-        log.error("could not record %s: %s", kind, type(exc).__name__, extra={"event": "activity_error"})
+    for attempt in (1, 2):  # a connection that died after the action's own commit: once more, on a fresh one
+        try:
+            db.session.add(SignInEvent(at=utcnow(), kind=kind, ip=ip, user_agent=_cut(user_agent, 256),
+                                       detail=_cut(detail, 100), session_id=session_id, count=1))
+            db.session.commit()
+            _forget_summaries()
+            return
+        except SQLAlchemyError as exc:
+            recover(db.session)
+            if attempt == 2 or not connection_lost(exc):
+                log.error("could not record %s: %s", kind, type(exc).__name__, extra={"event": "activity_error"})
+                return
 
 
 def note_blocked(ip: str | None, user_agent: str | None) -> None:
-    """Count one attempt refused while blocked; writes the tally when a write is due."""
+    """Count one attempt refused while blocked; writes the tally when a write is due.
+
+    Kept per client as the limiter sees one (app/security/client_ip.py `limit_key`): an IPv6
+    address by its /64, so one blocked /64 is one row a minute, not one per address it uses.
+    """
     now = utcnow().timestamp()
     _forget_summaries()
-    if _tally().add(ip, _cut(user_agent, 256), now):
+    if _tally().add(_client_of(ip), _cut(user_agent, 256), now):
         flush(now)
+
+
+def _client_of(ip: str | None) -> str | None:
+    key = limit_key(ip)
+    return key if key != "unknown" else ip
 
 
 def flush(now: float | None = None) -> int:

@@ -5,12 +5,14 @@ check is a guarded check (app/services/secret_checks.py) and each outcome is pub
 (app/signals.py), from which the log lines and the sign-in activity are written:
 - `password_step` (the form's /login): the password alone; with codes on it makes no
   session and says a code is owed (the browser goes on to /login/code).
-- `code_step` (/login/code): the code owed after `password_step`.
+- `code_step` (/login/code): the code owed after `password_step`, which spends the step's
+  one-time ticket (app/services/one_time.py), tied to the password's epoch: a step is finished
+  once, and not at all after the password changed.
 - `sign_in` (the API): password and code in one request.
-`check_password` + `start` are for a browser that already holds a full session (the
-password change's fresh cookie). A browser sign-in by one that presents a live session
-and asks to sign in again (an access rule's max_age, docs/access.md; an app's prompt=login,
-docs/oidc.md) refreshes that session instead of starting another (`complete`).
+`check_password` is the password check of a browser that already holds a full session (the
+password change). A browser sign-in by one that presents a live session and asks to sign in
+again (an access rule's max_age, docs/access.md; an app's prompt=login, docs/oidc.md) refreshes
+that session instead of starting another (`complete`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import logging
 from dataclasses import dataclass
 
 from app import signals
-from app.services import login_sessions, master_password, recovery_codes, secret_checks, two_factor
+from app.services import login_sessions, master_password, one_time, recovery_codes, secret_checks, two_factor
 
 log = logging.getLogger("gatehouse.auth")
 
@@ -27,6 +29,7 @@ WRONG_PASSWORD, CODE_REQUIRED, INVALID_CODE = "unauthorized", "code_required", "
 # Codes are on, but no configured key opens the authenticator secret (the secret key was
 # replaced): said as such, and counted as nothing (no code was checked; docs/security.md).
 CODES_UNREADABLE = "codes_unreadable"
+PENDING_SECONDS = 300  # how long a right password waits for its code
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Outcome:
     code_owed: bool = False  # the password was right; the second step follows (form only)
     reauthenticated: bool = False  # the browser's live session signed in again: no new session
     recovery_left: int | None = None  # a recovery code signed in: how many codes are left
+    pending: str | None = None  # with `code_owed`: the step's one-time ticket
 
 
 def check_password(password: str, ip: str | None, kind: str, *, final: bool = True,
@@ -46,18 +50,17 @@ def check_password(password: str, ip: str | None, kind: str, *, final: bool = Tr
 
 
 def start(ip: str | None, user_agent: str | None, kind: str, label: str | None = None, *,
-          signs_in: bool = True, detail: str | None = None,
-          methods: tuple[str, ...] = (login_sessions.PASSWORD,), remember: bool = False) -> login_sessions.NewSession:
+          detail: str | None = None, methods: tuple[str, ...] = (login_sessions.PASSWORD,),
+          remember: bool = False) -> login_sessions.NewSession:
     """A new session for a client that has passed every check (`methods`: which; `remember`: "keep
-    me signed in", app/services/login_sessions.py). `signs_in=False`: a password change's fresh
-    cookie, which the activity records as the change, not as a sign-in."""
+    me signed in", app/services/login_sessions.py). (A password change makes its fresh session in
+    its own transaction: app/services/password_change.py.)"""
     started = login_sessions.create(kind, ip, user_agent, label, methods=methods, remember=remember)
-    if signs_in:
-        if kind != login_sessions.BROWSER:
-            token = f"API token {label}" if label else "API token"
-            detail = f"{token}, {detail}" if login_sessions.RECOVERY_CODE in methods else token
-        signals.publish(signals.signed_in, signed_in=signals.SignedIn(
-            started.row.id, kind, methods, ip, user_agent, detail))
+    if kind != login_sessions.BROWSER:
+        token = f"API token {label}" if label else "API token"
+        detail = f"{token}, {detail}" if login_sessions.RECOVERY_CODE in methods else token
+    signals.publish(signals.signed_in, signed_in=signals.SignedIn(
+        started.row.id, kind, methods, ip, user_agent, detail))
     return started
 
 
@@ -83,19 +86,32 @@ def password_step(password: str, ip: str | None, user_agent: str | None, remembe
         return Outcome(refused=WRONG_PASSWORD)
     if owed:
         log.info("password accepted from %s; a code is owed", ip, extra={"event": "login_code_owed", "client_ip": ip})
-        return Outcome(code_owed=True)
+        ticket = one_time.issue(one_time.PENDING_SIGN_IN, PENDING_SECONDS, epoch=master_password.epoch())
+        return Outcome(code_owed=True, pending=ticket)
     started = complete(ip, user_agent, (login_sessions.PASSWORD,), remember=remember, reauthenticate=reauthenticate)
     return Outcome(started=started, reauthenticated=started is None)
 
 
-def code_step(code: str, ip: str | None, user_agent: str | None, remember: bool = False,
+def pending_live(ticket: str | None) -> bool:
+    """Whether the step `ticket` names may still be finished: unused, unexpired, same password."""
+    return one_time.live(one_time.PENDING_SIGN_IN, ticket, epoch=master_password.epoch())
+
+
+def finish_pending(ticket: str | None) -> bool:
+    """Spend the step (a passkey finished it); True only for the first use of a live step."""
+    return one_time.consume(one_time.PENDING_SIGN_IN, ticket, epoch=master_password.epoch())
+
+
+def code_step(code: str, ip: str | None, user_agent: str | None, ticket: str | None, remember: bool = False,
               reauthenticate: int | None = None) -> Outcome:
-    """The code owed after `password_step`: a browser session, or why not (INVALID_CODE, or
-    CODES_UNREADABLE: then nothing was checked and nothing counts)."""
+    """The code owed after `password_step`, whose step `ticket` it spends: a browser session, or why
+    not (INVALID_CODE, or CODES_UNREADABLE: then nothing was checked and nothing counts). A right
+    code for a step already finished (a replayed cookie) or started with another password fails
+    like a wrong one."""
     if two_factor.cannot_check(code):
         return Outcome(refused=CODES_UNREADABLE)
-    if not secret_checks.check(lambda: two_factor.check_code(code), step="code", ip=ip, user_agent=user_agent,
-                               kind=login_sessions.BROWSER):
+    if not secret_checks.check(lambda: two_factor.check_code(code) and finish_pending(ticket), step="code", ip=ip,
+                               user_agent=user_agent, kind=login_sessions.BROWSER):
         return Outcome(refused=INVALID_CODE)
     return _with_code(code, ip, user_agent, login_sessions.BROWSER, remember=remember, reauthenticate=reauthenticate)
 

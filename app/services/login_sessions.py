@@ -114,10 +114,11 @@ def _live(now: datetime, limits: Limits):
 
 
 def create(kind: str, ip: str | None, user_agent: str | None, label: str | None = None,
-           methods: tuple[str, ...] = (PASSWORD,), remember: bool = False) -> NewSession:
+           methods: tuple[str, ...] = (PASSWORD,), remember: bool = False, commit: bool = True) -> NewSession:
     """Start a session with a fresh random token (never reuses one: no fixation); `methods`:
     how it was signed in. `remember`: "keep me signed in", for a browser session while
-    GATEHOUSE_REMEMBER_DAYS is not 0 (asked of anything else, it is an ordinary session)."""
+    GATEHOUSE_REMEMBER_DAYS is not 0 (asked of anything else, it is an ordinary session).
+    `commit=False`: part of the caller's transaction (its id is known)."""
     token = new_token()
     now = utcnow()
     remember = bool(remember) and kind == BROWSER and remember_offered()
@@ -129,7 +130,10 @@ def create(kind: str, ip: str | None, user_agent: str | None, label: str | None 
         authenticated_at=now, remember=remember,
     )
     db.session.add(row)
-    db.session.commit()
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
     return NewSession(token, row)
 
 
@@ -285,7 +289,9 @@ def mark_all_revoked(keep_id: int | None = None) -> list[int]:
     """`revoke_all` inside the caller's transaction (a password change, codes turned on): the rows
     are marked, not committed; after its commit the caller hands the ids to `ended_by_change`."""
     condition = LoginSession.id != keep_id if keep_id is not None else None
-    return [row.id for row in _mark(condition)]
+    ended = [row.id for row in _mark(condition)]
+    session_cache.backend.clear()  # before the commit too: see `_revoke`
+    return ended
 
 
 def ended_by_change(session_ids: list[int]) -> None:
@@ -307,20 +313,27 @@ def _revoke(condition, ended_as: SessionsEnded, clear_cache: bool = False, detai
     """The one revoke path: mark the rows, commit, drop them from the cache, then say so
     (`sessions_ended`, app/signals.py; `detail(count)` words it for the activity).
 
-    After the commit, so a concurrent validation cannot re-cache a row just revoked (the
-    cache's tombstones cover the read that happened just before).
+    Dropped from the cache before the commit as well as after it: a process killed between the
+    commit and the cache (kill -9, a lost Redis write) must not leave a revoked session served
+    from a shared cache for its TTL. After the commit, so a concurrent validation cannot re-cache
+    a row just revoked (the cache's tombstones cover the read that happened just before).
     """
     ended = _mark(condition)
+    _drop_cached(ended, clear_cache)
     db.session.commit()
+    _drop_cached(ended, clear_cache)
+    ids = tuple(row.id for row in ended)
+    if ids:
+        _announce(replace(ended_as, session_ids=ids, detail=detail(len(ids)) if detail else ended_as.detail))
+    return list(ids)
+
+
+def _drop_cached(ended, clear_cache: bool) -> None:
     if clear_cache:
         session_cache.backend.clear()
     else:
         for row in ended:
             session_cache.backend.invalidate(row.token_hash)
-    ids = tuple(row.id for row in ended)
-    if ids:
-        _announce(replace(ended_as, session_ids=ids, detail=detail(len(ids)) if detail else ended_as.detail))
-    return list(ids)
 
 
 def _announce(ended: SessionsEnded) -> None:

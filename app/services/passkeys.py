@@ -35,7 +35,7 @@ from webauthn.helpers.structs import (
 from app import signals
 from app.extensions import db
 from app.models import Passkey, utcnow
-from app.services import master_password, secret_checks
+from app.services import master_password, one_time, secret_checks
 from app.signals import AccountChange
 
 
@@ -77,7 +77,9 @@ def count() -> int:
 
 
 def registration_options(rp: RelyingParty, challenge: Challenge) -> str:
-    """Options for `navigator.credentials.create`, as JSON; existing passkeys are excluded."""
+    """Options for `navigator.credentials.create`, as JSON; existing passkeys are excluded. The
+    challenge is also stored as a one-time ticket: `register` accepts it once."""
+    one_time.issue_for(one_time.PASSKEY_REGISTRATION, challenge.value, CHALLENGE_SECONDS)
     options = generate_registration_options(
         rp_id=rp.id, rp_name=rp.name, user_name=USER_NAME, user_id=USER_HANDLE, user_display_name="Gatehouse admin",
         challenge=challenge.value, timeout=CHALLENGE_SECONDS * 1000,
@@ -98,13 +100,18 @@ def authentication_options(rp: RelyingParty, challenge: Challenge) -> str:
 
 
 def register(rp: RelyingParty, challenge: Challenge, credential: str, name: str) -> Passkey:
-    """Store the new passkey. :raise PasskeyRejected: bad name, stale challenge, or a bad answer."""
+    """Store the new passkey. :raise PasskeyRejected: bad name, stale or used challenge, or a bad answer.
+
+    The challenge is spent first (its one-time ticket): a copy of the browser's cookie from before
+    the answer registers nothing more, and two racing answers register one passkey."""
     name = " ".join(name.split())
     if not name or len(name) > MAX_NAME or not name.isprintable():
         raise PasskeyRejected(f"Give the passkey a name of 1 to {MAX_NAME} characters.")
     _check_size(credential)
     if challenge.expired(utcnow()):
         raise PasskeyRejected("The request took too long; try again.")
+    if not one_time.consume(one_time.PASSKEY_REGISTRATION, challenge.value):
+        raise PasskeyRejected("This request was used already; enter your password again.")
     try:
         verified = verify_registration_response(
             credential=credential, expected_challenge=challenge.value, expected_rp_id=rp.id,

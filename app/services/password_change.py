@@ -1,11 +1,12 @@
 """Changing the master password from a signed-in browser.
 
 The current password is checked through `login.check_password` (logged and rate-limited
-like a sign-in), then `login.start` mints the fresh session the browser keeps. No code is
-asked for that session even with a second factor on: only a signed-in browser reaches
-this (the /password page requires a session, which passed every factor). Every other
-session, including the one that asked for the change, ends in the same transaction as the
-new hash is stored.
+like a sign-in), then the fresh session the browser keeps is made. No code is asked for that
+session even with a second factor on: only a signed-in browser reaches this (the /password
+page requires a session, which passed every factor). The fresh session, the new hash and the
+end of every other session (the one that asked for the change included) are one transaction:
+a crash or a failed write at any moment leaves the old password with the old sessions, or the
+new password with only the fresh one, never a mix (docs/design.md, "Faults").
 """
 
 from __future__ import annotations
@@ -34,12 +35,9 @@ def change(current: str, new: str, confirm: str, ip: str | None, user_agent: str
     check_new_password(new, confirm)
     if not login.check_password(current, ip, login_sessions.BROWSER, user_agent=user_agent):
         return None
-    started = login.start(ip, user_agent, login_sessions.BROWSER, signs_in=False, methods=methods, remember=remember)
-    try:
-        master_password.replace(new, confirm, keep_session_id=started.row.id)
-    except Exception:
-        login_sessions.revoke_token(started.token)  # no orphan session if storing the hash failed
-        raise
+    started = login_sessions.create(login_sessions.BROWSER, ip, user_agent, methods=methods, remember=remember,
+                                    commit=False)
+    master_password.replace(new, confirm, keep_session_id=started.row.id)  # commits the fresh session too
     log.info("master password changed from %s", ip, extra={"event": "password_changed", "client_ip": ip})
     signals.publish(signals.account_changed, change=AccountChange(
         AccountChange.PASSWORD, None, ip, user_agent, session_id=started.row.id))

@@ -25,13 +25,13 @@ from datetime import datetime
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, delete, update
+from sqlalchemy import create_engine, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.database import alembic_config, upgrade
-from app.models import InstanceLease, LoginSession, utcnow
+from app.models import LoginSession, utcnow
 from app.runtime import lease
 from app.services.backup import BackupError, backup, sqlite_file
 
@@ -163,8 +163,8 @@ def _make_ready(prepared: Path, keep_sessions: bool) -> int:
     engine = create_engine(f"sqlite:///{prepared}")
     try:
         upgrade(engine)
+        lease.clear(engine)
         with Session(engine) as session, session.begin():
-            session.execute(delete(InstanceLease))
             ended = 0 if keep_sessions else session.execute(
                 update(LoginSession).where(LoginSession.revoked_at.is_(None)).values(revoked_at=utcnow())).rowcount
     finally:

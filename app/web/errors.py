@@ -2,6 +2,10 @@
 `{"error", "message"}` JSON under /api/.
 
 Nothing here ever shows a stack trace; unexpected errors are logged and become a plain 500.
+The database failing (app/database.py `is_fault`: unreachable, a dropped connection, a full
+disk, a read-only server) is a 503 with Retry-After on every route, never a 500, and the
+request's database session is rolled back first, so the hooks that still run (the limiter's
+device cookie, the teardown) find it usable (docs/design.md, "Faults").
 """
 
 from __future__ import annotations
@@ -9,9 +13,10 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, jsonify, render_template, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError, ServiceUnavailable
 
+from app.database import fault_name, is_fault, recover_current
 from app.web.error_pages import describe
 
 log = logging.getLogger("gatehouse.errors")
@@ -57,17 +62,26 @@ def render_error(error: HTTPException):
 
 def render_unexpected(error: Exception):
     log.exception("unhandled error", extra={"event": "error", "path": request.path})
+    recover_current()
     return render_error(InternalServerError())
 
 
-def render_database_down(error: OperationalError):
-    log.error("database unavailable: %s", type(error.orig).__name__, extra={"event": "database_unavailable"})
+def render_database_error(error: SQLAlchemyError):
+    """A fault of the database: 503 + Retry-After. Any other database error is a bug: a 500."""
+    if not is_fault(error):
+        return render_unexpected(error)
+    recover_current()
+    cause = fault_name(error)
+    log.error("database unavailable: %s", cause, extra={"event": "database_unavailable", "path": request.path})
     response, code, headers = render_error(ServiceUnavailable("The database is not answering; try again shortly."))
-    headers["Retry-After"] = "5"
+    headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
     return response, code, headers
+
+
+DATABASE_RETRY_AFTER = 5  # seconds: a dropped connection is replaced at once, a restart takes a few
 
 
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, render_error)
-    app.register_error_handler(OperationalError, render_database_down)
+    app.register_error_handler(SQLAlchemyError, render_database_error)
     app.register_error_handler(Exception, render_unexpected)

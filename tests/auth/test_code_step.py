@@ -250,3 +250,34 @@ def test_an_authenticator_code_goes_straight_on(app, client, codes_on):
     secret, _recovery, clock = codes_on
     password_step(client, "/sessions")
     assert code_step(client, code_for(secret, clock.now)).location == "/sessions"
+
+
+def test_a_copy_of_the_pending_cookie_is_worth_nothing_once_the_step_is_done(app, client, codes_on):
+    """Issue 22, on 0702507: the cookie saved before the code was entered still worked for its 5 minutes;
+    with a second recovery code it made a second full session without the password."""
+    _secret, recovery, _clock = codes_on
+    password_step(client)
+    saved = client.get_cookie("gatehouse_csrf").value  # the signed session: the pending step inside
+    assert code_step(client, recovery[0]).status_code == 303 and live_sessions(app) == 1
+    replayer = app.test_client()
+    replayer.set_cookie("gatehouse_csrf", saved)
+    response = code_step(replayer, recovery[1])
+    assert response.status_code == 303 and response.location == "/login" and not session_cookie(response)
+    assert live_sessions(app) == 1
+    second = app.test_client()
+    password_step(second)  # the recovery code itself was not spent by the refused replay
+    assert code_step(second, recovery[1]).status_code == 303
+
+
+def test_a_step_started_with_the_old_password_dies_with_it(app, client, codes_on):
+    """Issue 22, on 0702507: a code step started with the old password still completed after a change."""
+    from app.services import master_password
+
+    secret, _recovery, clock = codes_on
+    password_step(client)
+    with app.app_context():
+        master_password.replace("the new passphrase, changed meanwhile")
+    assert client.get("/login/code").location == "/login"
+    response = code_step(client, code_for(secret, clock.now))
+    assert response.status_code == 303 and response.location == "/login" and not session_cookie(response)
+    assert live_sessions(app) == 0

@@ -22,7 +22,7 @@ def secret(path, text, mode=0o600):
 def test_keys_load_from_files_and_nothing_is_generated(tmp_path):
     settings = load_settings(env(
         tmp_path, GATEHOUSE_SECRET_KEY_FILE=secret(tmp_path / "key", KEY + "\n"),
-        GATEHOUSE_SECRET_KEY_PREVIOUS_FILE=secret(tmp_path / "old", OLD, 0o640),
+        GATEHOUSE_SECRET_KEY_PREVIOUS_FILE=secret(tmp_path / "old", OLD, 0o400),
     ))
     assert (settings["GATEHOUSE_SECRET_KEY"], settings["GATEHOUSE_SECRET_KEY_PREVIOUS"]) == (KEY, OLD)
     assert not (tmp_path / "instance" / "secret_key").exists()
@@ -49,6 +49,25 @@ def test_a_file_readable_by_every_user_is_refused(tmp_path):
         load_settings(env(tmp_path, GATEHOUSE_SECRET_KEY_FILE=path))
     message = str(info.value)
     assert "GATEHOUSE_SECRET_KEY_FILE" in message and "0644" in message and KEY not in message and "\n" not in message
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o660, 0o620, 0o604])
+def test_a_file_its_group_or_anyone_may_read_or_change_is_refused_like_0644(tmp_path, mode):
+    """0640 was accepted on 0702507 (issue 22): every member of the group could read the key."""
+    path = secret(tmp_path / "key", KEY, mode)
+    with pytest.raises(ConfigError) as info:
+        load_settings(env(tmp_path, GATEHOUSE_SECRET_KEY_FILE=path))
+    message = str(info.value)
+    assert "GATEHOUSE_SECRET_KEY_FILE" in message and f"{mode:04o}" in message and "chmod go-rwx" in message
+    assert KEY not in message and not (tmp_path / "instance" / "secret_key").exists()
+
+
+def test_a_credential_with_systemds_acl_mask_is_read(tmp_path):
+    """systemd grants the service's user read access with an ACL, whose mask shows as 0440."""
+    (tmp_path / "credentials").mkdir()
+    secret(tmp_path / "credentials" / "gatehouse-secret-key", KEY, 0o440)
+    settings = load_settings(env(tmp_path, CREDENTIALS_DIRECTORY=str(tmp_path / "credentials")))
+    assert settings["GATEHOUSE_SECRET_KEY"] == KEY
 
 
 def test_a_world_readable_credential_is_refused(tmp_path):

@@ -69,3 +69,10 @@ def test_reload_checks_the_rules_before_it_signals():
 def test_systemd_waits_longer_than_gunicorn_drains():
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert settings["graceful_timeout"] == 25 < int(directives()["TimeoutStopSec"][0])
+
+
+def test_the_file_limit_holds_every_connection_gunicorn_accepts_with_room_to_spare():
+    """Issue 22: systemd's default 1024 left 9 descriptors beside gunicorn's 1000 connections."""
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    [limit] = directives()["LimitNOFILE"]
+    assert int(limit) >= settings["worker_connections"] + 512  # the worker's own files, with a margin

@@ -122,6 +122,24 @@ def test_an_answer_cannot_be_replayed(app, enrolled, key):
     assert post_json(other, "/login/passkey", answer, token).status_code == 401  # no challenge in that browser
 
 
+def test_a_copy_of_the_registration_cookie_registers_nothing_more(app, client, auth, key):
+    """Issue 22, on 0702507: the cookie saved before the answer registered more passkeys for 120 s,
+    each without the password, and a passkey alone signs in."""
+    auth.login()
+    token = csrf_token(client, "/two-factor")
+    options = client.post("/two-factor/passkeys/options", data={"password": PASSWORD, "name": "Laptop"},
+                          headers={"X-CSRFToken": token}).get_json()
+    saved = client.get_cookie("gatehouse_csrf").value  # the browser's signed session, challenge inside
+    assert post_json(client, "/two-factor/passkeys", key.create(challenge_of(options)), token).status_code == 200
+    client.set_cookie("gatehouse_csrf", saved)
+    intruder = SoftAuthenticator(RP_ID, ORIGIN)
+    replayed = post_json(client, "/two-factor/passkeys", intruder.create(challenge_of(options)), token)
+    assert replayed.status_code == 400 and "used already" in replayed.get_json()["message"]
+    with app.app_context():
+        assert [row.name for row in passkeys.listing()] == ["Laptop"]
+    assert passkey_sign_in(app.test_client(), intruder).status_code == 401
+
+
 def test_a_registration_challenge_cannot_sign_in(enrolled, key, client):
     token = csrf_token(client, "/two-factor")
     options = client.post("/two-factor/passkeys/options", data={"password": PASSWORD, "name": "Phone"},
@@ -139,8 +157,9 @@ def test_passkey_completes_the_code_step(app, monkeypatch, client, key):
     assert step.status_code == 303 and step.headers["Location"].endswith("/login/code")
     assert 'id="passkey-verify"' in browser.get("/login/code").get_data(as_text=True)
     with app.app_context():  # a passkey registered earlier (the service, as the page would)
-        challenge = passkeys.Challenge(b"c" * 32, passkeys.utcnow())
-        passkeys.register(passkeys.RelyingParty(RP_ID, ORIGIN), challenge, key.create(challenge.value), "Key")
+        challenge, rp = passkeys.Challenge(b"c" * 32, passkeys.utcnow()), passkeys.RelyingParty(RP_ID, ORIGIN)
+        passkeys.registration_options(rp, challenge)
+        passkeys.register(rp, challenge, key.create(challenge.value), "Key")
     response = passkey_sign_in(browser, key, page="/login/code")
     assert response.status_code == 200 and response.get_json() == {"next": "/sessions"}
     assert browser.get("/login/code").status_code == 303  # the pending step is finished

@@ -104,6 +104,26 @@ def test_blocks_are_per_address_and_ipv6_is_keyed_by_its_64(app):
     assert browser.login(ip="::ffff:203.0.113.5").status_code == 429  # IPv4-mapped is the same client
 
 
+def test_refusals_of_a_blocked_64_are_recorded_as_that_one_client(app):
+    """The activity counts refusals per client as the limiter keys it (issue 22: per address on 0702507,
+    up to 100 rows a minute from one /64)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import SignInEvent
+    from app.services import activity
+
+    with_clock(app)
+    browser = Browser(app)
+    browser.login(ip="2001:db8:1:2::1")
+    for i in range(40):
+        assert browser.login(ip=f"2001:db8:1:2:{i:x}::9").status_code == 429
+    with app.app_context():
+        activity.flush()
+        blocked = db.session.scalars(select(SignInEvent).where(SignInEvent.kind == activity.BLOCKED)).all()
+    assert {row.ip for row in blocked} == {"2001:db8:1:2::/64"} and sum(row.count for row in blocked) == 40
+
+
 def test_forwarded_for_from_an_untrusted_peer_does_not_escape_a_block(app):
     with_clock(app)
     browser = Browser(app)

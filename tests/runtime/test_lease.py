@@ -64,6 +64,23 @@ def test_release_only_by_the_holder(engine):
     assert lease.acquire(engine, "b", TTL)
 
 
+def test_clear_frees_a_copied_lease_for_a_restored_database(sqlite_engine, tmp_path):
+    """Issue 22: a backup carries the live lease; restored, it refused the next start until it lapsed.
+    `gatehouse restore` (issue 17) clears it with `lease.clear`."""
+    assert lease.acquire(sqlite_engine, "the-instance-backed-up:1", TTL)
+    sqlite_engine.dispose()
+    copy = tmp_path / "restored.db"
+    copy.write_bytes((tmp_path / "lease.db").read_bytes())
+    restored = make_engine(f"sqlite:///{copy}")
+    try:
+        assert not lease.acquire(restored, "the-restored-instance:2", TTL)
+        assert lease.clear(restored) is True and lease.current(restored) is None
+        assert lease.acquire(restored, "the-restored-instance:2", TTL)
+        assert lease.clear(restored) is True and lease.clear(restored) is False
+    finally:
+        restored.dispose()
+
+
 def test_racing_candidates_get_exactly_one_lease(engine):
     results = []
     barrier = threading.Barrier(6)

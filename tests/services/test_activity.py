@@ -51,6 +51,21 @@ def test_recent_is_newest_first_and_capped(app):
         assert events[0].ip == "198.51.100.0"
 
 
+def test_refusals_from_one_ipv6_64_are_one_row_like_the_limiters_one_client(app):
+    """On 0702507 each address of a blocked /64 got its own row, up to 100 a minute (issue 22)."""
+    with app.app_context():
+        for i in range(150):
+            activity.note_blocked(f"2001:db8:1:2:{i:x}::1", "flooder/1.0")
+        activity.note_blocked("192.0.2.7", None)
+        activity.flush()
+        blocked = rows(activity.BLOCKED)
+        by_client = {}
+        for row in blocked:
+            by_client[row.ip] = by_client.get(row.ip, 0) + row.count
+        assert by_client == {"2001:db8:1:2::/64": 150, "192.0.2.7": 1}
+        assert len(blocked) <= 3  # the /64's row may straddle a minute boundary
+
+
 def test_a_flood_of_refusals_is_one_row_per_address_and_minute(app):
     with app.app_context():
         for _ in range(500):

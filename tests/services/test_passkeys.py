@@ -20,11 +20,18 @@ def fresh(offset: float = 0) -> Challenge:
     return Challenge(os.urandom(32), utcnow() + timedelta(seconds=offset))
 
 
+def offered(offset: float = 0) -> Challenge:
+    """A registration challenge as the options step hands it out (its one-time ticket stored); in an app context."""
+    challenge = fresh(offset)
+    passkeys.registration_options(RP, challenge)
+    return challenge
+
+
 @pytest.fixture
 def key(app):
     authenticator = SoftAuthenticator(RP.id, RP.origin)
     with app.app_context():
-        challenge = fresh(-1)
+        challenge = offered(-1)
         passkeys.register(RP, challenge, authenticator.create(challenge.value), "Laptop")
     return authenticator
 
@@ -43,16 +50,31 @@ def test_registered_passkey_is_listed_and_excluded_from_a_second_registration(ap
         assert row.name == "Laptop" and row.last_used_at is None
         options = json.loads(passkeys.registration_options(RP, fresh()))
         assert [c["id"] for c in options["excludeCredentials"]] == [row.credential_id]
-        challenge = fresh()
+        challenge = offered()
         with pytest.raises(PasskeyRejected, match="already registered"):
             passkeys.register(RP, challenge, key.create(challenge.value), "Again")
+
+
+def test_a_registration_challenge_registers_one_passkey_only(app):
+    """Single-use on the server (issue 22: on 0702507 only the browser's cookie forgot it, and a copy
+    of the cookie registered more passkeys for 120 s without the password)."""
+    first, second = SoftAuthenticator(RP.id, RP.origin), SoftAuthenticator(RP.id, RP.origin)
+    with app.app_context():
+        challenge = offered()
+        passkeys.register(RP, challenge, first.create(challenge.value), "Laptop")
+        with pytest.raises(PasskeyRejected, match="used already"):
+            passkeys.register(RP, challenge, second.create(challenge.value), "Phone")
+        unoffered = fresh()  # never handed out by the options step
+        with pytest.raises(PasskeyRejected, match="used already"):
+            passkeys.register(RP, unoffered, second.create(unoffered.value), "Phone")
+        assert passkeys.count() == 1
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 65, "bad\x00name"])
 def test_registration_refuses_bad_names(app, name):
     authenticator = SoftAuthenticator(RP.id, RP.origin)
     with app.app_context():
-        challenge = fresh()
+        challenge = offered()
         with pytest.raises(PasskeyRejected, match="name"):
             passkeys.register(RP, challenge, authenticator.create(challenge.value), name)
         assert passkeys.count() == 0
@@ -61,11 +83,11 @@ def test_registration_refuses_bad_names(app, name):
 @pytest.mark.parametrize("tamper", ["origin", "rp", "challenge", "no_uv", "expired"])
 def test_registration_refuses_a_wrong_answer(app, tamper):
     authenticator = SoftAuthenticator(RP.id, RP.origin)
-    challenge = fresh(-CHALLENGE_OLD if tamper == "expired" else 0)
-    answer = authenticator.create(
-        os.urandom(32) if tamper == "challenge" else challenge.value, uv=tamper != "no_uv",
-        origin="https://evil.test" if tamper == "origin" else None, rp_id="evil.test" if tamper == "rp" else None)
     with app.app_context():
+        challenge = offered(-CHALLENGE_OLD if tamper == "expired" else 0)
+        answer = authenticator.create(
+            os.urandom(32) if tamper == "challenge" else challenge.value, uv=tamper != "no_uv",
+            origin="https://evil.test" if tamper == "origin" else None, rp_id="evil.test" if tamper == "rp" else None)
         with pytest.raises(PasskeyRejected):
             passkeys.register(RP, challenge, answer, "Laptop")
         assert passkeys.count() == 0
@@ -123,6 +145,6 @@ def test_delete_one_and_all(app, key):
         assert passkeys.delete_one(row.id) is True and passkeys.delete_one(row.id) is False
         challenge = fresh()
         assert passkeys.authenticate(RP, challenge, key.get(challenge.value)) is None
-        challenge = fresh()
+        challenge = offered()
         passkeys.register(RP, challenge, key.create(challenge.value), "Back")
         assert passkeys.delete_all() == 1 and passkeys.count() == 0
