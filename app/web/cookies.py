@@ -19,8 +19,11 @@ a sibling host. Plain names only for plain-HTTP loopback (`make run`).
 from __future__ import annotations
 
 from flask import Response, current_app
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.sansio.http import parse_cookie
 
 DEVICE_MAX_AGE = 180 * 24 * 3600
+_PARSED = "gatehouse.cookies"  # the environ key of this request's parsed cookies
 
 
 def _name(base: str, secure: bool) -> str:
@@ -65,3 +68,13 @@ def set_device(response: Response, value: str) -> None:
     secure = _secure()
     response.set_cookie(device_name(secure), value, max_age=DEVICE_MAX_AGE, secure=secure, httponly=True,
                         samesite="Strict", path="/")
+
+
+def parsed(environ: dict) -> ImmutableMultiDict[str, str]:
+    """The request's cookies, parsed once per request (kept in the environ) exactly as werkzeug's
+    `Request.cookies` parses them: the `Cookie` header, without werkzeug's walk over every
+    environ entry to find it (app/web/application.py)."""
+    found = environ.get(_PARSED)
+    if found is None:
+        found = environ[_PARSED] = parse_cookie(environ.get("HTTP_COOKIE"), cls=ImmutableMultiDict)
+    return found

@@ -19,15 +19,17 @@ _KEY = "gatehouse.forward_auth"
 
 
 def settings() -> Settings:
-    found = current_app.extensions.get(_KEY)
+    app = current_app._get_current_object()  # one proxy hop: docs/performance.md
+    found = app.extensions.get(_KEY)
     if found is None:
-        found = current_app.extensions[_KEY] = Settings.from_config(current_app.config)
+        found = app.extensions[_KEY] = Settings.from_config(app.config)
     return found
 
 
 def return_policy() -> ReturnPolicy:
     """Where a sign-in may return to: the cookie domain, else the portal's (or this request's) host."""
-    host = request.host.rsplit(":", 1)[0].lower() if request.host else None
+    host = request._get_current_object().host
+    host = host.rsplit(":", 1)[0].lower() if host else None
     return settings().policy(host)
 
 
