@@ -11,7 +11,8 @@
   an undeclared hook always runs), in Flask's order. The rest of each step is Flask's own
   (`preprocess_request`, `process_response`, `do_teardown_request` in Flask 3.1).
 - `request_class`: the request reads its cookies straight from `HTTP_COOKIE` (app/web/cookies.py
-  `parsed`), once per request for Flask's session and the sign-in session alike.
+  `parsed`), once per request for Flask's session and the sign-in session alike; its query,
+  form and cookies answer a missing key without an exception (app/web/parameters.py).
 """
 
 from __future__ import annotations
@@ -24,16 +25,19 @@ from flask import Flask, Request, Response, request
 from flask.globals import request_ctx
 from flask.sansio.scaffold import _sentinel
 from flask.signals import request_tearing_down
-from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.utils import cached_property
 
 from app.edge.gates import scoped
 from app.web.cookies import parsed
+from app.web.parameters import Parameters
 
 
 class GatehouseRequest(Request):
+    parameter_storage_class = Parameters
+    dict_storage_class = Parameters
+
     @cached_property
-    def cookies(self) -> ImmutableMultiDict[str, str]:
+    def cookies(self) -> Parameters:
         """werkzeug's `Request.cookies` (the `Cookie` header parsed), shared through the environ."""
         return parsed(self.environ)
 

@@ -110,8 +110,8 @@ class CookieSessionInterface(SecureCookieSessionInterface):
 def _vary_cookie(response: Response) -> None:
     """`response.vary.add("Cookie")`, without parsing and rebuilding the header when it is absent or
     already says just that."""
-    current = response.headers.get("Vary")
-    if current is None:
+    current = response.headers.getlist("Vary")  # werkzeug's `get` of a missing header raises and catches
+    if not current:
         response.headers["Vary"] = "Cookie"
-    elif current != "Cookie":
+    elif current != ["Cookie"]:
         response.vary.add("Cookie")
