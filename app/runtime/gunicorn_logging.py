@@ -81,28 +81,21 @@ def access_line(atoms: dict, created: float, logger: str, level: str, process: i
     it. Anything else goes through the encoder.
     """
     method, path, status, peer = atoms["m"], atoms["U"], atoms["s"], atoms["h"]
-    event = {
-        "ts": _CLOCK.iso(created),
-        "level": level.lower(),
-        "logger": logger,
-        "message": f"{method} {path} {status}",
-        "event": "request",
-        "peer_ip": peer,
-        "method": method,
-        "path": path,
-        "status": int(status) if str(status).isdigit() else status,
-        "bytes": atoms["B"] or 0,
-        "seconds": float(atoms["L"]),  # gunicorn formats it as text
-        "pid": process,
-    }
+    ts, level = _CLOCK.iso(created), level.lower()
+    message = f"{method} {path} {status}"
+    code = int(status) if str(status).isdigit() else status
+    sent = atoms["B"] or 0
+    seconds = float(atoms["L"])  # gunicorn formats it as text
     if (method.__class__ is str and path.__class__ is str and peer.__class__ is str and logger.__class__ is str
-            and event["status"].__class__ is int and event["bytes"].__class__ is int
-            and process.__class__ is int and math.isfinite(event["seconds"])):
-        return (f'{{"ts": {_QUOTE(event["ts"])}, "level": {_QUOTE(event["level"])}, "logger": {_QUOTE(logger)}, '
-                f'"message": {_QUOTE(event["message"])}, "event": "request", "peer_ip": {_QUOTE(peer)}, '
-                f'"method": {_QUOTE(method)}, "path": {_QUOTE(path)}, "status": {event["status"]!r}, '
-                f'"bytes": {event["bytes"]!r}, "seconds": {event["seconds"]!r}, "pid": {process!r}}}')
-    return _ENCODE(event)
+            and code.__class__ is int and sent.__class__ is int and process.__class__ is int
+            and math.isfinite(seconds)):
+        return (f'{{"ts": {_QUOTE(ts)}, "level": {_QUOTE(level)}, "logger": {_QUOTE(logger)}, '
+                f'"message": {_QUOTE(message)}, "event": "request", "peer_ip": {_QUOTE(peer)}, '
+                f'"method": {_QUOTE(method)}, "path": {_QUOTE(path)}, "status": {code!r}, '
+                f'"bytes": {sent!r}, "seconds": {seconds!r}, "pid": {process!r}}}')
+    return _ENCODE({"ts": ts, "level": level, "logger": logger, "message": message, "event": "request",
+                    "peer_ip": peer, "method": method, "path": path, "status": code, "bytes": sent,
+                    "seconds": seconds, "pid": process})
 
 
 class AccessJSONFormatter(logging.Formatter):

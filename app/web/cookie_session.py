@@ -12,7 +12,8 @@ a pending second step), made cheaper where every visitor pays for it (docs/perfo
   too), the same age limit (PERMANENT_SESSION_LIFETIME) and the same cookie attributes; any
   other content, flashed messages for instance, is written Flask's way;
 - `Vary: Cookie` is set as a plain header when the response has no `Vary` yet (werkzeug's
-  `response.vary` parses and rebuilds the header set each time).
+  `response.vary` parses and rebuilds the header set each time), and the cookie's header is
+  made as `response.set_cookie` makes it, its size limit read once.
 
 Nothing about a visitor is stored on the server either way: the secret lives in the cookie.
 """
@@ -25,6 +26,7 @@ import re
 from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.http import dump_cookie
 
 from app.security.signing import KeyedTimestampSigner
 
@@ -102,8 +104,11 @@ class CookieSessionInterface(SecureCookieSessionInterface):
             value = self._signers(app)[1].sign(secret).decode("ascii")
         else:
             value = self.get_signing_serializer(app).dumps(dict(session))
-        response.set_cookie(name, value, expires=self.get_expiration_time(app, session), httponly=httponly,
-                            domain=domain, path=path, secure=secure, partitioned=partitioned, samesite=samesite)
+        # What `response.set_cookie` does, with the size limit read from `app` (Flask's Response
+        # reads it through the `current_app` proxy, twice).
+        response.headers.add("Set-Cookie", dump_cookie(
+            name, value, expires=self.get_expiration_time(app, session), path=path, domain=domain, secure=secure,
+            httponly=httponly, max_size=app.config["MAX_COOKIE_SIZE"], samesite=samesite, partitioned=partitioned))
         _vary_cookie(response)
 
 
@@ -112,6 +117,6 @@ def _vary_cookie(response: Response) -> None:
     already says just that."""
     current = response.headers.getlist("Vary")  # werkzeug's `get` of a missing header raises and catches
     if not current:
-        response.headers["Vary"] = "Cookie"
+        response.headers.add("Vary", "Cookie")  # what setting it does when there is none
     elif current != ["Cookie"]:
         response.vary.add("Cookie")

@@ -71,3 +71,33 @@ def test_a_token_from_another_key_is_refused_through_the_app(client):
     assert client.post("/login", data={"csrf_token": forged, "password": PASSWORD}).status_code == 400
     genuine = URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token").dumps(secret)
     assert client.post("/login", data={"csrf_token": genuine, "password": "wrong"}).status_code == 401
+
+
+def test_the_token_is_the_stock_serializers_for_flask_wtfs_secrets(monkeypatch):
+    """Without the zlib attempt, byte for byte what URLSafeTimedSerializer writes: flask-wtf's
+    secrets (40 hex digits) never compress by the two bytes that would make it use zlib."""
+    import hashlib
+    import os
+
+    from itsdangerous import TimestampSigner
+
+    from app.security.signing import KeyedTimestampSigner
+    from app.web.csrf_token import SALT, TokenSerializer
+
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: 1_700_000_000)
+    monkeypatch.setattr(KeyedTimestampSigner, "get_timestamp", lambda self: 1_700_000_000)
+    ours, stock = TokenSerializer(SECRET, salt=SALT), URLSafeTimedSerializer(SECRET, salt=SALT)
+    for _ in range(2000):
+        secret = hashlib.sha1(os.urandom(64)).hexdigest()
+        assert ours.dumps(secret) == stock.dumps(secret)
+
+
+def test_a_secret_that_would_compress_still_makes_a_valid_token(app):
+    from app.web.csrf_token import SALT, TokenSerializer
+
+    secret = "0" * 40  # not one flask-wtf makes: zlib would shrink it
+    token = TokenSerializer(SECRET, salt=SALT).dumps(secret)
+    assert not token.startswith(".") and URLSafeTimedSerializer(SECRET, salt=SALT).loads(token) == secret
+    with app.test_request_context():
+        session["csrf_token"] = secret
+        flask_wtf.csrf.validate_csrf(token)
