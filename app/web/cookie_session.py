@@ -2,7 +2,7 @@
 a pending second step), made cheaper where every visitor pays for it (docs/performance.md):
 
 - its serializer is built once per set of keys (Flask builds a new one on every request), on
-  signers that derive their keys once and compute each HMAC in one call
+  signers that derive their keys once and prepare each key's HMAC once
   (app/security/signing.py); the same HMAC-SHA1 as Flask's, so the same cookies;
 - a session that holds nothing but the CSRF secret (a first visit to a form: docs/security.md,
   "CSRF") is written as the secret itself, signed and timestamped (`<secret>.<time>.<signature>`,
