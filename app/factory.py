@@ -30,6 +30,7 @@ from app.passkeys.views import bp as passkeys_bp
 from app.runtime import metrics
 from app.runtime.gauges import add_gauge
 from app.runtime.jobs import add_task
+from app.ratelimit.extension import guard_of
 from app.runtime.logs import configure_logging
 from app.web.cookie_session import CookieSessionInterface
 from app.services import activity, auth_log, login_sessions, master_password, one_time
@@ -39,7 +40,7 @@ from app.two_factor.views import bp as two_factor_bp
 from app.edge import gates, page_cache
 from app.edge.stack import install_edge, install_request_gates
 from app.runtime import lifecycle
-from app.web import access, client, errors, headers, page_urls, setup_gate, signed_in
+from app.web import access, client, csrf_token, errors, headers, page_urls, setup_gate, signed_in
 from app.web.application import GatehouseFlask
 
 CSRF_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -111,6 +112,7 @@ def register_extensions(app: Flask) -> None:
     gates.adopt(app, "login limiter", lambda: limiter.init_app(
         app, db=db, password_epoch=master_password.epoch, on_refused=activity.note_blocked), methods={"POST"})
     gates.adopt(app, "CSRF", lambda: csrf.init_app(app), methods=CSRF_METHODS)
+    csrf_token.init_app(app)  # the templates' csrf_token(): flask-wtf's token, its keys derived once
     session_cache.init_app(app)
     signed_in.init_app(app, validate=login_sessions.validate)
     oidc_server.init_app(app)  # only with GATEHOUSE_OIDC=1: makes or checks the signing key file
@@ -123,6 +125,8 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     if app.config["GATEHOUSE_OIDC"]:  # off: no /oidc/ or discovery route at all (404)
         app.register_blueprint(oidc_bp)
+    # The limiter's hooks act on its guarded views (app/edge/gates.py), known now.
+    gates.restrict(app, "login limiter", endpoints={e for e, view in app.view_functions.items() if guard_of(view)})
     # Pages link their icons; this is for whatever asks the old fixed place (a redirect, no view).
     app.add_url_rule("/favicon.ico", "favicon", redirect_to="/static/img/favicon-32.png")
 

@@ -12,6 +12,7 @@ bare one. `--profile` prints pyinstrument's call tree for `/api/v1/auth/verify`,
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import statistics
@@ -22,7 +23,8 @@ from pathlib import Path
 
 from werkzeug.test import EnvironBuilder
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 from tests.e2e.server import gatehouse, gatehouse_env  # noqa: E402
 
 PASSWORD = "benchmark master password"
@@ -73,6 +75,63 @@ def caller(app, path: str, headers: dict[str, str]):
         for _chunk in app(dict(environ), start_response):
             pass
         return statuses.pop()
+
+    return call
+
+
+class _Sink:
+    """The client socket as gunicorn's response writer sees it: everything sent is dropped."""
+
+    def sendall(self, data) -> None:
+        pass
+
+    send = sendall
+
+
+def served_caller(app, path: str, headers: dict[str, str], config: str):
+    """Like `caller`, through gunicorn's own request handling as a worker thread runs it (as
+    gunicorn's gthread worker's `handle_request` does): its parser on the request's bytes, its
+    environ and response writer, and its access line as `config` (a gunicorn config file) sets it,
+    written to /dev/null. Not the worker's main loop, the threads or the kernel's socket work: the
+    same on both sides of a row."""
+    import runpy
+    from datetime import datetime
+
+    from gunicorn.config import Config
+    from gunicorn.http import wsgi
+    from gunicorn.http.parser import RequestParser
+
+    settings = runpy.run_path(str(ROOT / config))
+    cfg = Config()
+    for name in ("logger_class", "access_log_format"):
+        if name in settings:
+            cfg.set(name, settings[name])
+    cfg.set("accesslog", os.devnull if settings.get("accesslog") else None)
+    log = cfg.logger_class(cfg)
+    # gunicorn's loggers are the process's `gunicorn.access` and `gunicorn.error`: the next caller's
+    # set-up would replace this one's handlers. Each caller keeps a logger of its own.
+    own = logging.Logger(log.access_log.name, log.access_log.level)
+    own.handlers, own.propagate = list(log.access_log.handlers), log.access_log.propagate
+    log.access_log = own
+    lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1:8000", *(f"{k}: {v}" for k, v in headers.items())]
+    raw = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    sink, client, server = _Sink(), ("127.0.0.1", 50000), ("127.0.0.1", "8000")
+
+    def call() -> str:
+        request = next(RequestParser(cfg, [raw], client))
+        started = datetime.now()
+        response, environ = wsgi.create(request, sink, client, server, cfg)
+        environ["wsgi.multithread"] = True
+        body = app(environ, response.start_response)
+        try:
+            for chunk in body:
+                response.write(chunk)
+            response.close()
+        finally:
+            log.access(response, request, environ, datetime.now() - started)
+            if hasattr(body, "close"):
+                body.close()
+        return response.status
 
     return call
 

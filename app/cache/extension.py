@@ -37,7 +37,7 @@ class SessionCacheExtension:
 
     @property
     def backend(self) -> SessionCache:
-        return current_app.extensions["gatehouse.cache"]
+        return current_app._get_current_object().extensions["gatehouse.cache"]  # docs/performance.md
 
     @property
     def ttl(self) -> int:

@@ -9,26 +9,35 @@ the WSGI environ, so the shortcut runs the very function Flask's hook runs:
 
 - `check(environ, endpoint)` returns None to let the request on, or a refusal: a zero-argument
   callable that, inside Flask's request context, raises the error or returns the response.
-  Flask's hook (`hook_for`) calls it; a shortcut that meets a refusal leaves the request to
+  Flask's hook (`install_gates`) calls it; a shortcut that meets a refusal leaves the request to
   Flask, which runs the same check again and answers it the one way.
 
-`install_gates` registers the gates as Flask's `before_request` hooks in this order; hooks that
-libraries and extensions register themselves (CSRFProtect, the login limiter) are declared by
-`adopt` right after they register. `shortcut_gates` answers a shortcut's question "which checks
-must I run for these requests?", and refuses (EdgeError) when the app has a hook that nobody
-declared, or one that acts on those requests without an environ check: the next hook cannot be
-forgotten by a shortcut, because the shortcut then does not install.
+`install_gates` registers one Flask `before_request` hook that runs the gates in this order
+(each declared on its own); hooks that libraries and extensions register themselves
+(CSRFProtect, the login limiter) are declared by `adopt` right after they register.
+`shortcut_gates` answers a shortcut's question "which checks must I run for these requests?",
+and refuses (EdgeError) when the app has a hook that nobody declared, or one that acts on those
+requests without an environ check: the next hook cannot be forgotten by a shortcut, because the
+shortcut then does not install.
+
+The declarations are also what Flask runs (`scoped`, used by app/web/application.py): a request
+meets only the hooks declared as acting on its method and endpoint (and any hook nobody
+declared), in Flask's order. A `GET /` no longer calls the limiter's three hooks, CSRF's and the
+sign-in form's CSP hook only to have each return at once (docs/performance.md); and a
+declaration cannot claim less than its hook does unnoticed: the hook then does not run where it
+was not declared.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from flask import Flask, request
 
 STAGES = ("before", "after", "teardown")
 _HOOKS = "gatehouse.edge.hooks"
+_SCOPED = "gatehouse.edge.scoped"
 
 Refusal = Callable[[], object]
 Check = Callable[[dict, "str | None"], "Refusal | None"]
@@ -61,23 +70,20 @@ class Gate:
     endpoints: frozenset[str] | None = None
 
 
-def hook_for(check: Check) -> Callable[[], object]:
-    """The Flask `before_request` hook that runs `check` on this request."""
+def install_gates(app: Flask, gates: Iterable[Gate]) -> None:
+    """Register one `before_request` hook that runs `gates` in order, and declare each gate."""
+    hooks: list[Hook] = []
 
-    def hook():
-        refusal = check(request.environ, request.endpoint)
+    def request_gates():
+        current = request._get_current_object()  # one proxy hop, not three (docs/performance.md)
+        refusal = refusal_of(hooks, current.environ, current.method, current.endpoint)
         return None if refusal is None else refusal()
 
-    hook.__name__ = getattr(check, "__name__", "gate")
-    return hook
-
-
-def install_gates(app: Flask, gates: Iterable[Gate]) -> None:
-    """Register `gates` as `before_request` hooks, in order, and declare them."""
     for gate in gates:
-        function = hook_for(gate.check)
-        app.before_request(function)
-        _declare(app, Hook(gate.name, "before", function, gate.methods, gate.endpoints, gate.check))
+        hooks.append(Hook(gate.name, "before", request_gates, gate.methods, gate.endpoints, gate.check))
+    app.before_request(request_gates)
+    for hook in hooks:
+        _declare(app, hook)
 
 
 def adopt(app: Flask, name: str, register: Callable[[], None], *, methods: Iterable[str] | None = None,
@@ -97,6 +103,18 @@ def declare(app: Flask, name: str, stage: str, function: Callable, *, methods: I
             endpoints: Iterable[str] | None = None) -> None:
     """Declare a hook registered by our own code outside `install_gates` (an `after_request`)."""
     _declare(app, Hook(name, stage, function, _set(methods), _set(endpoints)))
+
+
+def restrict(app: Flask, name: str, *, endpoints: Iterable[str]) -> None:
+    """Narrow the hooks `adopt` declared as `name` to `endpoints`: for an extension whose hooks act
+    on views that exist only once the blueprints are registered (the login limiter's guarded views)."""
+    declared: list[Hook] = app.extensions.get(_HOOKS, [])
+    named = [n for n, hook in enumerate(declared) if hook.name.startswith(f"{name} (")]
+    if not named:
+        raise EdgeError(f"no hooks were adopted as {name!r}")
+    for n in named:
+        declared[n] = replace(declared[n], endpoints=frozenset(endpoints))
+    _forget_scopes(app)
 
 
 def shortcut_gates(app: Flask, methods: Iterable[str], endpoints: Iterable[str]) -> tuple[Hook, ...]:
@@ -132,8 +150,55 @@ def refusal_of(hooks: Iterable[Hook], environ: dict, method: str, endpoint: str)
     return None
 
 
+def scoped(app: Flask, stage: str, method: str, endpoint: str | None, blueprints: Callable[[], list[str]],
+           ensure_sync: Callable[[Callable], Callable]) -> tuple[Callable, ...]:
+    """The `stage` hooks Flask runs for a request with this method and endpoint, in Flask's order
+    (`before`: the app's, then the blueprints' from the outermost; `after` and `teardown`: the
+    innermost blueprint's first, each list in reverse), less the hooks whose declarations all say
+    they act on other requests. Computed once per (stage, method, endpoint): a bounded set, as
+    endpoints come from the URL map and a method no declaration names stands for all such.
+    `blueprints()` gives the request's blueprint names (Flask's `request.blueprints`), only on the
+    first request of its kind; `ensure_sync` is applied once, to the kept functions."""
+    table = app.extensions.get(_SCOPED)
+    if table is None:
+        table = app.extensions[_SCOPED] = {}
+    named = method if method in _methods_named(app) else None
+    key = (stage, named, endpoint)
+    found = table.get(key)
+    if found is None:
+        registered = {"before": app.before_request_funcs, "after": app.after_request_funcs,
+                      "teardown": app.teardown_request_funcs}[stage]
+        if stage == "before":
+            functions = [f for name in (None, *reversed(blueprints())) for f in registered.get(name, ())]
+        else:
+            functions = [f for name in (*blueprints(), None) for f in reversed(registered.get(name, ()))]
+        declared: dict[int, list[Hook]] = {}
+        for hook in app.extensions.get(_HOOKS, []):
+            declared.setdefault(id(hook.function), []).append(hook)
+        found = table[key] = tuple(
+            ensure_sync(f) for f in functions
+            if id(f) not in declared or any(h.applies(method, endpoint) for h in declared[id(f)]))
+    return found
+
+
+def _methods_named(app: Flask) -> frozenset[str]:
+    """Every method some declaration names (`methods`): any other method is treated alike."""
+    named = app.extensions.get(_SCOPED + ".methods")
+    if named is None:
+        hooks = app.extensions.get(_HOOKS, [])
+        named = app.extensions[_SCOPED + ".methods"] = frozenset(m for h in hooks if h.methods for m in h.methods)
+    return named
+
+
 def _declare(app: Flask, hook: Hook) -> None:
     app.extensions.setdefault(_HOOKS, []).append(hook)
+    _forget_scopes(app)
+
+
+def _forget_scopes(app: Flask) -> None:
+    """The declarations changed: the scoped lists are made again."""
+    app.extensions.pop(_SCOPED, None)
+    app.extensions.pop(_SCOPED + ".methods", None)
 
 
 def _registered(app: Flask, stage: str) -> list[Callable]:

@@ -41,14 +41,19 @@ class SecurityHeaders:
         self.names = frozenset(name.lower() for name, _ in self.dynamic)
 
     def apply(self, headers: list[tuple[str, str]], static: bool = False) -> list[tuple[str, str]]:
-        """A response's headers as sent: ours added, a view's own of the same name replaced."""
-        added, names = (self.static if static else self.dynamic), self.names
-        kept = [h for h in headers if h[0].lower() not in names]
-        if static:  # keep the static file's own Cache-Control
-            kept += [h for h in headers if h[0].lower() == "cache-control"]
-        if not any(h[0].lower() == "content-security-policy" for h in kept):
-            kept.append(("Content-Security-Policy", CSP))
-        return kept + added
+        """A response's headers as sent: ours added, a view's own of the same name replaced (one
+        pass over them)."""
+        names, kept, caching, csp = self.names, [], [], False
+        for header in headers:
+            name = header[0].lower()
+            if name not in names:
+                kept.append(header)
+                csp = csp or name == "content-security-policy"
+            elif static and name == "cache-control":  # keep the static file's own Cache-Control
+                caching.append(header)
+        if not csp:
+            caching.append(("Content-Security-Policy", CSP))
+        return kept + caching + (self.static if static else self.dynamic)
 
     def __call__(self, environ, start_response):
         static = environ.get("PATH_INFO", "").startswith(self.static_prefix)

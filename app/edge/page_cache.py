@@ -24,9 +24,8 @@ from typing import Any, Callable, Hashable
 
 from flask import Flask, current_app, g, render_template, request
 from flask import session as flask_session
-from flask_wtf.csrf import generate_csrf
-
 from app.bounded_cache import BoundedCache
+from app.web.csrf_token import generate_csrf
 
 MAX_PAGES = 256
 _PAGES = "gatehouse.page_cache"
@@ -50,10 +49,11 @@ def init_app(app: Flask, enabled: bool) -> None:
 def cached_page(template: str, key: Hashable, context: Callable[[], dict[str, Any]]) -> str:
     """`render_template(template, **context())`, from memory when this key was rendered before
     (`context` is called only to render)."""
-    pages: KeptPages | None = current_app.extensions.get(_PAGES)
-    if pages is None or flask_session.get(_FLASHES):
+    # Each proxy resolved once: an attribute read through one costs more than the lookup below.
+    pages: KeptPages | None = current_app._get_current_object().extensions.get(_PAGES)
+    if pages is None or flask_session._get_current_object().get(_FLASHES):
         return render_template(template, **context())
-    entry = (template, request.script_root, key)
+    entry = (template, request._get_current_object().script_root, key)
     html = pages.entries.get(entry)
     if html is None:
         html = _render(pages, template, context)

@@ -106,12 +106,13 @@ def check(_environ: dict, _endpoint: str | None):
     """The serving request gate: None while this instance may serve; a 503 refusal once its start
     was refused. Under gunicorn.conf.py serving started before any request (or the worker never
     booted); otherwise the first request starts it."""
-    state: ServingState = current_app.extensions[_STATE]
-    if state.on_first_request and state.refused is None and _SERVING not in current_app.extensions:
+    app = current_app._get_current_object()  # one proxy hop on every request: docs/performance.md
+    state: ServingState = app.extensions[_STATE]
+    if state.on_first_request and state.refused is None and _SERVING not in app.extensions:
         with state.lock:
-            if state.refused is None and _SERVING not in current_app.extensions:
+            if state.refused is None and _SERVING not in app.extensions:
                 try:
-                    start_serving(current_app._get_current_object())
+                    start_serving(app)
                 except StartupError as exc:
                     state.refused = str(exc)
     if state.refused is not None:

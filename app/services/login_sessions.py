@@ -93,7 +93,7 @@ class SessionInfo:
 
 
 def _minutes(name: str) -> timedelta:
-    return timedelta(minutes=current_app.config[name])
+    return timedelta(minutes=current_app._get_current_object().config[name])  # read per request: docs/performance.md
 
 
 def _alive(entry: CachedSession, now: datetime, limits: Limits) -> bool:

@@ -19,8 +19,17 @@ a sibling host. Plain names only for plain-HTTP loopback (`make run`).
 from __future__ import annotations
 
 from flask import Response, current_app
+from werkzeug.sansio.http import parse_cookie
+
+from app.bounded_cache import BoundedCache
+from app.web.parameters import Parameters
 
 DEVICE_MAX_AGE = 180 * 24 * 3600
+_PARSED = "gatehouse.cookies"  # the environ key of this request's parsed cookies
+# `Cookie` headers parsed lately: a browser (or a proxy asking for it) sends the same header on
+# every request until a cookie changes. The parse is immutable, so requests may share it. At
+# most this many, least recently used out first (a header is at most gunicorn's 8 KiB).
+_PARSES = BoundedCache(256)
 
 
 def _name(base: str, secure: bool) -> str:
@@ -65,3 +74,18 @@ def set_device(response: Response, value: str) -> None:
     secure = _secure()
     response.set_cookie(device_name(secure), value, max_age=DEVICE_MAX_AGE, secure=secure, httponly=True,
                         samesite="Strict", path="/")
+
+
+def parsed(environ: dict) -> Parameters:
+    """The request's cookies, parsed once per request (kept in the environ) exactly as werkzeug's
+    `Request.cookies` parses them: the `Cookie` header, without werkzeug's walk over every
+    environ entry to find it (app/web/application.py)."""
+    found = environ.get(_PARSED)
+    if found is None:
+        header = environ.get("HTTP_COOKIE") or ""
+        found = _PARSES.get(header)
+        if found is None:
+            found = parse_cookie(header, cls=Parameters)
+            _PARSES.put(header, found)
+        environ[_PARSED] = found
+    return found

@@ -48,7 +48,7 @@ def init_app(app: Flask, validate: Validate) -> None:
 
 
 def _state() -> SessionReader:
-    return current_app.extensions[_STATE]
+    return current_app._get_current_object().extensions[_STATE]  # one proxy hop: docs/performance.md
 
 
 def signer() -> TokenSigner:
@@ -81,7 +81,7 @@ def presented_token() -> str | None:
 
 def current_session() -> CachedSession | None:
     """The live session this request presents, or None."""
-    return session_of(request.environ)
+    return session_of(request._get_current_object().environ)
 
 
 def session_of(environ: dict) -> CachedSession | None:
@@ -90,7 +90,11 @@ def session_of(environ: dict) -> CachedSession | None:
     found = environ.get(_FOUND, _UNKNOWN)
     if found is _UNKNOWN:
         state = _state()  # once: every proxy lookup costs on the hot path
-        cookie = parse_cookie(environ.get("HTTP_COOKIE")).get(state.cookie_name)
+        header = environ.get("HTTP_COOKIE")
+        # ASCII (every cookie Gatehouse sets): the cookies the request parsed already. Otherwise
+        # werkzeug.http.parse_cookie, which also decodes the header's bytes as UTF-8, as before.
+        jar = cookies.parsed(environ) if header is None or header.isascii() else parse_cookie(header)
+        cookie = jar.get(state.cookie_name)
         token = _token(state, environ.get("HTTP_AUTHORIZATION"), cookie)
         found = environ[_FOUND] = state.validate(token) if token else None
     return found

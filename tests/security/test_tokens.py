@@ -40,3 +40,22 @@ def test_tampered_and_foreign_values_are_rejected():
     tampered = ("A" if signed[0] != "A" else "B") + signed[1:]
     assert signer.unsign(tampered) is None
     assert signer.unsign(TokenSigner("z" * 40).sign(new_token())) is None
+
+
+def test_verified_values_are_remembered_forged_ones_never():
+    from app.security import tokens
+
+    signer = TokenSigner("k" * 40)
+    token = new_token()
+    signed = signer.sign(token)
+    assert signer.unsign(signed) == token
+    signer._signer = None  # from now on nothing could be verified again: the kept answer is used
+    assert signer.unsign(signed) == token
+    forger = TokenSigner("k" * 40)
+    forged = signed[:-3] + ("AAA" if not signed.endswith("AAA") else "BBB")
+    for _ in range(3):
+        assert forger.unsign(forged) is None
+    assert len(forger._verified) == 0
+    for _ in range(tokens.VERIFIED_VALUES + 10):
+        forger.unsign(forger.sign(new_token()))
+    assert len(forger._verified) == tokens.VERIFIED_VALUES
