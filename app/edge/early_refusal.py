@@ -37,7 +37,7 @@ from typing import NamedTuple
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
-from werkzeug.http import parse_cookie
+from werkzeug.sansio.http import parse_cookie
 from werkzeug.test import EnvironBuilder
 
 from app.bounded_cache import BoundedCache

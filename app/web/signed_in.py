@@ -14,7 +14,6 @@ from typing import Any, Callable
 
 from flask import Flask, Response, current_app, g, redirect, request, url_for
 from flask import session as flask_session
-from werkzeug.http import parse_cookie
 
 from app.cache import CachedSession
 from app.models import utcnow
@@ -90,11 +89,7 @@ def session_of(environ: dict) -> CachedSession | None:
     found = environ.get(_FOUND, _UNKNOWN)
     if found is _UNKNOWN:
         state = _state()  # once: every proxy lookup costs on the hot path
-        header = environ.get("HTTP_COOKIE")
-        # ASCII (every cookie Gatehouse sets): the cookies the request parsed already. Otherwise
-        # werkzeug.http.parse_cookie, which also decodes the header's bytes as UTF-8, as before.
-        jar = cookies.parsed(environ) if header is None or header.isascii() else parse_cookie(header)
-        cookie = jar.get(state.cookie_name)
+        cookie = cookies.parsed(environ).get(state.cookie_name)
         token = _token(state, environ.get("HTTP_AUTHORIZATION"), cookie)
         found = environ[_FOUND] = state.validate(token) if token else None
     return found
@@ -128,7 +123,7 @@ def forward_session_of(environ: dict) -> tuple[CachedSession | None, bool]:
     found = environ.get(_FORWARD_FOUND)
     if found is None:
         state = _state()
-        cookie = parse_cookie(environ.get("HTTP_COOKIE")).get(state.cookie_name)
+        cookie = cookies.parsed(environ).get(state.cookie_name)
         token, presented = _forward_token(state, environ.get("HTTP_AUTHORIZATION"),
                                           environ.get("HTTP_PROXY_AUTHORIZATION"), cookie)
         found = environ[_FORWARD_FOUND] = (state.validate(token) if token else None), presented
