@@ -44,7 +44,7 @@ def test_a_new_browser_and_the_break_glass_command_reach_the_receiver(live, rece
     assert message["title"].endswith("sign-in from a new browser") and "127.0.0.1" in message["message"]
 
     enable_codes_on_instance(tmp_path / "instance", time.time())
-    result = gatehouse(live.env, "two-factor", "disable")
+    result = gatehouse(live.env, "two-factor", "disable", "--yes")
     assert result.returncode == 0, result.stderr
     # The command has exited: its message was delivered before it did.
     titles = [m["title"] for m in receiver.received]
