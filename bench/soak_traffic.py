@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 
 import requests
 
-from tests.conftest import CSRF_RE
+from tests.support.app import CSRF_RE
 
 TIMEOUT = 30
 VIEWS_PER_SESSION = 200

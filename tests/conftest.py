@@ -10,8 +10,8 @@ from app.services import master_password
 from tests.support.app import PASSWORD, AuthActions, make_test_app
 
 # Plugins (tests/support/): redis_url, redis_prefix, redis_server; postgres, --db=sqlite|postgresql|both
-# and database_url.
-pytest_plugins = ["tests.support.redis", "tests.support.postgres"]
+# and database_url; `tools` (the two small tools behind the proxies).
+pytest_plugins = ["tests.support.redis", "tests.support.postgres", "tests.support.proxied"]
 
 
 @pytest.fixture(scope="session")

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import chrome
-from tests.support.external import require_external
-
-
-def start_chromium(tmp_path, *extra_flags: str):
-    """A headless Chromium under chromium-driver; skip (or fail in CI) when they are missing."""
-    if None in chrome.binaries():
-        require_external("chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)")
-    return chrome.start(tmp_path, *extra_flags)
+from tests.support.browser_pages import start_chromium
 
 
 @pytest.fixture

@@ -12,11 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.browser.conftest import start_chromium
-from tests.browser.test_browser import csp_errors, shoot, submit
-from tests.browser.test_forward_auth_browser import wait_url
+from tests.support.browser_pages import csp_errors, shoot, start_chromium, submit, wait_url
 from tests.support.app import PASSWORD
-from tests.e2e.test_forward_auth import proxied_portal
+from tests.support.proxied import proxied_portal
 from tests.e2e.tools import Tool, seen
 
 MAX_AGE_SECONDS = 3

@@ -13,13 +13,11 @@ import time
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.browser.conftest import start_chromium
-from tests.support.browser_pages import csp_errors, shoot, submit
+from tests.support.browser_pages import csp_errors, shoot, start_chromium, submit, wait_url
 from tests.support.app import PASSWORD
 from tests.support.two_factor import code_for, enable_codes_on_instance
-from tests.e2e.test_forward_auth import proxied_portal, rd_of
+from tests.support.proxied import proxied_portal, rd_of
 from tests.e2e.tools import Tool, seen
 
 
@@ -30,11 +28,6 @@ def proxied(request, tmp_path):
         yield port
         for tool in tools:
             tool.stop()
-
-
-def wait_url(driver, predicate) -> str:
-    WebDriverWait(driver, 15).until(lambda d: predicate(d.current_url) and d.execute_script("return document.readyState") == "complete")
-    return driver.current_url
 
 
 def test_first_visit_to_the_tools_page_through_the_login(proxied, tmp_path):

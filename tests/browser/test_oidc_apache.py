@@ -17,8 +17,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.browser.conftest import start_chromium
-from tests.support.browser_pages import csp_errors, shoot, submit
+from tests.support.browser_pages import csp_errors, shoot, start_chromium, submit
 from tests.support.app import PASSWORD
 from tests.e2e.apache import Apache, apache_binary
 from tests.e2e.server import Server, gatehouse

@@ -12,8 +12,8 @@ import time
 import requests
 
 from tests.support.app import PASSWORD
+from tests.support.served import worker_pids
 from tests.e2e.server import Server, gatehouse
-from tests.e2e.test_workers import worker_pids
 
 ASK = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "tool.example.org", "X-Forwarded-Uri": "/x",
        "X-Forwarded-Method": "GET", "Accept": "application/json"}

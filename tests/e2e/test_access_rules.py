@@ -1,5 +1,5 @@
 """Access rules (docs/access.md) as deployed: real gunicorn behind real nginx and Caddy with the
-shipped deploy/ files (tests/e2e/test_forward_auth.py's machinery) and a rules file in the
+shipped deploy/ files (tests/support/proxied.py's machinery) and a rules file in the
 instance folder. Bypass by path, deny (Gatehouse's 403 page through both proxies), a LAN network
 read from the proxy's X-Forwarded-For, a tool's own Bearer key passing to the tool untouched,
 and Proxy-Authorization for a script that needs both.
@@ -15,7 +15,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from tests.support.app import PASSWORD
-from tests.e2e.test_forward_auth import PAGE, Stack, assert_sent_to_login, proxied_portal, sign_in, tools  # noqa: F401 (a fixture)
+from tests.support.proxied import PAGE, Stack, assert_sent_to_login, proxied_portal, sign_in
 from tests.e2e.tools import resolve_test_domain, seen
 
 RULES = """\

@@ -7,8 +7,8 @@ import threading
 import requests
 
 from tests.support.app import PASSWORD
+from tests.support.served import attempt
 from tests.e2e.server import Server, gatehouse
-from tests.e2e.test_scale_out_workers import attempt
 
 
 def test_a_backup_taken_while_requests_are_served_holds_the_live_session(tmp_path):

@@ -3,9 +3,9 @@
 import time
 
 import pytest
-import requests
 
-from tests.support.app import CSRF_RE, PASSWORD
+from tests.support.app import PASSWORD
+from tests.support.served import login_new_browser
 from tests.e2e.server import Server, gatehouse, gatehouse_env
 
 NEW = "a brand new master password"
@@ -28,13 +28,6 @@ def test_every_command_explains_itself(tmp_path, command):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Usage: gatehouse " + " ".join(command))
     assert HELP[command] in result.stdout
-
-
-def login(url, password=PASSWORD):
-    browser = requests.Session()
-    token = CSRF_RE.search(browser.get(url + "/login").text).group(1)
-    response = browser.post(url + "/login", data={"csrf_token": token, "password": password}, allow_redirects=False)
-    return browser, response.status_code
 
 
 def signed_in(browser, url):
@@ -61,19 +54,19 @@ def live(tmp_path):
 
 
 def test_set_password_on_a_running_server_signs_everyone_out(live):
-    browser, status = login(live.url)
+    browser, status = login_new_browser(live.url)
     assert status == 303 and signed_in(browser, live.url)
     result = gatehouse(live.env, "set-password", "--stdin", stdin=NEW + "\n")
     assert result.returncode == 0 and result.stdout == "Master password replaced; 1 session signed out.\n"
-    assert login(live.url)[1] == 401  # the old password is refused at once
+    assert login_new_browser(live.url)[1] == 401  # the old password is refused at once
     assert eventually(lambda: not signed_in(browser, live.url))
     time.sleep(0.6)  # the refused old password holds this address back for 0.5 s
-    assert login(live.url, NEW)[1] == 303
+    assert login_new_browser(live.url, NEW)[1] == 303
 
 
 def test_sessions_list_and_revoke_on_a_running_server(live):
-    first, _ = login(live.url)
-    second, _ = login(live.url)
+    first, _ = login_new_browser(live.url)
+    second, _ = login_new_browser(live.url)
     listing = gatehouse(live.env, "sessions", "list")
     ids = [line.split()[0] for line in listing.stdout.splitlines()[1:]]
     assert listing.returncode == 0 and len(ids) == 2
@@ -92,7 +85,7 @@ def test_serve_runs_gunicorn_with_the_shipped_config_from_any_directory(tmp_path
     srv.env["GATEHOUSE_INSTANCE_DIR"] = "instance"  # relative to where `gatehouse serve` runs: tmp_path
     srv.start(via_cli=True)
     try:
-        assert login(srv.url)[1] == 303
+        assert login_new_browser(srv.url)[1] == 303
         assert "Using worker: app.edge.worker.ReadDeadlineWorker" in srv.output()
     finally:
         assert srv.stop() == 0

@@ -6,8 +6,8 @@ import subprocess
 import pytest
 
 from tests.support.app import PASSWORD
+from tests.support.served import login_new_browser
 from tests.e2e.server import BIN, Server, gatehouse, gatehouse_env
-from tests.e2e.test_cli import login
 
 
 def run(env, *args, cwd, stdin=subprocess.DEVNULL, input=None):
@@ -64,7 +64,7 @@ def test_sessions_revoke_prints_its_message_and_nothing_on_stderr(prepared, tmp_
     srv.env = prepared | {"GATEHOUSE_BIND": srv.env["GATEHOUSE_BIND"]}
     srv.start()
     try:
-        login(srv.url)
+        login_new_browser(srv.url)
         listing = run(srv.env, "sessions", "list", "--json", cwd=tmp_path)
         [entry] = json.loads(listing.stdout)
         result = run(srv.env, "sessions", "revoke", str(entry["id"]), cwd=tmp_path)

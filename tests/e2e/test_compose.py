@@ -24,9 +24,9 @@ import yaml
 
 from tests.support.app import PASSWORD
 from tests.support.external import require_external
+from tests.support.proxied import PAGE, rd_of, sign_in
 from tests.e2e.caddy import substitute
 from tests.e2e.server import ROOT, free_port
-from tests.e2e.test_forward_auth import PAGE, rd_of, sign_in
 from tests.e2e.tools import resolve_test_domain
 from tests.support import containers
 from tests.support.containers import Container, podman

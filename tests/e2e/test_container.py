@@ -16,8 +16,8 @@ import yaml
 
 from tests.support.app import PASSWORD
 from tests.support.external import require_external
+from tests.support.proxied import rd_of
 from tests.e2e.server import ROOT, free_port
-from tests.e2e.test_forward_auth import rd_of
 from tests.support import containers
 from tests.support.containers import Container, podman
 

@@ -6,12 +6,8 @@ import time
 import requests
 
 from tests.support.app import CSRF_RE, PASSWORD
+from tests.support.served import login
 from tests.e2e.server import Server
-
-
-def login(session: requests.Session, url: str, password: str = PASSWORD, next_path: str = "/"):
-    token = CSRF_RE.search(session.get(url + "/login").text).group(1)
-    return session.post(url + "/login", data={"csrf_token": token, "password": password, "next": next_path}, allow_redirects=False)
 
 
 def test_sign_in_navigate_sign_out_and_replay_is_rejected(server):

@@ -16,8 +16,8 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.app import PASSWORD
+from tests.support.served import attempt, pids, wait_serving
 from tests.e2e.server import Server, free_port
-from tests.e2e.test_scale_out_workers import attempt, pids, wait_serving
 
 LOGINS = "gatehouse_logins_total"
 VERIFY = "gatehouse_verify_total"

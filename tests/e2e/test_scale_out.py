@@ -8,11 +8,10 @@ import json
 import time
 
 import pytest
-import requests
 
-from tests.support.app import CSRF_RE, PASSWORD
+from tests.support.app import PASSWORD
+from tests.support.served import home, logout, signed_in
 from tests.e2e.server import Server
-from tests.e2e.test_gunicorn import login
 
 
 @pytest.fixture
@@ -29,23 +28,6 @@ def pair(tmp_path, postgres, redis_server):
         for server in servers:
             server.stop()
         postgres.drop(name)
-
-
-def signed_in(server) -> tuple[requests.Session, str]:
-    """A browser signed in on `server`, and its session cookie (kept to replay after sign-out)."""
-    browser = requests.Session()
-    assert login(browser, server.url).status_code == 303
-    return browser, browser.cookies["gatehouse_session"]
-
-
-def home(server, cookie: str) -> int:
-    response = requests.get(server.url + "/", cookies={"gatehouse_session": cookie}, allow_redirects=False, timeout=5)
-    return response.status_code
-
-
-def logout(server, browser: requests.Session) -> int:
-    token = CSRF_RE.search(browser.get(server.url + "/logout").text).group(1)
-    return browser.post(server.url + "/logout", data={"csrf_token": token}, allow_redirects=False).status_code
 
 
 def events(server, name) -> int:

@@ -8,19 +8,17 @@ Every request opens a new connection, so the workers take turns answering; the J
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections import Counter
 
 import pytest
-import requests
 
-from tests.support.app import CSRF_RE, PASSWORD
+from tests.support.app import PASSWORD
 from tests.support.external import require_external
 from tests.e2e.server import Server
-from tests.e2e.test_scale_out import home, logout, signed_in
 from tests.support.redis import RedisServer
+from tests.support.served import attempt, entries, home, logout, pids, signed_in, wait_serving
 
 BACKOFF = 60  # seconds: the first failure's block outlasts the 50 attempts after it
 
@@ -44,23 +42,6 @@ def four(tmp_path_factory, postgres):
         postgres.drop(name)
 
 
-def entries(server, since: int) -> list[dict]:
-    return [json.loads(line) for line in server.output()[since:].splitlines() if line.startswith("{")]
-
-
-def pids(server, since: int, **match) -> set[int]:
-    """The workers that logged an entry with these fields since byte `since` of the log."""
-    return {e["pid"] for e in entries(server, since) if all(e.get(k) == v for k, v in match.items())}
-
-
-def wait_serving(server, count: int, timeout: float = 60) -> set[int]:
-    """The workers that logged they serve, once `count` have (or `timeout` seconds passed)."""
-    deadline = time.monotonic() + timeout
-    while len(serving := pids(server, 0, event="serving")) < count and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return serving
-
-
 def spread(server, mark: int, send, count: int, **match) -> list:
     """`send()` `count` times, then on (up to ten times as often) until two workers answered."""
     results = [send() for _ in range(count)]
@@ -69,17 +50,6 @@ def spread(server, mark: int, send, count: int, **match) -> list:
     print("answered by", Counter(e["pid"] for e in entries(server, mark) if e.get("event") == "request"))
     assert len(pids(server, mark, event="request", **match)) >= 2
     return results
-
-
-def attempt(server, password: str, address: str, device: str | None = None) -> requests.Response:
-    """A new browser (a new connection) posting the sign-in form from `address`."""
-    browser = requests.Session()
-    if device:
-        browser.cookies.set("gatehouse_device", device)
-    headers = {"X-Forwarded-For": address}
-    token = CSRF_RE.search(browser.get(server.url + "/login", headers=headers).text).group(1)
-    return browser.post(server.url + "/login", data={"csrf_token": token, "password": password}, headers=headers,
-                        allow_redirects=False)
 
 
 def test_a_logout_on_one_worker_is_honoured_by_all_on_the_very_next_request(four):

@@ -2,12 +2,12 @@
 
 import signal
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
 from tests.support.app import PASSWORD
+from tests.support.served import worker_pids
 from tests.e2e.server import Server
 
 OTHER_CONFIG = """
@@ -74,11 +74,6 @@ def test_shared_state_allows_two_workers_and_one_runs_the_jobs(tmp_path, redis_u
         assert requests.get(srv.url + "/healthz").status_code == 200
     finally:
         assert srv.stop() == 0
-
-
-def worker_pids(srv):
-    children = Path(f"/proc/{srv.process.pid}/task/{srv.process.pid}/children").read_text().split()
-    return [int(pid) for pid in children]
 
 
 def test_sigttin_cannot_add_a_worker_at_runtime(tmp_path):

@@ -1,4 +1,4 @@
-"""Driving a page in Chromium from a test: screenshots, where the browser is, waiting, submitting."""
+"""Driving Chromium from a test: starting it, screenshots, where the browser is, waiting, submitting."""
 
 from __future__ import annotations
 
@@ -8,6 +8,16 @@ import shutil
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
+
+from tests.support import chrome
+from tests.support.external import require_external
+
+
+def start_chromium(tmp_path, *extra_flags: str):
+    """A headless Chromium under chromium-driver; skip (or fail in CI) when they are missing."""
+    if None in chrome.binaries():
+        require_external("chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)")
+    return chrome.start(tmp_path, *extra_flags)
 
 
 def shoot(driver, tmp_path, name: str) -> None:
@@ -28,6 +38,11 @@ def wait_for(driver, server, path: str) -> str:
     """Clicks return before the next page has loaded: wait until the browser is at `path`."""
     WebDriverWait(driver, 15).until(lambda d: path_of(d, server) == path and d.execute_script("return document.readyState") == "complete")
     return path_of(driver, server)
+
+
+def wait_url(driver, predicate) -> str:
+    WebDriverWait(driver, 15).until(lambda d: predicate(d.current_url) and d.execute_script("return document.readyState") == "complete")
+    return driver.current_url
 
 
 def submit(driver) -> None:
