@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 description of the JSON API, served at /api/v1/openapi.json.
 
 Written by hand, next to the views it describes; limits come from the same constants the
-views enforce, and tests/test_openapi.py runs schemathesis against the app to keep it true.
+views enforce, and tests/api/test_openapi.py runs schemathesis against the app to keep it true.
 """
 
 from __future__ import annotations
