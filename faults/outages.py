@@ -13,8 +13,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from faults.scenarios import BROWSERS, OTHER, PASSWORD, SERVER, Result, browsers, finish, signs_in, until_signed_in
-from faults.stack import Gatehouse, Postgres, fill, redis_server, tiny_filesystem
+from faults.stack import Gatehouse, Postgres, redis_server
 from faults.traffic import Client, address
+from tests.support.faults import fill, tiny_filesystem
 
 OUTAGE = 5.0  # seconds each outage lasts
 

@@ -1,5 +1,6 @@
-"""What the suite runs and breaks: gunicorn as shipped, a redis-server of its own, a PostgreSQL
-database of its own on the machine's server, a tiny file system (faults/run.py).
+"""What the suite runs and breaks (faults/run.py): gunicorn as shipped, a redis-server of its own,
+a PostgreSQL database of its own on the machine's server (the tiny file system is the tests' own,
+tests/support/faults.py).
 
 gunicorn is tests/e2e/server.py's `Server` (gatehouse db upgrade, set-password, gunicorn -c
 gunicorn.conf.py wsgi:app); a restart after kill -9 is retried each second, as systemd's
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 import uuid
 from contextlib import contextmanager
@@ -120,36 +120,3 @@ class Postgres:
             connection.execute(text(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS true'))
             connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
         self.admin.dispose()
-
-
-@contextmanager
-def tiny_filesystem(path: Path, size: str) -> Iterator[Path | None]:
-    """A tmpfs of `size` at `path` (root only: None when it cannot be mounted)."""
-    path.mkdir(parents=True, exist_ok=True)
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)],
-                      capture_output=True).returncode != 0:
-        yield None
-        return
-    try:
-        yield path
-    finally:
-        if subprocess.run(["umount", str(path)], capture_output=True).returncode != 0:
-            subprocess.run(["umount", "-l", str(path)], capture_output=True)
-
-
-def fill(folder: Path) -> Path:
-    """A file that takes every free byte of `folder`'s file system (ENOSPC); unlink it to free them."""
-    filler = folder / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        while True:
-            os.write(fd, b"\0" * 65536)
-    except OSError:
-        pass
-    try:
-        while True:
-            os.write(fd, b"\0")
-    except OSError:
-        pass
-    os.close(fd)
-    return filler

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.models import LoginSession, SignInEvent
 from app.services import activity
 from tests.support.app import PASSWORD, AuthActions, csrf_token
+from tests.support.external import require_external
 from tests.support.faults import backend_pid, fill, starts, terminate, terminated_at, tiny_filesystem
 
 NEW_PASSWORD = "a brand new passphrase for the faults"
@@ -121,6 +122,8 @@ def test_a_read_only_database_answers_503_to_writes_and_readyz(make_app, app, da
 @pytest.mark.databases("sqlite")
 def test_a_full_disk_is_503_for_sign_in_and_password_change_and_readyz(make_app, migrated_template, tmp_path):
     with tiny_filesystem(tmp_path / "tiny", "1m") as tiny:
+        if tiny is None:
+            require_external("cannot mount a tmpfs for a full disk (not root)")
         app = make_app(GATEHOUSE_DATABASE_URL=f"sqlite:///{tiny}/gatehouse.db")
         engine = app.extensions["gatehouse.db"].engine
         try:
