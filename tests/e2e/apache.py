@@ -14,12 +14,11 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import requests
 
-from tests.e2e.server import free_port
+from tests.e2e.server import free_port, wait_answering
 
 MODULES = Path("/usr/lib/apache2/modules")
 NEEDED = ("mod_mpm_event.so", "mod_authn_core.so", "mod_authz_core.so", "mod_authz_user.so", "mod_include.so", "mod_mime.so",
@@ -111,15 +110,9 @@ class Apache:
         assert check.returncode == 0, check.stderr
         self.process = subprocess.Popen([*command, "-DFOREGROUND"], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.errors()
-            try:
-                requests.get(self.url + "/loggedout.html", timeout=1)
-                return self
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.1)
-        raise AssertionError("apache did not answer:\n" + self.errors())
+        wait_answering(self.process, lambda: requests.get(self.url + "/loggedout.html", timeout=1), "apache",
+                       self.errors)
+        return self
 
     def errors(self) -> str:
         log = self.prefix / "error.log"

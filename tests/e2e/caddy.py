@@ -13,12 +13,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import requests
 
-from tests.e2e.server import ROOT
+from tests.e2e.server import ROOT, wait_answering
 
 SUBDOMAINS = ROOT / "deploy" / "caddy" / "subdomains.Caddyfile"
 SAME_HOST = ROOT / "deploy" / "caddy" / "same-host.Caddyfile"
@@ -86,15 +85,10 @@ class Caddy:
         with open(self.output, "wb") as out:
             self.process = subprocess.Popen([binary, "run", "--config", str(self.config), "--adapter", "caddyfile"],
                                             stdout=out, stderr=subprocess.STDOUT, env=self.env)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.errors()
-            try:
-                requests.get(f"http://127.0.0.1:{self.port}/healthz", headers={"Host": probe_host}, timeout=1)
-                return self
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.1)
-        raise AssertionError("caddy did not answer:\n" + self.errors())
+        wait_answering(self.process, lambda: requests.get(f"http://127.0.0.1:{self.port}/healthz",
+                                                          headers={"Host": probe_host}, timeout=1),
+                       "caddy", self.errors)
+        return self
 
     def errors(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in (self.output, self.prefix / "caddy.log") if p.exists())

@@ -12,12 +12,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import requests
 
-from tests.e2e.server import ROOT, free_port
+from tests.e2e.server import ROOT, free_port, wait_answering
 
 CONF = ROOT / "deploy" / "nginx" / "gatehouse.conf"
 SUBDOMAINS = ROOT / "deploy" / "nginx" / "subdomains.conf"
@@ -106,15 +105,8 @@ class Nginx:
         check = subprocess.run([*command, "-t"], capture_output=True, text=True)
         assert check.returncode == 0, check.stderr
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.errors()
-            try:
-                requests.get(self.url + "/healthz", timeout=1)
-                return self
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.1)
-        raise AssertionError("nginx did not answer:\n" + self.errors())
+        wait_answering(self.process, lambda: requests.get(self.url + "/healthz", timeout=1), "nginx", self.errors)
+        return self
 
     def errors(self) -> str:
         log = self.prefix / "error.log"

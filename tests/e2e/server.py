@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import requests
 
@@ -20,6 +21,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_answering(process: subprocess.Popen, probe: Callable[[], object], what: str,
+                   errors: Callable[[], str] = lambda: "", seconds: float = 15) -> None:
+    """Wait until `probe()` gets any HTTP answer from the server `process` runs; fail with `errors()`
+    as soon as the process exits, or when it has not answered within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"{what} exited:\n{errors()}"
+        try:
+            probe()
+            return
+        except (requests.ConnectionError, requests.Timeout):
+            time.sleep(0.1)
+    raise AssertionError(f"{what} did not answer:\n{errors()}")
 
 
 def gatehouse_env(instance: Path, **extra: str) -> dict[str, str]:

@@ -13,12 +13,11 @@ import html
 import json
 import subprocess
 import sys
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
-from tests.e2e.server import ROOT, free_port
+from tests.e2e.server import ROOT, free_port, wait_answering
 
 DOMAIN = "gatehouse.test"
 IDENTITY_HEADERS = ("remote-user", "remote_user")
@@ -72,15 +71,7 @@ class Tool:
         self.port = free_port()
         self.process = subprocess.Popen([sys.executable, "-m", "tests.e2e.tools", name, str(self.port)], cwd=ROOT,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            try:
-                requests.get(f"http://127.0.0.1:{self.port}/", timeout=1)
-                return
-            except (requests.ConnectionError, requests.Timeout):
-                assert self.process.poll() is None, f"tool {name} exited"
-                time.sleep(0.1)
-        raise AssertionError(f"tool {name} did not answer")
+        wait_answering(self.process, lambda: requests.get(f"http://127.0.0.1:{self.port}/", timeout=1), f"tool {name}")
 
     def stop(self) -> None:
         if self.process.poll() is None:
