@@ -118,8 +118,6 @@ def walk(driver, server: Server, camera: Camera) -> None:
 def add_app(driver, url: str, camera: Camera) -> None:
     """/apps: a refused registration, then one that shows its secret once."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.expected_conditions import staleness_of
-    from selenium.webdriver.support.wait import WebDriverWait
 
     for name, uri, shot in (("Forgejo", "javascript:alert(1)", "apps-error"),
                             ("Forgejo", "https://git.example.org/user/oauth2/gatehouse/callback", "apps-added")):
@@ -127,11 +125,7 @@ def add_app(driver, url: str, camera: Camera) -> None:
         details = driver.find_element(By.CSS_SELECTOR, "details.add-app")
         if details.get_attribute("open") is None:
             details.find_element(By.TAG_NAME, "summary").click()
-        driver.find_element(By.ID, "name").send_keys(name)
-        driver.find_element(By.ID, "redirect_uris").send_keys(uri)
-        old = driver.find_element(By.TAG_NAME, "html")
-        driver.find_element(By.CSS_SELECTOR, "details.add-app button[type=submit]").click()
-        WebDriverWait(driver, 15).until(staleness_of(old))
+        fill(driver, {"name": name, "redirect_uris": uri}, "details.add-app button[type=submit]")
         camera.shoot(shot)
 
 

@@ -6,11 +6,10 @@ import time
 
 import requests
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.support.app import PASSWORD
-from tests.support.browser_pages import csp_errors, path_of, shoot, submit, wait_for
+from tests.support.browser_pages import csp_errors, gone, path_of, shoot, submit, wait_for
 
 PROTECTED_MARKERS = ("Signed in", "this session", "Sign out all other sessions")
 
@@ -48,7 +47,7 @@ def test_sign_in_sessions_sign_out_and_back(browser, server, tmp_path):
     assert requests.get(server.url + "/api/v1/auth/verify", headers={"Authorization": f"Bearer {token}"}).status_code == 204
     old = browser.find_element(By.TAG_NAME, "html")
     rows[0].find_element(By.TAG_NAME, "button").click()
-    WebDriverWait(browser, 15).until(staleness_of(old))
+    WebDriverWait(browser, 15).until(lambda _driver: gone(old))
     assert browser.find_element(By.CSS_SELECTOR, "p.notice").text == "The session has been signed out."
     assert len(browser.find_elements(By.CSS_SELECTOR, "table.sessions tbody tr")) == 1
     assert requests.get(server.url + "/api/v1/auth/verify", headers={"Authorization": f"Bearer {token}"}).status_code == 401

@@ -7,12 +7,12 @@ import time
 import pytest
 import requests
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.support import chrome
 from tests.support.external import require_external
 from tests.support.app import PASSWORD
+from tests.support.browser_pages import gone
 from tests.e2e.server import Server
 
 
@@ -22,7 +22,7 @@ def submit(driver, password: str) -> None:
     field.send_keys(password)
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
-    WebDriverWait(driver, 15).until(staleness_of(old))
+    WebDriverWait(driver, 15).until(lambda _driver: gone(old))
 
 
 def sign_in(driver, server) -> None:
@@ -125,7 +125,7 @@ def test_no_console_errors_on_any_page(browser, server):
     old = browser.find_element(By.TAG_NAME, "html")
     browser.get(server.url + "/logout")
     browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
-    WebDriverWait(browser, 15).until(staleness_of(old))
+    WebDriverWait(browser, 15).until(lambda _driver: gone(old))
     assert browser.find_element(By.CSS_SELECTOR, "p.notice").text == "You have been signed out."
     browser.get(server.url + "/logout")
     assert browser.find_elements(By.CSS_SELECTOR, "main button") == []
