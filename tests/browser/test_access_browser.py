@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from selenium.webdriver.common.by import By
 
+from tests.support import chrome
 from tests.support.browser_pages import csp_errors, shoot, start_chromium, submit, wait_url
 from tests.support.app import PASSWORD
 from tests.support.proxied import proxied_portal
@@ -41,6 +42,15 @@ def proxied(request, tmp_path):
             tool.stop()
 
 
+def shoot_both_sizes(driver, tmp_path, name: str) -> None:
+    """The page at 1280x900 and 390x844, light and dark; neither size scrolls sideways. Back at
+    1280 light afterwards."""
+    for width, height, scheme in ((1280, 900, "dark"), (390, 844, "light"), (390, 844, "dark"), (1280, 900, "light")):
+        chrome.emulate(driver, width, height, scheme)
+        shoot(driver, tmp_path, f"{name}-{width}-{scheme}")
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= width
+
+
 def test_max_age_asks_again_and_keeps_the_session(proxied, tmp_path):
     port = proxied
     portal, app1, app2 = (f"http://{name}.gatehouse.test:{port}" for name in ("auth", "app1", "app2"))
@@ -60,7 +70,8 @@ def test_max_age_asks_again_and_keeps_the_session(proxied, tmp_path):
         assert parse_qs(urlsplit(url).query) == {"rd": [page], "reauth": ["1"]}
         assert driver.find_element(By.TAG_NAME, "h1").text == "Sign in again"
         assert driver.find_element(By.ID, "again").is_displayed()
-        shoot(driver, tmp_path, "access-1-sign-in-again")
+        assert driver.find_element(By.CSS_SELECTOR, "p.destination strong").text == f"app1.gatehouse.test:{port}"
+        shoot_both_sizes(driver, tmp_path, "access-1-sign-in-again")
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
         submit(driver)
         assert wait_url(driver, lambda u: u.startswith(app1)) == page
@@ -79,7 +90,7 @@ def test_max_age_asks_again_and_keeps_the_session(proxied, tmp_path):
         assert link == portal + "/two-factor"
         assert driver.execute_script(  # the portal's stylesheet applied, under the page's own CSP
             "return getComputedStyle(document.querySelector('main')).maxWidth") != "none"
-        shoot(driver, tmp_path, "access-2-two-factor-needed")
+        shoot_both_sizes(driver, tmp_path, "access-2-two-factor-needed")
         assert csp_errors(driver) == []
     finally:
         driver.quit()
