@@ -6,7 +6,8 @@ only say where things are stored and add our rules:
 - PKCE: `S256` only, and required for public apps already at the authorization request
   (Authlib alone would accept `plain` and notice a missing challenge only at the token endpoint);
 - refresh tokens only with `offline_access`, rotated on every use; a reused one revokes its family;
-- client secrets are checked as guarded checks of the login limiter (`guarded_auth`).
+- client secrets are checked as guarded checks of the login limiter (`guarded_auth`);
+- revocation's `unsupported_token_type` is a 400, as RFC 7009 §2.2.1 says (Authlib answers 401).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, grant
 from authlib.oauth2.rfc6749.authenticate_client import (
     authenticate_client_secret_basic, authenticate_client_secret_post,
 )
-from authlib.oauth2.rfc6749.errors import InvalidClientError
+from authlib.oauth2.rfc6749.errors import InvalidClientError, OAuth2Error, UnsupportedTokenTypeError
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
@@ -155,8 +156,19 @@ class UserInfo(UserInfoEndpoint):
         return issuer()
 
 
+class UnsupportedTokenType(OAuth2Error):
+    """RFC 7009 §2.2.1's error with RFC 6749 §5.2's status, 400 (Authlib's is a ForbiddenError, 401)."""
+    error = "unsupported_token_type"
+
+
 class Revocation(RevocationEndpoint):
     CLIENT_AUTH_METHODS = CLIENT_AUTH
+
+    def check_params(self, request, client):
+        try:
+            super().check_params(request, client)
+        except UnsupportedTokenTypeError:
+            raise UnsupportedTokenType() from None
 
     def query_token(self, token_string, token_type_hint):
         return tokens.find_any(token_string)
