@@ -19,10 +19,11 @@ import queue
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 from app.config.notify_urls import load_apprise
+from app.notify.throttle import SharedThrottle
 
 log = logging.getLogger("gatehouse.notify")
 
@@ -42,6 +43,7 @@ class Message:
     title: str
     body: str
     level: str = "warning"
+    held: int = 0  # messages of this kind not sent since the last one (the throttle), said at the end
 
 
 @dataclass
@@ -97,8 +99,9 @@ def _apprise_logger() -> logging.Logger:
 class Notifier:
     def __init__(self, targets: list[Target], *, throttle: float = THROTTLE_SECONDS,
                  retry_delays: tuple[float, ...] = RETRY_DELAYS, queue_size: int = QUEUE_SIZE,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, shared: SharedThrottle | None = None) -> None:
         self.targets = targets
+        self.shared = shared  # every process's throttle, with several on Redis (app/notify/throttle.py)
         self.throttle = throttle
         self.retry_delays = retry_delays
         self.clock = clock
@@ -128,8 +131,7 @@ class Notifier:
             self._last_sent[message.kind] = now
             self._start()
         if held:
-            message = Message(message.kind, message.title, message.body + f"\n\n({held} more like this in the last "
-                              f"{int(self.throttle // 60)} minutes were not sent.)", message.level)
+            message = replace(message, held=held)
         try:
             self._queue.put_nowait(message)
         except queue.Full:
@@ -151,6 +153,11 @@ class Notifier:
         while True:
             message = self._queue.get()
             try:
+                if self.shared is not None:
+                    elsewhere = self.shared.claim(message.kind)
+                    if elsewhere is None:  # another process sent this kind within the throttle
+                        continue
+                    message = replace(message, held=message.held + elsewhere)
                 self._deliver_with_retries(message)
             except Exception:  # noqa: BLE001 - the thread must live on; the failure is logged
                 log.exception("notification failed: %s", message.kind, extra={"event": "notify_error"})
@@ -190,13 +197,19 @@ class Notifier:
         with self._deliver_lock:  # one delivery at a time: the kept lines are this delivery's
             logger.addHandler(kept)
             try:
-                arrived = bool(target.plugin.notify(body=message.body, title=message.title,
+                arrived = bool(target.plugin.notify(body=self._body(message), title=message.title,
                                                     notify_type=message.level))
             except Exception as exc:  # noqa: BLE001 - a plugin's bug is one failed delivery
                 arrived, kept.lines = False, [type(exc).__name__]
             finally:
                 logger.removeHandler(kept)
         return Delivery(target.name, arrived, None if arrived else _scrub(kept.lines, target.secrets))
+
+    def _body(self, message: Message) -> str:
+        if not message.held:
+            return message.body
+        return (message.body + f"\n\n({message.held} more like this in the last {int(self.throttle // 60)} minutes"
+                " were not sent.)")
 
     def drain(self, timeout: float = DRAIN_SECONDS) -> bool:
         """At exit: retries stop waiting, and wait (at most `timeout` seconds) until every queued
