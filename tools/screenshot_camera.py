@@ -43,16 +43,13 @@ def fill(driver, values: dict[str, str], button: str = "main form button[type=su
     """Type into fields by id and press the form's button (the first in the page, or the CSS
     selector `button`); wait for the next page."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.wait import WebDriverWait
 
-    from tests.support.browser_pages import gone
+    from tests.support.browser_pages import click_to_next_page
 
     for field_id, text in values.items():
         element = driver.find_element(By.ID, field_id)
         element.clear()
         element.send_keys(text)
-    old = driver.find_element(By.TAG_NAME, "html")
     target = driver.find_element(By.CSS_SELECTOR, button)
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", target)
-    target.click()
-    WebDriverWait(driver, 15).until(lambda _driver: gone(old))
+    click_to_next_page(driver, target)

@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.support.app import PASSWORD
-from tests.support.browser_pages import csp_errors, gone, path_of, shoot, submit, wait_for
+from tests.support.browser_pages import click_to_next_page, csp_errors, path_of, shoot, submit, wait_for
 
 PROTECTED_MARKERS = ("Signed in", "this session", "Sign out all other sessions")
 
@@ -45,9 +45,7 @@ def test_sign_in_sessions_sign_out_and_back(browser, server, tmp_path):
 
     # Revoke the script's token from the page: it stops working on its very next request.
     assert requests.get(server.url + "/api/v1/auth/verify", headers={"Authorization": f"Bearer {token}"}).status_code == 204
-    old = browser.find_element(By.TAG_NAME, "html")
-    rows[0].find_element(By.TAG_NAME, "button").click()
-    WebDriverWait(browser, 15).until(lambda _driver: gone(old))
+    click_to_next_page(browser, rows[0].find_element(By.TAG_NAME, "button"))
     assert browser.find_element(By.CSS_SELECTOR, "p.notice").text == "The session has been signed out."
     assert len(browser.find_elements(By.CSS_SELECTOR, "table.sessions tbody tr")) == 1
     assert requests.get(server.url + "/api/v1/auth/verify", headers={"Authorization": f"Bearer {token}"}).status_code == 401

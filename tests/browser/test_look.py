@@ -12,7 +12,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 from tests.support import chrome
 from tests.support.external import require_external
 from tests.support.app import PASSWORD
-from tests.support.browser_pages import gone
+from tests.support.browser_pages import click_to_next_page
 from tests.e2e.server import Server
 
 
@@ -20,9 +20,7 @@ def submit(driver, password: str) -> None:
     field = driver.find_element(By.ID, "password")
     field.clear()
     field.send_keys(password)
-    old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
-    WebDriverWait(driver, 15).until(lambda _driver: gone(old))
+    click_to_next_page(driver, driver.find_element(By.CSS_SELECTOR, "main button[type=submit]"))
 
 
 def sign_in(driver, server) -> None:
@@ -122,10 +120,8 @@ def test_no_console_errors_on_any_page(browser, server):
         icon = browser.find_element(By.CSS_SELECTOR, "link[rel=icon]").get_attribute("href")
         assert requests.get(icon).status_code == 200
         assert console_errors(browser) == [], path
-    old = browser.find_element(By.TAG_NAME, "html")
     browser.get(server.url + "/logout")
-    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
-    WebDriverWait(browser, 15).until(lambda _driver: gone(old))
+    click_to_next_page(browser, browser.find_element(By.CSS_SELECTOR, "main button[type=submit]"))
     assert browser.find_element(By.CSS_SELECTOR, "p.notice").text == "You have been signed out."
     browser.get(server.url + "/logout")
     assert browser.find_elements(By.CSS_SELECTOR, "main button") == []

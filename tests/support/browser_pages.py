@@ -46,19 +46,24 @@ def wait_url(driver, predicate) -> str:
 
 
 def submit(driver) -> None:
-    old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 15).until(lambda _driver: gone(old))
+    click_to_next_page(driver, driver.find_element(By.CSS_SELECTOR, "button[type=submit]"))
 
 
-def gone(element) -> bool:
-    """The page the element was on has been left. Chromium answers a question about a node of a
-    page being replaced with "stale" or, mid-navigation, "does not belong to the document"."""
+def click_to_next_page(driver, element) -> None:
+    """Click `element` and wait until the page it leads to has loaded. The page before is marked
+    on its window object, which a new document does not share: asking whether the old page's
+    nodes went stale races with the navigation (mid-way, Chromium answers "does not belong to the
+    document" while the next page has not loaded yet)."""
+    driver.execute_script("window.gatehouseLeft = true")
+    element.click()
+    WebDriverWait(driver, 15).until(_next_page_loaded)
+
+
+def _next_page_loaded(driver) -> bool:
     try:
-        element.is_enabled()
-    except WebDriverException:  # StaleElementReferenceException is one
-        return True
-    return False
+        return driver.execute_script("return window.gatehouseLeft !== true && document.readyState === 'complete'")
+    except WebDriverException:  # asked mid-navigation
+        return False
 
 
 def csp_errors(driver) -> list[str]:
